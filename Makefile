@@ -1,0 +1,46 @@
+# Two commands: `make run` (a running service on embedded defaults) and `make test`.
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+MANAGE := cd backend && ../$(BIN)/python manage.py
+
+# Development defaults for `make run`; any variable set in the environment wins.
+export DJANGO_DEBUG ?= true
+export SMS_DEV_INBOX ?= true
+
+.PHONY: install run migrate test lint format check pytest clean
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt -c constraints.txt
+	touch $@
+
+install: $(BIN)/.installed
+
+migrate: install
+	$(MANAGE) migrate --noinput
+
+run: migrate
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/honcho start -f Procfile
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# The test run uses the local PostgreSQL and Redis (defaults in pyproject.toml).
+test: export DJANGO_DEBUG = false
+test: export DJANGO_SECRET_KEY ?= test-secret-key-not-for-production
+test: export SMS_DEV_INBOX = false
+test: install lint
+	$(MANAGE) check --fail-level WARNING
+	$(MANAGE) makemigrations --check --dry-run
+	$(MANAGE) spectacular --validate --fail-on-warn --file /dev/null
+	$(BIN)/pytest --cov --cov-report=term-missing:skip-covered
+
+clean:
+	rm -rf $(VENV) var backend/db.sqlite3 backend/staticfiles

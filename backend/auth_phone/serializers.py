@@ -1,0 +1,70 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from .phones import MAX_INPUT_LENGTH, InvalidPhone, normalize_phone
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class PhoneField(serializers.CharField):
+    """Any usual spelling of a phone number in; E.164 out."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", MAX_INPUT_LENGTH)
+        kwargs.setdefault("help_text", "Phone number; normalised to E.164 (+79111234567).")
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        try:
+            return normalize_phone(value)
+        except InvalidPhone as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+
+
+class SmsCodeRequestInput(serializers.Serializer):
+    phone = PhoneField()
+
+
+class SmsCodeRequestOutput(serializers.Serializer):
+    detail = serializers.CharField()
+    phone = serializers.CharField()
+    task_id = serializers.CharField(help_text="Celery task that delivers this SMS.")
+    expires_in = serializers.IntegerField(help_text="Seconds the code lives.")
+    resend_in = serializers.IntegerField(help_text="Seconds until another code may be asked.")
+
+
+class LoginInput(serializers.Serializer):
+    phone = PhoneField()
+    password = serializers.RegexField(
+        r"^\d{4}$",
+        required=False,
+        help_text="The 4-digit code from the SMS.",
+        error_messages={"invalid": "The code is 4 digits."},
+    )
+    code = serializers.RegexField(
+        r"^\d{4}$",
+        required=False,
+        help_text="Alias of `password`.",
+        error_messages={"invalid": "The code is 4 digits."},
+    )
+
+    def validate(self, attrs):
+        code = attrs.get("password") or attrs.get("code")
+        if not code:
+            raise serializers.ValidationError({"password": ["This field is required."]})
+        return {"phone": attrs["phone"], "code": code}
+
+
+class LoginOutput(serializers.Serializer):
+    refresh = serializers.CharField()
+    access = serializers.CharField()
+    user_id = serializers.IntegerField()
+
+
+class LogoutInput(serializers.Serializer):
+    refresh = serializers.CharField(max_length=2048)
+
+
+class DetailOutput(serializers.Serializer):
+    detail = serializers.CharField()

@@ -1,0 +1,107 @@
+"""Phone login: asking for a one-time code and exchanging it for JWT tokens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from profiles.models import User
+from profiles.services import get_or_create_user
+from tasks.services import queue_login_code_sms
+
+from . import codes, ratelimit
+from .errors import CodeAttemptsExhausted, CodeExpired, NoActiveCode, WrongCode
+from .models import LoginCode
+
+
+@dataclass(frozen=True)
+class CodeRequest:
+    user: User
+    created: bool
+    task_id: str
+    expires_in: int
+    resend_in: int
+
+
+def request_login_code(*, phone: str, client_ip: str) -> CodeRequest:
+    """Create the user if new, replace any unused code with a new one and queue its SMS.
+    Raises RateLimited; a refused or failed request sends nothing and counts nothing."""
+    reservations = ratelimit.reserve_code_request(phone=phone, ip=client_ip)
+    try:
+        with transaction.atomic():
+            user, created = get_or_create_user(phone=phone)
+            # Serialises concurrent requests for one phone: one unused code at a time.
+            User.objects.select_for_update().filter(pk=user.pk).first()
+            LoginCode.objects.filter(user=user, used_at__isnull=True).delete()
+            login_code = LoginCode.objects.create(
+                user=user,
+                expires_at=timezone.now() + timedelta(seconds=settings.LOGIN_CODE_TTL),
+            )
+            delivery = queue_login_code_sms(login_code=login_code, phone=phone)
+    except BaseException:
+        reservations.release()
+        raise
+    return CodeRequest(
+        user=user,
+        created=created,
+        task_id=delivery.task_id,
+        expires_in=settings.LOGIN_CODE_TTL,
+        resend_in=settings.SMS_RESEND_COOLDOWN if settings.RATE_LIMITS_ENABLED else 0,
+    )
+
+
+def verify_login_code(*, phone: str, code: str) -> User:
+    """Consume the right, live code of `phone` and return its user. Raises RateLimited,
+    NoActiveCode, CodeExpired, CodeAttemptsExhausted, WrongCode."""
+    ratelimit.check_login_allowed(phone=phone)
+    now = timezone.now()
+    error = None
+    # The wrong-attempt counter must be committed even though the request fails, so the
+    # transaction decides and the error is raised after it.
+    with transaction.atomic():
+        login_code = (
+            LoginCode.objects.select_for_update()
+            .select_related("user")
+            .filter(user__phone=phone, used_at__isnull=True)
+            .first()
+        )
+        if login_code is None:
+            error = NoActiveCode()
+        elif login_code.expires_at <= now:
+            error = CodeExpired()
+        elif login_code.attempts >= settings.LOGIN_CODE_MAX_ATTEMPTS:
+            error = CodeAttemptsExhausted()
+        elif not codes.code_matches(login_code, code):
+            LoginCode.objects.filter(pk=login_code.pk).update(attempts=F("attempts") + 1)
+            left = settings.LOGIN_CODE_MAX_ATTEMPTS - login_code.attempts - 1
+            error = (
+                WrongCode(f"Invalid code. {left} attempt(s) left.")
+                if left > 0
+                else CodeAttemptsExhausted("Invalid code. No attempts left: request a new code.")
+            )
+        else:
+            LoginCode.objects.filter(pk=login_code.pk).update(used_at=now)
+            User.objects.filter(pk=login_code.user_id, phone_verified_at__isnull=True).update(
+                phone_verified_at=now
+            )
+            User.objects.filter(pk=login_code.user_id).update(last_login=now)
+    if error is not None:
+        ratelimit.record_login_failure(phone=phone)
+        raise error
+    return login_code.user
+
+
+def issue_tokens(*, user: User) -> dict:
+    refresh = RefreshToken.for_user(user)
+    return {"refresh": str(refresh), "access": str(refresh.access_token), "user_id": user.pk}
+
+
+def logout(*, refresh: str) -> None:
+    """Blacklist a refresh token. Raises simplejwt's TokenError if it is not valid."""
+    RefreshToken(refresh).blacklist()

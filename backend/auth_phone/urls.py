@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import apis
+
+urlpatterns = [
+    path("auth/sms/", apis.SmsCodeRequestApi.as_view(), name="sms-code-request"),
+    path("users/login/", apis.LoginApi.as_view(), name="login"),
+    path("users/token/refresh/", apis.TokenRefreshApi.as_view(), name="token-refresh"),
+    path("users/logout/", apis.LogoutApi.as_view(), name="logout"),
+]

@@ -1,0 +1,41 @@
+"""The delivery log: one row per SMS, for operators. It never holds the code or the text."""
+
+from django.db import models
+
+
+class SmsDelivery(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", "queued"
+        SENDING = "sending", "sending"
+        RETRYING = "retrying", "retrying"
+        SENT = "sent", "sent"
+        FAILED = "failed", "failed"
+        STALE = "stale", "stale (code replaced, used or expired; nothing sent)"
+
+    login_code = models.ForeignKey(
+        "auth_phone.LoginCode",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="deliveries",
+    )
+    phone = models.CharField(max_length=16, db_index=True)
+    backend = models.CharField(max_length=32)
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    provider_message_id = models.CharField(max_length=128, blank=True, default="")
+    error = models.TextField(blank=True, default="")
+    task_id = models.CharField(max_length=255, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "SMS delivery"
+        verbose_name_plural = "SMS deliveries"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"SMS to {self.phone} ({self.status})"

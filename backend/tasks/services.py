@@ -1,0 +1,81 @@
+"""Queueing and delivering login-code SMS. Tasks carry the delivery's id, never the code."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from auth_phone import codes
+from auth_phone.models import LoginCode
+
+from . import sms
+from .models import SmsDelivery
+
+logger = logging.getLogger(__name__)
+
+
+def queue_login_code_sms(*, login_code: LoginCode, phone: str) -> SmsDelivery:
+    """Record a delivery and queue its task once the surrounding transaction commits."""
+    from .tasks import deliver_login_code  # the task module imports this one
+
+    delivery = SmsDelivery.objects.create(
+        login_code=login_code,
+        phone=phone,
+        backend=settings.SMS_BACKEND,
+        task_id=str(uuid.uuid4()),
+    )
+    transaction.on_commit(
+        lambda: deliver_login_code.apply_async((delivery.pk,), task_id=delivery.task_id)
+    )
+    return delivery
+
+
+def _set_status(delivery_id: int, status: str, **fields) -> None:
+    SmsDelivery.objects.filter(pk=delivery_id).update(
+        status=status, updated_at=timezone.now(), **fields
+    )
+
+
+def deliver_login_code(*, delivery_id: int, final_attempt: bool = True) -> str:
+    """Generate the code, store its hash, send the SMS; return the outcome (never the code).
+    Raises SmsTransientError when another attempt should follow."""
+    with transaction.atomic():
+        delivery = SmsDelivery.objects.select_for_update().filter(pk=delivery_id).first()
+        if delivery is None:
+            return "missing"
+        if delivery.status in (SmsDelivery.Status.SENT, SmsDelivery.Status.STALE):
+            return delivery.status  # a re-delivered task: it was handled already
+        code = codes.issue_code(login_code_id=delivery.login_code_id)
+        if code is None:
+            _set_status(delivery_id, SmsDelivery.Status.STALE)
+            logger.info("delivery %s is stale: its code was replaced, used or expired", delivery_id)
+            return SmsDelivery.Status.STALE
+        _set_status(delivery_id, SmsDelivery.Status.SENDING, attempts=F("attempts") + 1)
+
+    # The SMS goes out after the commit: no row stays locked while the provider answers.
+    try:
+        message_id = sms.get_sender().send(phone=delivery.phone, text=sms.render_text(code))
+    except sms.SmsTransientError as exc:
+        status = SmsDelivery.Status.FAILED if final_attempt else SmsDelivery.Status.RETRYING
+        _set_status(delivery_id, status, error=str(exc))
+        logger.warning("SMS delivery %s failed (%s): %s", delivery_id, status, exc)
+        if final_attempt:
+            return SmsDelivery.Status.FAILED
+        raise
+    except sms.SmsRejected as exc:
+        _set_status(delivery_id, SmsDelivery.Status.FAILED, error=str(exc))
+        logger.warning("SMS delivery %s rejected: %s", delivery_id, exc)
+        return SmsDelivery.Status.FAILED
+    _set_status(
+        delivery_id,
+        SmsDelivery.Status.SENT,
+        provider_message_id=message_id[:128],
+        sent_at=timezone.now(),
+        error="",
+    )
+    return SmsDelivery.Status.SENT

@@ -1,0 +1,23 @@
+from celery import shared_task
+from celery.utils.time import get_exponential_backoff_interval
+from django.conf import settings
+
+from . import services
+from .sms import SmsTransientError
+
+
+@shared_task(bind=True, acks_late=True, max_retries=settings.SMS_MAX_RETRIES)
+def deliver_login_code(self, delivery_id: int) -> str:
+    """Send the login-code SMS of one delivery; retried with backoff and jitter on
+    transient provider errors. Returns the delivery's status, never the code."""
+    final = self.request.retries >= self.max_retries
+    try:
+        return str(services.deliver_login_code(delivery_id=delivery_id, final_attempt=final))
+    except SmsTransientError as exc:
+        countdown = get_exponential_backoff_interval(
+            factor=settings.SMS_RETRY_BACKOFF,
+            retries=self.request.retries,
+            maximum=settings.SMS_RETRY_BACKOFF_MAX,
+            full_jitter=True,
+        )
+        raise self.retry(exc=exc, countdown=countdown) from None

@@ -1,0 +1,92 @@
+"""Shared fixtures. Tests run against the real PostgreSQL and Redis (see pyproject.toml)."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+
+import pytest
+from django.core.cache import cache
+from django.db import connections
+from rest_framework.test import APIClient
+
+from tasks.sms import LocmemSender
+
+CODE_RE = re.compile(r"\b(\d{4})\b")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_state():
+    """Rate-limit counters and the in-memory outbox start empty in every test."""
+    cache.clear()
+    LocmemSender.outbox.clear()
+    yield
+    LocmemSender.outbox.clear()
+
+
+class CommitAwareClient(APIClient):
+    """Runs on-commit callbacks (the SMS task) at the end of each request, as a real
+    request would, although pytest-django's `db` wraps the test in one transaction."""
+
+    capture: Callable | None = None
+
+    def request(self, **kwargs):
+        if self.capture is None:
+            return super().request(**kwargs)
+        with self.capture(execute=True):
+            return super().request(**kwargs)
+
+
+@pytest.fixture
+def api(db, django_capture_on_commit_callbacks) -> CommitAwareClient:
+    client = CommitAwareClient()
+    client.capture = django_capture_on_commit_callbacks
+    return client
+
+
+@pytest.fixture
+def live_api(transactional_db) -> APIClient:
+    """A client for tests whose transactions really commit (threads, workers)."""
+    return APIClient()
+
+
+def last_code(phone: str) -> str:
+    """The code of the latest SMS the in-memory sender got for `phone`."""
+    messages = [m for m in LocmemSender.outbox if m["phone"] == phone]
+    assert messages, f"no SMS was sent to {phone}"
+    return CODE_RE.search(messages[-1]["text"]).group(1)
+
+
+@pytest.fixture
+def request_code(api) -> Callable[[str], str]:
+    """Ask for a code through the API and return the code the SMS carried."""
+
+    def _request(phone: str = "+79111234567") -> str:
+        response = api.post("/auth/sms/", {"phone": phone}, format="json")
+        assert response.status_code in (200, 201), response.content
+        return last_code(phone)
+
+    return _request
+
+
+def run_in_threads(func: Callable[[int], object], count: int) -> list:
+    """Run func(i) in `count` threads started together; return results or exceptions."""
+    barrier = threading.Barrier(count)
+    results: list = [None] * count
+
+    def worker(i: int) -> None:
+        try:
+            barrier.wait()
+            results[i] = func(i)
+        except Exception as exc:
+            results[i] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
