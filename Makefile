@@ -8,7 +8,7 @@ MANAGE := cd backend && ../$(BIN)/python manage.py
 export DJANGO_DEBUG ?= true
 export SMS_DEV_INBOX ?= true
 
-.PHONY: install run migrate test lint format check pytest clean
+.PHONY: install run migrate test lint format check pytest clean bench
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -44,3 +44,8 @@ test: install lint
 
 clean:
 	rm -rf $(VENV) var backend/db.sqlite3 backend/staticfiles
+
+# Benchmarks of the real stack (gunicorn, a Celery worker, the local PostgreSQL and Redis):
+# results in benchmarks/results/<date>.json and .png; see README "Benchmarks".
+bench: install
+	$(BIN)/python benchmarks/run.py

@@ -1,0 +1,1022 @@
+"""Benchmarks of the real stack: gunicorn + a Celery worker on PostgreSQL and Redis.
+
+    python benchmarks/run.py            # full run (`make bench`), a few minutes
+    python benchmarks/run.py --smoke    # seconds: proves the harness still works
+
+The stack is configured as in production (DEBUG off, a secret key, static files through
+WhiteNoise) except that the per-address SMS limit is raised, so that one load generator on
+127.0.0.1 measures work and not 429s. Every scenario is measured next to a reference,
+GET /livez of the same server (no database, no Redis), in the same run, and reported as a
+ratio to it. Results: benchmarks/results/<date>.json and <date>.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import os
+import platform
+import re
+import resource
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psutil
+import psycopg
+import redis
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+BACKEND = ROOT / "backend"
+BENCH_DIR = ROOT / "benchmarks"
+BIN = Path(sys.executable).parent
+LOCUSTFILE = BENCH_DIR / "locustfile.py"
+CODE_RE = re.compile(r"\b(\d{4})\b")
+READY_RE = re.compile(r"^\[([0-9-]+ [0-9:,]+): INFO/MainProcess\] \S+ ready\.$", re.MULTILINE)
+DB_ERROR_RE = re.compile(
+    r"OperationalError|too many clients|remaining connection slots|could not connect|"
+    r"connection (?:refused|failed)|InterfaceError",
+    re.IGNORECASE,
+)
+
+SCENARIOS = ("code", "pipeline", "login", "profile")
+
+# Phone number ranges (index into benchmarks.locustfile.phone_number), one per phase.
+PHONES_CODE_1 = 1_000_000
+PHONES_CODE_16 = 2_000_000
+PHONES_PIPELINE = 3_000_000
+PHONE_OWNER = 900_000_000
+
+
+@dataclass
+class Config:
+    smoke: bool
+    duration: float  # seconds of each timed phase
+    warmup: float  # seconds at the start of a phase left out of the numbers
+    clients: int  # concurrent clients of the "16 clients" phases
+    web_workers: int
+    worker_concurrency: int
+    pipeline_codes: int
+    referrals: int
+    sms_delay: tuple[float, float]
+    phase_request_cap: int  # 0 = only the duration bounds a phase
+    database_url: str
+    redis_url: str
+    reference_path: str
+    db_conn_max_age: int
+    work_dir: Path
+    results_dir: Path | None
+    notes_file: Path | None = None
+    scenarios: tuple[str, ...] = SCENARIOS
+
+    @property
+    def mean_delay(self) -> float:
+        return sum(self.sms_delay) / 2
+
+
+def full_config(args: argparse.Namespace) -> Config:
+    return Config(
+        smoke=False,
+        duration=args.duration,
+        warmup=2.0,
+        clients=16,
+        web_workers=args.web_workers,
+        worker_concurrency=args.worker_concurrency,
+        pipeline_codes=1000,
+        referrals=10_000,
+        sms_delay=(1.0, 2.0),
+        phase_request_cap=0,
+        database_url=args.database_url,
+        redis_url=args.redis_url,
+        reference_path=args.reference_path,
+        db_conn_max_age=60,
+        work_dir=args.work_dir,
+        results_dir=args.results_dir,
+        notes_file=args.notes,
+        scenarios=args.scenarios,
+    )
+
+
+def smoke_config(args: argparse.Namespace) -> Config:
+    return Config(
+        smoke=True,
+        duration=2.0,
+        warmup=0.0,
+        clients=2,
+        web_workers=1,
+        worker_concurrency=4,
+        pipeline_codes=6,
+        referrals=25,
+        sms_delay=(0.0, 0.05),
+        phase_request_cap=15,
+        database_url=args.database_url,
+        redis_url=args.redis_url,
+        reference_path=args.reference_path,
+        db_conn_max_age=60,
+        work_dir=args.work_dir,
+        results_dir=args.results_dir,
+        notes_file=args.notes,
+        scenarios=args.scenarios,
+    )
+
+
+# --- Statistics ---------------------------------------------------------------------------
+def percentile(sorted_values: list[float], q: float) -> float | None:
+    """Nearest-rank percentile of an ascending list (q in 0..100)."""
+    if not sorted_values:
+        return None
+    rank = max(1, min(len(sorted_values), round(q / 100 * len(sorted_values) + 0.5)))
+    return sorted_values[rank - 1]
+
+
+def summarize(records: list, warmup: float) -> dict:
+    """Throughput of 2xx answers and their latency percentiles; other statuses counted."""
+    if not records:
+        return {"requests": 0, "ok": 0, "statuses": {}, "throughput_rps": 0.0}
+    first = min(start for start, _, _ in records)
+    window_start = first + warmup
+    kept = [r for r in records if r[0] >= window_start] or records
+    window_start = min(window_start, min(r[0] for r in kept))
+    end = max(start + latency / 1000 for start, latency, _ in kept)
+    duration = max(end - window_start, 1e-6)
+    ok = sorted(latency for _, latency, status in kept if 200 <= status < 300)
+    statuses = Counter(str(status) for _, _, status in kept)
+    return {
+        "requests": len(kept),
+        "ok": len(ok),
+        "statuses": dict(sorted(statuses.items())),
+        "not_2xx": len(kept) - len(ok),
+        "duration_s": round(duration, 3),
+        "throughput_rps": round(len(ok) / duration, 2),
+        "p50_ms": _round(percentile(ok, 50)),
+        "p95_ms": _round(percentile(ok, 95)),
+        "p99_ms": _round(percentile(ok, 99)),
+        "first_request_at": first,
+        "last_answer_at": max(start + latency / 1000 for start, latency, _ in records),
+    }
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+def ratio(value: float | None, reference: float | None) -> float | None:
+    if not value or not reference:
+        return None
+    return round(value / reference, 3)
+
+
+# --- Processes and services ------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def check_loopback(url: str) -> None:
+    host = urlsplit(url).hostname or ""
+    if host != "localhost" and not host.startswith("127."):
+        raise SystemExit(f"benchmarks only talk to loopback addresses, not {host!r}")
+
+
+def database_name(url: str) -> str:
+    name = urlsplit(url).path.lstrip("/")
+    if not re.fullmatch(r"[A-Za-z0-9_]+", name):
+        raise SystemExit(f"unexpected database name {name!r}")
+    return name
+
+
+def libpq_url(url: str, dbname: str | None = None) -> str:
+    parts = urlsplit(url)
+    scheme = "postgresql"
+    path = f"/{dbname}" if dbname else parts.path
+    return urlunsplit((scheme, parts.netloc, path, parts.query, ""))
+
+
+def recreate_database(url: str) -> None:
+    name = database_name(url)
+    with psycopg.connect(libpq_url(url, "postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def stack_env(cfg: Config) -> dict:
+    """The production configuration, except for the raised per-address SMS limit."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "project.settings",
+            "DATABASE_URL": cfg.database_url,
+            "REDIS_URL": cfg.redis_url,
+            "CACHE_KEY_PREFIX": "bench",
+            "DJANGO_DEBUG": "false",
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(48),
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "WHITENOISE_USE_FINDERS": "true",
+            "DB_CONN_MAX_AGE": str(cfg.db_conn_max_age),
+            "SMS_BACKEND": "simulated",
+            "SMS_DELAY_MIN": str(cfg.sms_delay[0]),
+            "SMS_DELAY_MAX": str(cfg.sms_delay[1]),
+            "SMS_DEV_INBOX": "true",
+            "RATE_LIMITS_ENABLED": "true",
+            "SMS_IP_HOURLY_LIMIT": "1000000000",
+            "SMS_PHONE_HOURLY_LIMIT": "5",
+            "SMS_RESEND_COOLDOWN": "60",
+            "CELERY_TASK_ALWAYS_EAGER": "false",
+            "CELERY_WORKER_CONCURRENCY": str(cfg.worker_concurrency),
+            "LOG_LEVEL": "INFO",
+        }
+    )
+    return env
+
+
+class Stack:
+    """gunicorn and the Celery worker as child processes, logs in the work directory."""
+
+    def __init__(self, cfg: Config) -> None:
+        self.cfg = cfg
+        self.env = stack_env(cfg)
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.web: subprocess.Popen | None = None
+        self.worker: subprocess.Popen | None = None
+        self._logs: list = []
+
+    def _log(self, name: str):
+        handle = open(self.cfg.work_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed in stop()
+        self._logs.append(handle)
+        return handle
+
+    def manage(self, *args: str, timeout: float = 300) -> str:
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=BACKEND,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        if result.returncode:
+            raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stderr[-3000:]}")
+        return result.stdout
+
+    def start_web(self) -> None:
+        log = self._log("gunicorn")
+        self.web = subprocess.Popen(
+            [
+                str(BIN / "gunicorn"),
+                "project.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(self.cfg.web_workers),
+                "--worker-class",
+                "sync",
+                "--backlog",
+                "2048",
+                "--timeout",
+                "60",
+            ],
+            cwd=BACKEND,
+            env=self.env,
+            stdout=log,
+            stderr=log,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.web.poll() is not None:
+                raise RuntimeError("gunicorn exited; see gunicorn.log")
+            with contextlib.suppress(requests.RequestException):
+                answer = requests.get(self.base_url + self.cfg.reference_path, timeout=2)
+                if answer.status_code == 200 and len(self.web_workers()) == self.cfg.web_workers:
+                    return
+            time.sleep(0.2)
+        raise RuntimeError("gunicorn did not answer within 60 s")
+
+    def start_worker(self) -> float:
+        """Start the worker; return the time (epoch) it reported itself ready."""
+        log_path = self.cfg.work_dir / "celery.log"
+        log = self._log("celery")
+        offset = log_path.stat().st_size
+        self.worker = subprocess.Popen(
+            [
+                str(BIN / "celery"),
+                "-A",
+                "project",
+                "worker",
+                "--pool=threads",
+                f"--concurrency={self.cfg.worker_concurrency}",
+                "--loglevel=INFO",
+                "--without-mingle",
+                "--without-gossip",
+                "-n",
+                f"bench-{os.getpid()}@%h",
+            ],
+            cwd=BACKEND,
+            env=self.env,
+            stdout=log,
+            stderr=log,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.worker.poll() is not None:
+                raise RuntimeError("the Celery worker exited; see celery.log")
+            with open(log_path, "rb") as handle:
+                handle.seek(offset)
+                match = READY_RE.search(handle.read().decode(errors="replace"))
+            if match:
+                # Celery logs local time with milliseconds: the moment it began consuming.
+                stamp = dt.datetime.strptime(match.group(1), "%Y-%m-%d %H:%M:%S,%f")
+                return stamp.timestamp()
+            time.sleep(0.2)
+        raise RuntimeError("the Celery worker was not ready within 60 s")
+
+    def web_workers(self) -> list[psutil.Process]:
+        if self.web is None:
+            return []
+        try:
+            return psutil.Process(self.web.pid).children()
+        except psutil.NoSuchProcess:
+            return []
+
+    def stop(self) -> None:
+        for proc in (self.worker, self.web):
+            if proc is not None and proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in (self.worker, self.web):
+            if proc is None:
+                continue
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
+        for handle in self._logs:
+            handle.close()
+
+    def log_errors(self) -> dict:
+        """Database connection errors reported in the logs of the stack."""
+        found = {}
+        for name in ("gunicorn", "celery"):
+            path = self.cfg.work_dir / f"{name}.log"
+            text = path.read_text(errors="replace") if path.exists() else ""
+            found[name] = len(DB_ERROR_RE.findall(text))
+        return found
+
+
+@dataclass
+class Sampler:
+    """Samples the RSS of each process of the stack (psutil) and the database's
+    connection count, in a background thread, until stopped."""
+
+    stack: Stack
+    interval: float = 0.2
+    peak_rss: dict = field(default_factory=dict)  # "web:<pid>" / "worker" -> bytes
+    peak_db_connections: int = 0
+    peak_server_connections: int = 0
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="sampler", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def _note(self, key: str, proc: psutil.Process) -> None:
+        with contextlib.suppress(psutil.Error):
+            rss = proc.memory_info().rss
+            self.peak_rss[key] = max(self.peak_rss.get(key, 0), rss)
+
+    def _run(self) -> None:
+        name = database_name(self.stack.cfg.database_url)
+        conn = psycopg.connect(libpq_url(self.stack.cfg.database_url, "postgres"), autocommit=True)
+        try:
+            while not self._stop.wait(self.interval):
+                for proc in self.stack.web_workers():
+                    self._note(f"web:{proc.pid}", proc)
+                if self.stack.worker is not None and self.stack.worker.poll() is None:
+                    with contextlib.suppress(psutil.Error):
+                        worker = psutil.Process(self.stack.worker.pid)
+                        self._note("worker", worker)
+                        for child in worker.children(recursive=True):
+                            self._note(f"worker-child:{child.pid}", child)
+                with contextlib.suppress(psycopg.Error):
+                    mine, total = conn.execute(
+                        "SELECT count(*) FILTER (WHERE datname = %s), count(*) "
+                        "FROM pg_stat_activity WHERE backend_type = 'client backend'",
+                        (name,),
+                    ).fetchone()
+                    self.peak_db_connections = max(self.peak_db_connections, mine)
+                    self.peak_server_connections = max(self.peak_server_connections, total)
+        finally:
+            conn.close()
+
+
+def postgres_backends(dbname: str) -> list[psutil.Process]:
+    """The PostgreSQL server processes serving connections to `dbname`."""
+    found = []
+    for proc in psutil.process_iter(["name", "cmdline"]):
+        cmdline = " ".join(proc.info["cmdline"] or [])
+        if cmdline.startswith("postgres: ") and f" {dbname} " in cmdline:
+            found.append(proc)
+    return found
+
+
+def machine_busy_seconds() -> float:
+    times = psutil.cpu_times()
+    return sum(times) - times.idle - getattr(times, "iowait", 0.0)
+
+
+def cpu_seconds(procs: list[psutil.Process]) -> float:
+    total = 0.0
+    for proc in procs:
+        with contextlib.suppress(psutil.Error):
+            times = proc.cpu_times()
+            total += times.user + times.system
+    return total
+
+
+# --- Phases -----------------------------------------------------------------------------
+class Bench:
+    def __init__(self, cfg: Config) -> None:
+        self.cfg = cfg
+        self.stack = Stack(cfg)
+        self.phases: dict[str, dict] = {}
+
+    def say(self, message: str) -> None:
+        print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+    def stack_procs(self) -> tuple[list[psutil.Process], list[psutil.Process]]:
+        worker = []
+        if self.stack.worker is not None:
+            with contextlib.suppress(psutil.Error):
+                worker = [psutil.Process(self.stack.worker.pid)]
+        return self.stack.web_workers(), worker
+
+    def locust(
+        self,
+        name: str,
+        user_class: str,
+        users: int,
+        extra_env: dict | None = None,
+        limit: int = 0,
+        run_time: float | None = None,
+        warmup: float | None = None,
+    ) -> dict:
+        """Run one locust phase and return its summary (and CPU seconds spent by each side)."""
+        out = self.cfg.work_dir / f"locust-{name}.json"
+        env = dict(os.environ)
+        env.update(
+            {
+                "BENCH_OUT": str(out),
+                "BENCH_LIMIT": str(limit or self.cfg.phase_request_cap),
+                "BENCH_PATH": self.cfg.reference_path,
+                **(extra_env or {}),
+            }
+        )
+        run_time = run_time or self.cfg.duration
+        cmd = [
+            str(BIN / "locust"),
+            "-f",
+            str(LOCUSTFILE),
+            "--headless",
+            "--host",
+            self.stack.base_url,
+            "--users",
+            str(users),
+            "--spawn-rate",
+            str(users),
+            "--run-time",
+            f"{max(1, round(run_time))}s",
+            "--stop-timeout",
+            "10",
+            "--only-summary",
+            "--loglevel",
+            "ERROR",
+            user_class,
+        ]
+        web, worker = self.stack_procs()
+        dbname = database_name(self.cfg.database_url)
+        postgres_before = {proc.pid: cpu_seconds([proc]) for proc in postgres_backends(dbname)}
+        cpu_before = (cpu_seconds(web), cpu_seconds(worker))
+        busy_before = machine_busy_seconds()
+        children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        started = time.monotonic()
+        with open(self.cfg.work_dir / f"locust-{name}.log", "wb") as log:
+            result = subprocess.run(
+                cmd, env=env, stdout=log, stderr=log, timeout=run_time + 90, check=False
+            )
+        wall = time.monotonic() - started
+        if result.returncode or not out.exists():
+            raise RuntimeError(f"locust phase {name} failed; see locust-{name}.log")
+        children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        busy = machine_busy_seconds() - busy_before
+        web, worker = self.stack_procs()
+        # Backends that disconnected during the phase are missed; with persistent
+        # connections (DB_CONN_MAX_AGE) there are next to none.
+        postgres_cpu = sum(
+            cpu_seconds([proc]) - postgres_before.get(proc.pid, 0.0)
+            for proc in postgres_backends(dbname)
+        )
+        records = json.loads(out.read_text())["records"]
+        if not records:
+            raise RuntimeError(f"locust phase {name} sent no request; see locust-{name}.log")
+        summary = summarize(records, self.cfg.warmup if warmup is None else warmup)
+        summary["clients"] = users
+        cpu = {
+            "wall": round(wall, 2),
+            "web_workers": round(cpu_seconds(web) - cpu_before[0], 2),
+            "celery_worker": round(cpu_seconds(worker) - cpu_before[1], 2),
+            "postgres": round(postgres_cpu, 2),
+            "load_generator": round(
+                (children_after.ru_utime + children_after.ru_stime)
+                - (children_before.ru_utime + children_before.ru_stime),
+                2,
+            ),
+            "machine_busy": round(busy, 2),
+        }
+        ours = sum(v for k, v in cpu.items() if k not in ("wall", "machine_busy"))
+        cpu["everything_else"] = round(max(0.0, busy - ours), 2)
+        requests_made = max(1, len(records))
+        cpu["web_ms_per_request"] = round(cpu["web_workers"] * 1000 / requests_made, 2)
+        cpu["postgres_ms_per_request"] = round(postgres_cpu * 1000 / requests_made, 2)
+        summary["cpu_s"] = cpu
+        self.phases[name] = summary
+        self.say(
+            f"{name}: {summary['ok']} ok / {summary['requests']} requests, "
+            f"{summary['throughput_rps']} req/s, p50 {summary.get('p50_ms')} ms, "
+            f"p95 {summary.get('p95_ms')} ms, statuses {summary['statuses']}"
+        )
+        return summary
+
+    # The scenarios -----------------------------------------------------------------------
+    def code_request_phases(self) -> None:
+        self.locust("reference_1", "ReferenceUser", 1)
+        self.locust(
+            "code_request_1", "CodeRequestUser", 1, {"BENCH_PHONE_START": str(PHONES_CODE_1)}
+        )
+        self.locust("reference_16", "ReferenceUser", self.cfg.clients)
+        self.locust(
+            "code_request_16",
+            "CodeRequestUser",
+            self.cfg.clients,
+            {"BENCH_PHONE_START": str(PHONES_CODE_16)},
+        )
+
+    def purge_queue(self) -> None:
+        """The code-request phases queued SMS with no worker running: drop them so that the
+        pipeline phase measures only its own codes."""
+        result = subprocess.run(
+            [str(BIN / "celery"), "-A", "project", "purge", "-f"],
+            cwd=BACKEND,
+            env=self.stack.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        if result.returncode:
+            raise RuntimeError(f"celery purge failed: {result.stderr[-2000:]}")
+        self.say(result.stdout.strip() or "queue purged")
+
+    def pipeline_phase(self) -> dict:
+        """Queue the codes with no worker running, then start one worker and time it from
+        its "ready" line to the last SMS in the delivery log (status sent, sent_at)."""
+        count = self.cfg.pipeline_codes
+        requested = self.locust(
+            "pipeline_requests",
+            "CodeRequestUser",
+            self.cfg.clients,
+            {"BENCH_PHONE_START": str(PHONES_PIPELINE)},
+            limit=count,
+            run_time=max(self.cfg.duration, 120),
+            warmup=0,
+        )
+        self.say(f"starting the Celery worker (threads pool, {self.cfg.worker_concurrency})")
+        web, _ = self.stack_procs()
+        web_cpu = cpu_seconds(web)
+        ready_at = self.stack.start_worker()
+        _, worker = self.stack_procs()
+        low, high = phone(PHONES_PIPELINE), phone(PHONES_PIPELINE + count - 1)
+        query = (
+            "SELECT count(*) FILTER (WHERE status = 'sent'), "
+            "count(*) FILTER (WHERE status IN ('failed', 'stale')), "
+            "count(*), extract(epoch FROM max(sent_at)) "
+            "FROM tasks_smsdelivery WHERE phone BETWEEN %s AND %s"
+        )
+        bound = self.cfg.worker_concurrency / self.cfg.mean_delay
+        deadline = time.monotonic() + 30 + 3 * count / bound
+        with psycopg.connect(libpq_url(self.cfg.database_url), autocommit=True) as conn:
+            while True:
+                sent, finished_badly, recorded, last_sent = conn.execute(
+                    query, (low, high)
+                ).fetchone()
+                if sent + finished_badly >= recorded or time.monotonic() > deadline:
+                    break
+                time.sleep(0.25)
+        elapsed = (float(last_sent) - ready_at) if last_sent else None
+        throughput = (sent / elapsed) if elapsed else 0.0
+        result = {
+            "codes_requested": requested["requests"],
+            "codes_accepted": requested["ok"],
+            "request_statuses": requested["statuses"],
+            "request_phase_s": requested["duration_s"],
+            "sms_sent": sent,
+            "sms_failed_or_stale": finished_badly,
+            "deliveries_recorded": recorded,
+            "time_to_last_sms_s": round(elapsed, 2) if elapsed else None,
+            "throughput_sms_per_s": round(throughput, 2),
+            "bound_sms_per_s": round(bound, 2),
+            "ratio_to_bound": ratio(throughput, bound),
+            "worker_concurrency": self.cfg.worker_concurrency,
+            "mean_delay_s": self.cfg.mean_delay,
+            "cpu_s": {
+                "celery_worker": round(cpu_seconds(worker), 2),
+                "web_workers": round(cpu_seconds(web) - web_cpu, 2),
+            },
+        }
+        self.phases["pipeline"] = result
+        self.say(
+            f"pipeline: {sent}/{count} SMS sent, the last {result['time_to_last_sms_s']} s "
+            f"after the worker was ready: {result['throughput_sms_per_s']} SMS/s = "
+            f"{result['ratio_to_bound']} of the bound {result['bound_sms_per_s']} SMS/s"
+        )
+        return result
+
+    def read_codes(self, first: int, count: int) -> list[dict]:
+        """Read each phone's code from the development inbox (before the timed phase)."""
+
+        def read(index: int) -> dict | None:
+            number = phone(index)
+            answer = requests.get(
+                f"{self.stack.base_url}/dev/sms/", params={"phone": number}, timeout=10
+            )
+            if answer.status_code != 200:
+                return None
+            match = CODE_RE.search(answer.json()["text"])
+            return {"phone": number, "code": match.group(1)} if match else None
+
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            found = list(pool.map(read, range(first, first + count)))
+        return [pair for pair in found if pair]
+
+    def login_phase(self) -> None:
+        codes = self.read_codes(PHONES_PIPELINE, self.cfg.pipeline_codes)
+        path = self.cfg.work_dir / "codes.json"
+        path.write_text(json.dumps(codes))
+        self.say(f"login: {len(codes)} valid codes read from the development inbox")
+        self.locust("reference_16_login", "ReferenceUser", self.cfg.clients)
+        self.locust(
+            "login_16",
+            "LoginUser",
+            self.cfg.clients,
+            {"BENCH_CODES": str(path)},
+            limit=len(codes),
+            run_time=max(self.cfg.duration, 60),
+        )
+
+    def owner_token(self, owner_phone: str) -> str:
+        """Log the seeded user in through the API: request a code, read the SMS, log in."""
+        base = self.stack.base_url
+        answer = requests.post(f"{base}/auth/sms/", json={"phone": owner_phone}, timeout=10)
+        answer.raise_for_status()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            inbox = requests.get(f"{base}/dev/sms/", params={"phone": owner_phone}, timeout=10)
+            if inbox.status_code == 200:
+                code = CODE_RE.search(inbox.json()["text"]).group(1)
+                login = requests.post(
+                    f"{base}/users/login/",
+                    json={"phone": owner_phone, "password": code},
+                    timeout=10,
+                )
+                login.raise_for_status()
+                return login.json()["access"]
+            time.sleep(0.2)
+        raise RuntimeError("the owner's SMS did not arrive within 30 s")
+
+    def profile_phase(self) -> None:
+        owner_phone = phone(PHONE_OWNER)
+        result = subprocess.run(
+            [
+                sys.executable,
+                str(BENCH_DIR / "seed_referrals.py"),
+                "--owner-phone",
+                owner_phone,
+                "--referrals",
+                str(self.cfg.referrals),
+            ],
+            cwd=ROOT,
+            env=self.stack.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        if result.returncode:
+            raise RuntimeError(f"seeding failed:\n{result.stderr[-3000:]}")
+        seed = json.loads(result.stdout.strip().splitlines()[-1])
+        self.say(f"seeded: {seed}")
+        self.phases["profile_seed"] = seed
+        token = self.owner_token(owner_phone)
+        self.locust("reference_1_profile", "ReferenceUser", 1)
+        self.locust(
+            "profile_1",
+            "ProfileUser",
+            1,
+            {"BENCH_TOKEN": token, "BENCH_PROFILE_PATH": f"/users/{seed['owner_id']}/"},
+        )
+
+    # The whole run -----------------------------------------------------------------------
+    def run(self) -> dict:
+        cfg = self.cfg
+        for url in (cfg.database_url, cfg.redis_url):
+            check_loopback(url)
+        cfg.work_dir.mkdir(parents=True, exist_ok=True)
+        machine = machine_before(cfg)
+        self.say(
+            f"{machine['cores']} cores, load average {machine['load_average_before']}; "
+            f"max_connections {machine['postgres_max_connections']}, "
+            f"{machine['postgres_connections_in_use_before']} in use"
+        )
+        recreate_database(cfg.database_url)
+        redis.Redis.from_url(cfg.redis_url).flushdb()
+        self.stack.manage("migrate", "--noinput")
+        self.say("database migrated; starting gunicorn")
+        sampler = Sampler(self.stack)
+        started = time.monotonic()
+        try:
+            self.stack.start_web()
+            sampler.start()
+            if "code" in cfg.scenarios:
+                self.code_request_phases()
+                self.purge_queue()
+            self.pipeline_phase()  # also the codes of the login phase and a running worker
+            if "login" in cfg.scenarios:
+                self.login_phase()
+            if "profile" in cfg.scenarios:
+                self.profile_phase()
+        finally:
+            sampler.stop()
+            self.stack.stop()
+            with contextlib.suppress(redis.RedisError):
+                redis.Redis.from_url(cfg.redis_url).flushdb()
+        machine["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+        machine["bench_wall_s"] = round(time.monotonic() - started, 1)
+        return self.report(machine, sampler)
+
+    def report(self, machine: dict, sampler: Sampler) -> dict:
+        cfg, phases = self.cfg, self.phases
+        web_peaks = {k: v for k, v in sampler.peak_rss.items() if k.startswith("web:")}
+        memory = {
+            "web_worker_peak_rss_mb": sorted(round(v / 2**20, 1) for v in web_peaks.values()),
+            "celery_worker_peak_rss_mb": round(sampler.peak_rss.get("worker", 0) / 2**20, 1),
+            "peak_db_connections_bench": sampler.peak_db_connections,
+            "peak_db_connections_server": sampler.peak_server_connections,
+        }
+        scenarios = build_scenarios(phases, memory)
+        scenarios["pipeline"]["db_errors_in_logs"] = self.stack.log_errors()
+        targets = evaluate_targets(phases, memory, scenarios)
+        return {
+            "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "command": "make bench" if not cfg.smoke else "python benchmarks/run.py --smoke",
+            "git_commit": git_commit(),
+            "machine": machine,
+            "config": {
+                **{k: v for k, v in asdict(cfg).items() if k not in ("work_dir", "results_dir")},
+                "notes_file": str(cfg.notes_file) if cfg.notes_file else None,
+                "rate_limits": "enabled; SMS_IP_HOURLY_LIMIT raised to 1e9 (one client address)",
+                "gunicorn": f"{cfg.web_workers} sync workers",
+                "celery": f"--pool=threads --concurrency={cfg.worker_concurrency}",
+                "planned_db_connections": cfg.web_workers + cfg.worker_concurrency + 1,
+            },
+            "scenarios": scenarios,
+            "memory": memory,
+            "targets": targets,
+            "phases": phases,
+            "notes": load_notes(cfg.notes_file),
+        }
+
+
+def phone(index: int) -> str:
+    return f"+79{index:09d}"
+
+
+def build_scenarios(phases: dict, memory: dict) -> dict:
+    def pick(name: str) -> dict:
+        data = phases.get(name, {})
+        return {
+            key: data.get(key)
+            for key in (
+                *("clients", "ok", "not_2xx", "statuses", "throughput_rps"),
+                *("p50_ms", "p95_ms", "p99_ms", "cpu_s"),
+            )
+        }
+
+    def compare(name: str, reference: str) -> dict:
+        entry = pick(name)
+        ref = pick(reference)
+        entry["reference"] = {
+            k: ref[k] for k in ("throughput_rps", "p50_ms", "p95_ms", "p99_ms", "cpu_s")
+        }
+        entry["throughput_ratio"] = ratio(entry["throughput_rps"], ref["throughput_rps"])
+        entry["p50_ratio"] = ratio(entry["p50_ms"], ref["p50_ms"])
+        return entry
+
+    return {
+        "code_request_1": compare("code_request_1", "reference_1"),
+        "code_request_16": compare("code_request_16", "reference_16"),
+        "pipeline": dict(phases.get("pipeline", {})),
+        "login_16": compare("login_16", "reference_16_login"),
+        "profile_1": {
+            **compare("profile_1", "reference_1_profile"),
+            "referrals": phases.get("profile_seed", {}).get("referrals"),
+            "queries": phases.get("profile_seed", {}).get("queries"),
+        },
+        "memory": memory,
+    }
+
+
+def evaluate_targets(phases: dict, memory: dict, scenarios: dict) -> list[dict]:
+    def target(name: str, goal: str, value, met: bool | None) -> dict:
+        return {"scenario": name, "target": goal, "value": value, "met": met}
+
+    code1 = scenarios["code_request_1"]
+    code16 = scenarios["code_request_16"]
+    pipeline = scenarios["pipeline"]
+    login = scenarios["login_16"]
+    profile = scenarios["profile_1"]
+    queries = profile.get("queries") or {}
+    pipeline_errors = sum(pipeline.get("db_errors_in_logs", {}).values())
+    webs = memory["web_worker_peak_rss_mb"]
+    return [
+        target(
+            "code request, 1 client",
+            "p50 <= 25 ms",
+            code1["p50_ms"],
+            code1["p50_ms"] is not None and code1["p50_ms"] <= 25,
+        ),
+        target(
+            "code request, 16 clients",
+            "throughput >= 30 % of the reference",
+            code16["throughput_ratio"],
+            (code16["throughput_ratio"] or 0) >= 0.30,
+        ),
+        target(
+            "SMS pipeline, 1000 codes",
+            ">= 80 % of concurrency / 1.5 s, no database connection errors",
+            pipeline.get("ratio_to_bound"),
+            (pipeline.get("ratio_to_bound") or 0) >= 0.80
+            and pipeline_errors == 0
+            and pipeline.get("sms_failed_or_stale") == 0,
+        ),
+        target(
+            "login, 16 clients",
+            "throughput >= 30 % of the reference",
+            login["throughput_ratio"],
+            (login["throughput_ratio"] or 0) >= 0.30,
+        ),
+        target(
+            "profile with 10,000 referrals, 1 client",
+            "p50 <= 100 ms, constant query count",
+            {"p50_ms": profile["p50_ms"], "queries": queries},
+            profile["p50_ms"] is not None
+            and profile["p50_ms"] <= 100
+            and len(set(queries.values())) == 1,
+        ),
+        target(
+            "memory, web workers",
+            "peak RSS <= 120 MB each",
+            max(webs) if webs else None,
+            bool(webs) and max(webs) <= 120,
+        ),
+        target(
+            "memory, Celery worker",
+            "peak RSS <= 250 MB",
+            memory["celery_worker_peak_rss_mb"],
+            0 < memory["celery_worker_peak_rss_mb"] <= 250,
+        ),
+    ]
+
+
+def machine_before(cfg: Config) -> dict:
+    with psycopg.connect(libpq_url(cfg.database_url, "postgres"), autocommit=True) as conn:
+        max_connections = int(conn.execute("SHOW max_connections").fetchone()[0])
+        reserved = int(conn.execute("SHOW superuser_reserved_connections").fetchone()[0])
+        in_use = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'"
+        ).fetchone()[0]
+        server_version = conn.execute("SHOW server_version").fetchone()[0]
+    planned = cfg.web_workers + cfg.worker_concurrency + 1
+    if planned + in_use > max_connections - reserved:
+        raise SystemExit(
+            f"PostgreSQL allows {max_connections} connections ({reserved} reserved) and "
+            f"{in_use} are in use: not enough for {planned} more"
+        )
+    cpu_model = ""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu_model = line.split(":", 1)[1].strip()
+                break
+    return {
+        "cores": os.cpu_count(),
+        "cpu_model": cpu_model,
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "postgres": server_version,
+        "redis": redis.Redis.from_url(cfg.redis_url).info("server").get("redis_version"),
+        "postgres_max_connections": max_connections,
+        "postgres_superuser_reserved": reserved,
+        "postgres_connections_in_use_before": in_use,
+        "load_average_before": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def git_commit() -> str | None:
+    result = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return result.stdout.strip() or None
+
+
+def load_notes(path: Path | None):
+    if path is None or not path.exists():
+        return None
+    return json.loads(path.read_text())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--smoke", action="store_true", help="a tiny run, seconds")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get(
+            "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/referral_bench"
+        ),
+        help="PostgreSQL database to (re)create for the run",
+    )
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11"),
+        help="Redis database to flush and use for the run",
+    )
+    parser.add_argument("--reference-path", default="/livez")
+    parser.add_argument("--duration", type=float, default=12.0)
+    parser.add_argument("--web-workers", type=int, default=5)
+    parser.add_argument("--worker-concurrency", type=int, default=64)
+    parser.add_argument("--work-dir", type=Path, default=BENCH_DIR / ".work")
+    parser.add_argument("--results-dir", type=Path, default=BENCH_DIR / "results")
+    parser.add_argument("--no-results", action="store_true", help="only print the results")
+    parser.add_argument("--notes", type=Path, default=BENCH_DIR / "notes.json")
+    parser.add_argument(
+        "--scenarios",
+        type=lambda text: tuple(part for part in text.split(",") if part),
+        default=SCENARIOS,
+        help="a comma-separated subset of code,pipeline,login,profile (pipeline always runs)",
+    )
+    args = parser.parse_args(argv)
+    if args.no_results:
+        args.results_dir = None
+    cfg = smoke_config(args) if args.smoke else full_config(args)
+    if cfg.work_dir.exists():
+        shutil.rmtree(cfg.work_dir)
+    results = Bench(cfg).run()
+    from report import print_table, write_chart  # matplotlib is slow to import
+
+    print_table(results)
+    if cfg.results_dir is not None:
+        cfg.results_dir.mkdir(parents=True, exist_ok=True)
+        stem = dt.date.today().isoformat()
+        json_path = cfg.results_dir / f"{stem}.json"
+        json_path.write_text(json.dumps(results, indent=2) + "\n")
+        write_chart(results, cfg.results_dir / f"{stem}.png")
+        print(f"results: {json_path} and {json_path.with_suffix('.png')}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
