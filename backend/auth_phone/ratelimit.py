@@ -40,12 +40,18 @@ def _take_cooldown(key: str, period: int, reservations: Reservations, what: str)
 
 
 def _incr_in_window(key: str, period: int, now: float) -> int:
-    """Count one more hit in the window of `key`, opening the window if there is none."""
-    cache.add(f"{key}:reset", now + period, period)
-    cache.add(key, 0, period)
+    """Count one more hit in the window of `key`, opening the window if there is none.
+    One cache command while the window is open (the common case), three to open it."""
     try:
         return cache.incr(key)
-    except ValueError:  # expired between add and incr: start the window again
+    except ValueError:  # no open window
+        pass
+    cache.add(f"{key}:reset", now + period, period)
+    if cache.add(key, 1, period):
+        return 1
+    try:
+        return cache.incr(key)  # a concurrent request opened the window first
+    except ValueError:  # and it expired at once: open it again
         cache.add(key, 0, period)
         return cache.incr(key)
 

@@ -7,7 +7,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -43,9 +44,12 @@ def request_login_code(*, phone: str, client_ip: str) -> CodeRequest:
     try:
         with transaction.atomic():
             user, created = get_or_create_user(phone=phone)
-            # Serialises concurrent requests for one phone: one unused code at a time.
-            User.objects.select_for_update().filter(pk=user.pk).first()
-            LoginCode.objects.filter(user=user, used_at__isnull=True).delete()
+            if not created:
+                # Serialises concurrent requests for one phone: one unused code at a time.
+                # A user created by this transaction has no code yet and stays invisible
+                # to other requests until the commit, so it needs neither step.
+                User.objects.select_for_update().filter(pk=user.pk).first()
+                LoginCode.objects.filter(user=user, used_at__isnull=True).delete()
             login_code = LoginCode.objects.create(
                 user=user,
                 expires_at=timezone.now() + timedelta(seconds=settings.LOGIN_CODE_TTL),
@@ -94,10 +98,10 @@ def verify_login_code(*, phone: str, code: str) -> User:
             )
         else:
             LoginCode.objects.filter(pk=login_code.pk).update(used_at=now)
-            User.objects.filter(pk=login_code.user_id, phone_verified_at__isnull=True).update(
-                phone_verified_at=now
+            # One UPDATE: the first successful login marks the phone verified.
+            User.objects.filter(pk=login_code.user_id).update(
+                last_login=now, phone_verified_at=Coalesce("phone_verified_at", Value(now))
             )
-            User.objects.filter(pk=login_code.user_id).update(last_login=now)
     if error is not None:
         ratelimit.record_login_failure(phone=phone)
         raise error
