@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -12,8 +13,9 @@ class SmsAeroStub:
     """Answers POST /v2/sms/send with the scripted (status, body) pairs in turn; the last
     one repeats. Every request is recorded as {"path", "auth", "json"}."""
 
-    def __init__(self, script: list[tuple[int, dict | str]]) -> None:
+    def __init__(self, script: list[tuple[int, dict | str]], delay: float = 0) -> None:
         self.script = list(script)
+        self.delay = delay  # seconds before each answer
         self.requests: list[dict] = []
         stub = self
 
@@ -27,6 +29,7 @@ class SmsAeroStub:
                     {"path": self.path, "auth": user_pass, "json": json.loads(raw)}
                 )
                 status, body = stub.script[min(len(stub.requests), len(stub.script)) - 1]
+                time.sleep(stub.delay)
                 payload = body if isinstance(body, str) else json.dumps(body)
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")

@@ -76,3 +76,25 @@ def test_healthz_names_redis_when_it_does_not_answer(db, client, settings):
         "redis": "unavailable",
         "detail": "Not answering: redis.",
     }
+
+
+def test_healthz_names_the_database_when_it_does_not_answer(transactional_db, client):
+    from django.db import connection
+
+    from tests.ops.processes import free_port
+
+    port = connection.settings_dict["PORT"]
+    connection.close()
+    connection.settings_dict["PORT"] = str(free_port())  # nothing listens there
+    try:
+        response = client.get("/healthz")
+    finally:
+        connection.close()
+        connection.settings_dict["PORT"] = port
+    assert response.status_code == 503
+    assert response.json() == {
+        "status": "unavailable",
+        "database": "unavailable",
+        "redis": "ok",
+        "detail": "Not answering: database.",
+    }

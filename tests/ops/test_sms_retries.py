@@ -26,8 +26,8 @@ def smsaero(settings):
     settings.CELERY_TASK_EAGER_PROPAGATES = False
     assert celery_app.conf.task_eager_propagates is False
 
-    def configure(script):
-        stub = SmsAeroStub(script)
+    def configure(script, delay=0):
+        stub = SmsAeroStub(script, delay)
         settings.SMS_BACKEND = "smsaero"
         settings.SMSAERO_API_URL = stub.url
         settings.SMSAERO_EMAIL = "ops@example.com"
@@ -95,6 +95,38 @@ def test_a_refusal_is_not_retried(api, smsaero):
     delivery = SmsDelivery.objects.get()
     assert delivery.status == SmsDelivery.Status.FAILED and delivery.attempts == 1
     assert "Validation error." in delivery.error
+
+
+def test_an_unreachable_provider_is_retried_then_given_up(api, smsaero, settings):
+    with smsaero([success()]) as stub:
+        pass  # stopped: nothing listens on its port any more
+    response = api.post("/auth/sms/", {"phone": PHONE}, format="json")
+    assert response.status_code == 201
+    delivery = SmsDelivery.objects.get()
+    assert delivery.status == SmsDelivery.Status.FAILED
+    assert delivery.attempts == deliver_login_code.max_retries + 1
+    assert delivery.error == "SMS Aero unreachable (ConnectionError)"
+    assert stub.requests == []
+
+
+def test_a_provider_slower_than_the_timeout_is_retried(api, smsaero, settings):
+    settings.SMSAERO_TIMEOUT = 0.2
+    with smsaero([success()], delay=1) as stub:
+        api.post("/auth/sms/", {"phone": PHONE}, format="json")
+    delivery = SmsDelivery.objects.get()
+    assert delivery.status == SmsDelivery.Status.FAILED
+    assert len(stub.requests) == delivery.attempts == deliver_login_code.max_retries + 1
+    assert delivery.error == "SMS Aero did not answer in time"
+
+
+@pytest.mark.parametrize("answer", [(200, "<html>maintenance</html>"), (200, "[1, 2]")])
+def test_an_answer_that_is_not_the_api_s_json_is_a_refusal(api, smsaero, answer):
+    with smsaero([answer]) as stub:
+        api.post("/auth/sms/", {"phone": PHONE}, format="json")
+    assert len(stub.requests) == 1
+    delivery = SmsDelivery.objects.get()
+    assert delivery.status == SmsDelivery.Status.FAILED and delivery.attempts == 1
+    assert delivery.error.startswith("SMS Aero")
 
 
 @pytest.fixture

@@ -184,3 +184,29 @@ def test_without_a_result_row_the_delivery_log_answers(
     assert body["result"] == (delivery_status if done else None)
     assert body["error"] == (None if delivery_status == "sent" else "provider said no")
     assert body["task_name"] == "tasks.tasks.deliver_login_code"
+
+
+@pytest.mark.parametrize(
+    "state, result, error",
+    [
+        (states.FAILURE, None, None),  # nothing stored: no error to show
+        (
+            states.FAILURE,
+            '{"exc_type": "WorkerLostError", "exc_message": "lost"}',
+            "WorkerLostError: lost",
+        ),
+        (states.REVOKED, '{"exc_type": "TaskRevokedError", "exc_message": []}', "TaskRevokedError"),
+    ],
+)
+def test_failures_stored_in_other_shapes(staff_api, state, result, error):
+    task_id = str(uuid.uuid4())
+    TaskResult.objects.create(
+        task_id=task_id,
+        status=state,
+        content_type="application/json",
+        content_encoding="utf-8",
+        result=result,
+    )
+    body = staff_api.get(f"/tasks/{task_id}/").json()
+    assert body["status"] == state and body["date_done"] is not None
+    assert body["error"] == error and body["result"] is None
