@@ -49,3 +49,15 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = manage("check", **{**PRODUCTION, "DJANGO_SECRET_KEY": ""})
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off" in result.stderr
+
+
+def test_a_visibility_timeout_that_outlives_the_code_is_flagged(settings):
+    from tasks.checks import visibility_timeout_below_code_lifetime
+
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 300}
+    settings.LOGIN_CODE_TTL = 300
+    assert [m.id for m in visibility_timeout_below_code_lifetime()] == ["tasks.W001"]
+    settings.LOGIN_CODE_TTL = 301
+    assert visibility_timeout_below_code_lifetime() == []
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {}  # the embedded broker has no such timeout
+    assert visibility_timeout_below_code_lifetime() == []
