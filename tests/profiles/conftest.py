@@ -42,6 +42,12 @@ def image_bytes(fmt: str = "PNG", size=(8, 8)) -> bytes:
     return buffer.getvalue()
 
 
+def unused_code() -> str:
+    """A well-formed invite code that nobody has."""
+    taken = set(User.objects.values_list("invite_code", flat=True))
+    return next(code for code in ("Z9Z9Z9", "Y8Y8Y8", "X7X7X7", "W6W6W6") if code not in taken)
+
+
 def snapshot(user: User) -> dict:
     """Every stored column of `user`, to prove a refused request changed nothing."""
     return User.objects.filter(pk=user.pk).values().get()

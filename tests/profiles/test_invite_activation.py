@@ -3,7 +3,7 @@ import pytest
 from profiles.errors import InviteAlreadyActivated, NotFound
 from profiles.models import User
 from profiles.services import activate_invite_code, delete_user
-from tests.profiles.conftest import client_for, link, snapshot
+from tests.profiles.conftest import client_for, link, snapshot, unused_code
 
 UPDATE = "/users/update/me/"
 
@@ -73,8 +73,7 @@ def test_null_or_empty_code_activates_nothing(user, code):
 
 def test_unknown_code_names_the_normalised_code(user):
     before = snapshot(user)
-    taken = set(User.objects.values_list("invite_code", flat=True))
-    code = next(c for c in ("Z9Z9Z9", "Y8Y8Y8", "X7X7X7") if c not in taken)
+    code = unused_code()
 
     response = activate(user, f" {code.lower()} ")
 
