@@ -88,7 +88,8 @@ def _lock_referral_graph() -> None:
     activations that touch four different rows (A->B and C->D while B->C and D->A exist).
     One transaction-scoped advisory lock makes the cycle check and the write a single step
     for every activation; it is released by COMMIT or ROLLBACK, so nothing can leak it.
-    SQLite (the zero-setup local run) has a single writer anyway, so it needs nothing.
+    SQLite (the zero-setup local run) has no such lock and needs none: its transactions are
+    serialisable, so of two racing activations the one that read stale data fails to write.
     """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
