@@ -52,6 +52,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "project.health.HealthCheckMiddleware",  # first: probes come with an IP as Host, over HTTP
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -160,6 +161,9 @@ if REDIS_URL:
     # it must stay below LOGIN_CODE_TTL or the re-delivered SMS would carry a dead code.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=120),
+        # Look for such tasks every 10 s (kombu's default sweep is ~100 s apart).
+        "unacked_restore_interval": 10,
+        "unacked_restore_throttle": 1,
         "socket_connect_timeout": 2,
         "socket_timeout": 5,
     }
@@ -222,8 +226,8 @@ SMS_DELAY_MIN = env.float("SMS_DELAY_MIN", default=1.0)
 SMS_DELAY_MAX = env.float("SMS_DELAY_MAX", default=2.0)
 SMS_DEV_INBOX = env.bool("SMS_DEV_INBOX", default=False)
 SMS_MAX_RETRIES = env.int("SMS_MAX_RETRIES", default=4)
-SMS_RETRY_BACKOFF = env.float("SMS_RETRY_BACKOFF", default=2.0)
-SMS_RETRY_BACKOFF_MAX = env.float("SMS_RETRY_BACKOFF_MAX", default=60.0)
+SMS_RETRY_BACKOFF = env.int("SMS_RETRY_BACKOFF", default=2)
+SMS_RETRY_BACKOFF_MAX = env.int("SMS_RETRY_BACKOFF_MAX", default=60)
 SMSAERO_API_URL = env.str("SMSAERO_API_URL", default="https://gate.smsaero.ru/v2/")
 SMSAERO_EMAIL = env.str("SMSAERO_EMAIL", default="")
 SMSAERO_API_KEY = env.str("SMSAERO_API_KEY", default="")
@@ -236,6 +240,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [REPO_DIR / "frontend_templates" / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+AVATAR_MAX_BYTES = env.int("AVATAR_MAX_BYTES", default=2 * 1024 * 1024)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
