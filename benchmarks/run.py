@@ -67,7 +67,8 @@ class Config:
     duration: float  # seconds of each timed phase
     warmup: float  # seconds at the start of a phase left out of the numbers
     clients: int  # concurrent clients of the "16 clients" phases
-    web_workers: int
+    web_workers: int  # gunicorn processes (WEB_CONCURRENCY)
+    web_threads: int  # threads per process (GUNICORN_THREADS)
     worker_concurrency: int
     pipeline_codes: int
     referrals: int
@@ -94,6 +95,7 @@ def full_config(args: argparse.Namespace) -> Config:
         warmup=2.0,
         clients=16,
         web_workers=args.web_workers,
+        web_threads=args.web_threads,
         worker_concurrency=args.worker_concurrency,
         pipeline_codes=1000,
         referrals=10_000,
@@ -117,6 +119,7 @@ def smoke_config(args: argparse.Namespace) -> Config:
         warmup=0.0,
         clients=2,
         web_workers=1,
+        web_threads=2,
         worker_concurrency=4,
         pipeline_codes=6,
         referrals=25,
@@ -237,6 +240,8 @@ def stack_env(cfg: Config) -> dict:
             "SMS_RESEND_COOLDOWN": "60",
             "CELERY_TASK_ALWAYS_EAGER": "false",
             "CELERY_WORKER_CONCURRENCY": str(cfg.worker_concurrency),
+            "WEB_CONCURRENCY": str(cfg.web_workers),
+            "GUNICORN_THREADS": str(cfg.web_threads),
             "LOG_LEVEL": "INFO",
         }
     )
@@ -280,16 +285,12 @@ class Stack:
             [
                 str(BIN / "gunicorn"),
                 "project.wsgi:application",
+                # backend/gunicorn.conf.py as in production, but on loopback only and
+                # without recycling, which would restart workers inside timed phases.
                 "--bind",
                 f"127.0.0.1:{self.port}",
-                "--workers",
-                str(self.cfg.web_workers),
-                "--worker-class",
-                "sync",
-                "--backlog",
-                "2048",
-                "--timeout",
-                "60",
+                "--max-requests",
+                "0",
             ],
             cwd=BACKEND,
             env=self.env,
@@ -804,9 +805,10 @@ class Bench:
                 **{k: v for k, v in asdict(cfg).items() if k not in ("work_dir", "results_dir")},
                 "notes_file": str(cfg.notes_file) if cfg.notes_file else None,
                 "rate_limits": "enabled; SMS_IP_HOURLY_LIMIT raised to 1e9 (one client address)",
-                "gunicorn": f"{cfg.web_workers} sync workers",
+                "gunicorn": f"backend/gunicorn.conf.py: {cfg.web_workers} processes x "
+                f"{cfg.web_threads} threads (gthread), --max-requests 0",
                 "celery": f"--pool=threads --concurrency={cfg.worker_concurrency}",
-                "planned_db_connections": cfg.web_workers + cfg.worker_concurrency + 1,
+                "planned_db_connections": planned_connections(cfg),
             },
             "scenarios": scenarios,
             "memory": memory,
@@ -917,6 +919,12 @@ def evaluate_targets(phases: dict, memory: dict, scenarios: dict) -> list[dict]:
     ]
 
 
+def planned_connections(cfg: Config) -> int:
+    """Connections the run may hold at once: one per web thread and per worker thread
+    (persistent, DB_CONN_MAX_AGE), the worker's main thread, and this script's two."""
+    return cfg.web_workers * cfg.web_threads + cfg.worker_concurrency + 1 + 2
+
+
 def machine_before(cfg: Config) -> dict:
     with psycopg.connect(libpq_url(cfg.database_url, "postgres"), autocommit=True) as conn:
         max_connections = int(conn.execute("SHOW max_connections").fetchone()[0])
@@ -925,7 +933,7 @@ def machine_before(cfg: Config) -> dict:
             "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'"
         ).fetchone()[0]
         server_version = conn.execute("SHOW server_version").fetchone()[0]
-    planned = cfg.web_workers + cfg.worker_concurrency + 1
+    planned = planned_connections(cfg)
     if planned + in_use > max_connections - reserved:
         raise SystemExit(
             f"PostgreSQL allows {max_connections} connections ({reserved} reserved) and "
@@ -986,8 +994,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--reference-path", default="/livez")
     parser.add_argument("--duration", type=float, default=12.0)
-    parser.add_argument("--web-workers", type=int, default=5)
-    parser.add_argument("--worker-concurrency", type=int, default=64)
+    parser.add_argument("--web-workers", type=int, default=2, help="WEB_CONCURRENCY")
+    parser.add_argument("--web-threads", type=int, default=4, help="GUNICORN_THREADS")
+    parser.add_argument(
+        "--worker-concurrency", type=int, default=32, help="CELERY_WORKER_CONCURRENCY"
+    )
     parser.add_argument("--work-dir", type=Path, default=BENCH_DIR / ".work")
     parser.add_argument("--results-dir", type=Path, default=BENCH_DIR / "results")
     parser.add_argument("--no-results", action="store_true", help="only print the results")
