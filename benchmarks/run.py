@@ -387,6 +387,8 @@ class Sampler:
     stack: Stack
     interval: float = 0.2
     peak_rss: dict = field(default_factory=dict)  # "web:<pid>" / "worker" -> bytes
+    phase: str = "start-up"
+    peak_rss_by_phase: dict = field(default_factory=dict)  # phase -> {"web", "worker"} MB
     peak_db_connections: int = 0
     peak_server_connections: int = 0
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -405,6 +407,9 @@ class Sampler:
         with contextlib.suppress(psutil.Error):
             rss = proc.memory_info().rss
             self.peak_rss[key] = max(self.peak_rss.get(key, 0), rss)
+            by_phase = self.peak_rss_by_phase.setdefault(self.phase, {})
+            role = "worker" if key == "worker" else key.split(":")[0]
+            by_phase[role] = max(by_phase.get(role, 0.0), round(rss / 2**20, 1))
 
     def _run(self) -> None:
         name = database_name(self.stack.cfg.database_url)
@@ -461,6 +466,7 @@ class Bench:
         self.cfg = cfg
         self.stack = Stack(cfg)
         self.phases: dict[str, dict] = {}
+        self.sampler = Sampler(self.stack)
 
     def say(self, message: str) -> None:
         print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
@@ -494,6 +500,7 @@ class Bench:
             }
         )
         run_time = run_time or self.cfg.duration
+        self.sampler.phase = name
         cmd = [
             str(BIN / "locust"),
             "-f",
@@ -614,6 +621,7 @@ class Bench:
         self.say(f"starting the Celery worker (threads pool, {self.cfg.worker_concurrency})")
         web, _ = self.stack_procs()
         web_cpu = cpu_seconds(web)
+        self.sampler.phase = "pipeline"
         ready_at = self.stack.start_worker()
         _, worker = self.stack_procs()
         low, high = phone(PHONES_PIPELINE), phone(PHONES_PIPELINE + count - 1)
@@ -716,6 +724,7 @@ class Bench:
 
     def profile_phase(self) -> None:
         owner_phone = phone(PHONE_OWNER)
+        self.sampler.phase = "profile_seed"
         result = subprocess.run(
             [
                 sys.executable,
@@ -762,7 +771,7 @@ class Bench:
         redis.Redis.from_url(cfg.redis_url).flushdb()
         self.stack.manage("migrate", "--noinput")
         self.say("database migrated; starting gunicorn")
-        sampler = Sampler(self.stack)
+        sampler = self.sampler
         started = time.monotonic()
         try:
             self.stack.start_web()
@@ -792,6 +801,7 @@ class Bench:
             "celery_worker_peak_rss_mb": round(sampler.peak_rss.get("worker", 0) / 2**20, 1),
             "peak_db_connections_bench": sampler.peak_db_connections,
             "peak_db_connections_server": sampler.peak_server_connections,
+            "peak_rss_mb_by_phase": sampler.peak_rss_by_phase,
         }
         scenarios = build_scenarios(phases, memory)
         scenarios["pipeline"]["db_errors_in_logs"] = self.stack.log_errors()

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from auth_phone.serializers import DetailOutput
+from project.http import ReleaseResponseMixin
 
 from . import selectors, services
 from .serializers import ProfileOutput, ProfileUpdateInput, ReferralOutput
@@ -127,7 +128,7 @@ ERROR_400 = OpenApiResponse(
 )
 
 
-class ProfileApi(APIView):
+class ProfileApi(ReleaseResponseMixin, APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
@@ -243,7 +244,7 @@ UPDATE_SCHEMA = {
 }
 
 
-class ProfileUpdateApi(APIView):
+class ProfileUpdateApi(ReleaseResponseMixin, APIView):
     permission_classes = [IsAuthenticated]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 

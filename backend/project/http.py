@@ -1,6 +1,7 @@
 """Small request helpers shared by the API and the template views."""
 
 from django.conf import settings
+from django.template.response import SimpleTemplateResponse
 
 
 def client_ip(request) -> str:
@@ -12,3 +13,27 @@ def client_ip(request) -> str:
         if hops:
             return hops[-min(num_proxies, len(hops))]
     return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+class ReleaseResponseMixin:
+    """For an APIView whose answers can be large: the answer is freed as soon as it is sent.
+
+    DRF leaves the response on the view (`view.response`) while the view and its request
+    refer to each other, and the response's rendering context refers back to it. Only
+    the cyclic garbage collector frees such cycles, and it runs by object counts, not
+    bytes: a profile listing thousands of referrals stayed in a web worker's memory long
+    after it was sent, so the worker grew by megabytes per request.
+    """
+
+    def dispatch(self, request, *args, **kwargs):
+        response = super().dispatch(request, *args, **kwargs)
+        self.response = None  # the view no longer holds the answer...
+        if isinstance(response, SimpleTemplateResponse):
+            # ...and once rendered, the answer no longer holds its rendering context,
+            # which DRF points back at the answer itself.
+            response.add_post_render_callback(_drop_renderer_context)
+        return response
+
+
+def _drop_renderer_context(response: SimpleTemplateResponse) -> None:
+    response.renderer_context = None
