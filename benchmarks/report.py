@@ -34,8 +34,8 @@ def table(results: dict) -> str:
     scenarios = results["scenarios"]
     lines = [
         "| scenario | clients | 2xx/s | p50 ms | p95 ms | p99 ms | reference 2xx/s | "
-        "reference p50 ms | throughput ratio | not 2xx |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "reference p50 ms | throughput ratio | server CPU ms/request (reference) | not 2xx |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for key, label in ROWS:
         row = scenarios.get(key) or {}
@@ -45,6 +45,8 @@ def table(results: dict) -> str:
             f"{_fmt(row.get('p50_ms'))} | {_fmt(row.get('p95_ms'))} | "
             f"{_fmt(row.get('p99_ms'))} | {_fmt(ref.get('throughput_rps'))} | "
             f"{_fmt(ref.get('p50_ms'))} | {_fmt(row.get('throughput_ratio'), 2)} | "
+            f"{_fmt(row.get('server_cpu_ms_per_request'), 2)} "
+            f"({_fmt(row.get('reference_server_cpu_ms_per_request'), 2)}) | "
             f"{_others(row.get('statuses'))} |"
         )
     pipeline = scenarios.get("pipeline") or {}

@@ -566,6 +566,12 @@ class Bench:
         requests_made = max(1, len(records))
         cpu["web_ms_per_request"] = round(cpu["web_workers"] * 1000 / requests_made, 2)
         cpu["postgres_ms_per_request"] = round(postgres_cpu * 1000 / requests_made, 2)
+        cpu["server_ms_per_request"] = round(
+            cpu["web_ms_per_request"] + cpu["postgres_ms_per_request"], 2
+        )
+        cpu["load_generator_ms_per_request"] = round(
+            cpu["load_generator"] * 1000 / requests_made, 2
+        )
         summary["cpu_s"] = cpu
         self.phases[name] = summary
         self.say(
@@ -851,6 +857,13 @@ def build_scenarios(phases: dict, memory: dict) -> dict:
         }
         entry["throughput_ratio"] = ratio(entry["throughput_rps"], ref["throughput_rps"])
         entry["p50_ratio"] = ratio(entry["p50_ms"], ref["p50_ms"])
+        # On saturated cores throughput goes as the inverse of the CPU one request costs.
+        mine, theirs = entry["cpu_s"] or {}, ref["cpu_s"] or {}
+        entry["server_cpu_ms_per_request"] = mine.get("server_ms_per_request")
+        entry["reference_server_cpu_ms_per_request"] = theirs.get("server_ms_per_request")
+        entry["cpu_cost_ratio"] = ratio(
+            theirs.get("server_ms_per_request"), mine.get("server_ms_per_request")
+        )
         return entry
 
     return {
