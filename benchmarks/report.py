@@ -16,6 +16,8 @@ ROWS = [
     ("profile_1", "Profile, 10,000 referrals `GET /users/<pk>/`"),
 ]
 
+TARGET_RATIO = {"code_request_16": 0.30, "login_16": 0.30}
+
 
 def _fmt(value, digits: int = 1) -> str:
     if value is None:
@@ -126,6 +128,11 @@ def write_chart(results: dict, path: Path) -> None:
     for x, value, ref in zip(xs, values, references, strict=True):
         if ref:
             ax.annotate(f"{value / ref:.0%}", (x - width / 2, value), ha="center", va="bottom")
+    for x, (key, _) in zip(xs, ROWS, strict=True):
+        if key in TARGET_RATIO:
+            ref = references[x]
+            ax.hlines(ref * TARGET_RATIO[key], x - width, x, colors="#c03d3e", linestyles="--")
+    ax.plot([], [], color="#c03d3e", linestyle="--", label="target: 30 % of the reference")
     ax.set_xticks(list(xs), labels, fontsize=8)
     ax.set_ylabel("2xx answers per second")
     ax.set_title("Throughput (ratio to the reference)")

@@ -1000,6 +1000,18 @@ def load_notes(path: Path | None):
     return json.loads(path.read_text())
 
 
+def wait_for_quiet_machine(max_load: float | None, max_wait: float) -> float:
+    """Wait (at most `max_wait` seconds) until the 1-minute load average is below
+    `max_load`; the machine may be shared. Returns the seconds waited."""
+    started = time.monotonic()
+    while max_load is not None and os.getloadavg()[0] >= max_load:
+        if time.monotonic() - started >= max_wait:
+            print(f"[bench] load average still {os.getloadavg()[0]:.2f}; running anyway")
+            break
+        time.sleep(10)
+    return round(time.monotonic() - started, 1)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--smoke", action="store_true", help="a tiny run, seconds")
@@ -1025,6 +1037,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work-dir", type=Path, default=BENCH_DIR / ".work")
     parser.add_argument("--results-dir", type=Path, default=BENCH_DIR / "results")
     parser.add_argument("--no-results", action="store_true", help="only print the results")
+    parser.add_argument(
+        "--max-load",
+        type=float,
+        default=None,
+        help="first wait until the 1-minute load average is below this (shared machines)",
+    )
+    parser.add_argument("--max-wait", type=float, default=1200, help="seconds, for --max-load")
     parser.add_argument("--notes", type=Path, default=BENCH_DIR / "notes.json")
     parser.add_argument(
         "--scenarios",
@@ -1038,7 +1057,9 @@ def main(argv: list[str] | None = None) -> int:
     cfg = smoke_config(args) if args.smoke else full_config(args)
     if cfg.work_dir.exists():
         shutil.rmtree(cfg.work_dir)
+    waited = wait_for_quiet_machine(args.max_load, args.max_wait)
     results = Bench(cfg).run()
+    results["machine"]["waited_for_load_s"] = waited
     from report import print_table, write_chart  # matplotlib is slow to import
 
     print_table(results)
