@@ -53,5 +53,6 @@ clean:
 
 # Benchmarks of the real stack (gunicorn, a Celery worker, the local PostgreSQL and Redis):
 # results in benchmarks/results/<date>.json and .png; see README "Benchmarks".
+# BENCH_ARGS passes options, e.g. BENCH_ARGS="--max-load 1.5" on a shared machine.
 bench: install
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
