@@ -4,10 +4,14 @@ from django.urls import include, path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from project import health
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("auth_phone.urls")),
     path("", include("tasks.urls")),
+    path("healthz", health.HealthApi.as_view(), name="healthz"),
+    path("livez", health.LivenessApi.as_view(), name="livez"),
     path("", include("auth_phone.urls_ui")),
     path("", include("profiles.urls_ui")),
     path("i18n/", include("django.conf.urls.i18n")),
