@@ -10,6 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("auth_phone.urls")),
     path("", include("tasks.urls")),
+    path("", include("profiles.urls")),
     path("healthz", health.HealthApi.as_view(), name="healthz"),
     path("livez", health.LivenessApi.as_view(), name="livez"),
     path("", include("auth_phone.urls_ui")),
