@@ -66,9 +66,14 @@ def test_phone_parsing_errors_are_worded_in_russian():
         ("Invalid code. 1 attempt(s) left.", "Неверный код. Осталась 1 попытка."),
         ("Invalid code. 3 attempt(s) left.", "Неверный код. Осталось 3 попытки."),
         ("A phone number has at most 32 characters.", "В номере телефона не больше 32 символов."),
+        ("Object with referral=ZZ9ZZ9 does not exist.", "Инвайт-кода ZZ9ZZ9 не существует."),
+        (
+            "The image is too large: the limit is 2 MiB.",
+            "Изображение слишком большое: предел — 2 MiB.",
+        ),
     ],
 )
-def test_messages_with_a_number_use_russian_plural_forms(english, russian):
+def test_messages_with_a_value_are_worded_in_russian(english, russian):
     with translation.override("ru"):
         assert ui_text(english) == russian
     with translation.override("en"):
@@ -122,3 +127,18 @@ def test_every_rate_limit_is_worded_in_russian_with_its_wait(settings):
 def test_an_unknown_message_is_shown_as_it_is():
     with translation.override("ru"):
         assert ui_text("Something new happened.") == "Something new happened."
+
+
+def test_errors_raised_with_a_value_are_worded_in_russian(settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from profiles import errors, services
+
+    settings.AVATAR_MAX_BYTES = 10
+    with pytest.raises(errors.AvatarInvalid) as too_large:
+        services.check_avatar(SimpleUploadedFile("a.png", b"x" * 100))
+    for exc in (errors.InviteCodeNotFound("ABC123"), too_large.value):
+        with translation.override("en"):
+            assert error_text(exc) == exc.message
+        with translation.override("ru"):
+            assert CYRILLIC.search(error_text(exc)), exc.message

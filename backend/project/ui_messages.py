@@ -47,6 +47,21 @@ MESSAGES = {
     "Too many codes requested for this number.": _("Too many codes requested for this number."),
     "Too many codes requested from your address.": _("Too many codes requested from your address."),
     "Too many wrong codes for this number.": _("Too many wrong codes for this number."),
+    # profiles.errors
+    "An invite code is 6 characters: digits and letters A-Z.": _(
+        "An invite code is 6 characters: digits and letters A-Z."
+    ),
+    "Referral already input.": _("Referral already input."),
+    "You cannot activate your own invite code.": _("You cannot activate your own invite code."),
+    "You cannot activate the code of a user who joined with your invite code, "
+    "directly or through other users.": _(
+        "You cannot activate the code of a user who joined with your invite code, "
+        "directly or through other users."
+    ),
+    "The phone number cannot be changed.": _("The phone number cannot be changed."),
+    "Upload a valid image: JPEG, PNG, WebP or GIF.": _(
+        "Upload a valid image: JPEG, PNG, WebP or GIF."
+    ),
 }
 
 
@@ -66,10 +81,20 @@ def _max_length(match: re.Match) -> str:
     ) % {"n": limit}
 
 
-# Messages that carry a number.
+def _unknown_invite_code(match: re.Match) -> str:
+    return gettext("Object with referral=%(code)s does not exist.") % {"code": match["code"]}
+
+
+def _image_too_large(match: re.Match) -> str:
+    return gettext("The image is too large: the limit is %(limit)s.") % {"limit": match["limit"]}
+
+
+# Messages that carry a value.
 PATTERNS: list[tuple[re.Pattern, Callable[[re.Match], str]]] = [
     (re.compile(r"^Invalid code\. (?P<n>\d+) attempt\(s\) left\.$"), _attempts_left),
     (re.compile(r"^A phone number has at most (?P<n>\d+) characters\.$"), _max_length),
+    (re.compile(r"^Object with referral=(?P<code>.*) does not exist\.$"), _unknown_invite_code),
+    (re.compile(r"^The image is too large: the limit is (?P<limit>.+)\.$"), _image_too_large),
 ]
 
 
