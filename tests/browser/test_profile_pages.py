@@ -126,7 +126,6 @@ def test_edit_names_email_and_avatar(page):
     page.get_by_label("New avatar").set_input_files(
         files=[{"name": "me.png", "mimeType": "image/png", "buffer": png_bytes()}]
     )
-    screenshot(page, "6-edit")
     page.get_by_role("button", name="Save").click()
     page.wait_for_url("**/profile/")
     expect(page.locator(".messages")).to_have_text("Your profile has been saved.")
@@ -143,6 +142,8 @@ def test_edit_names_email_and_avatar(page):
     )
 
     page.get_by_role("link", name="Edit profile").click()
+    expect(page.get_by_label("First name")).to_have_value("Alice")
+    screenshot(page, "6-edit")
     page.get_by_label("Remove the avatar").check()
     page.get_by_role("button", name="Save").click()
     page.wait_for_url("**/profile/")
