@@ -99,3 +99,15 @@ def test_invite_link_is_kept_in_the_session_through_the_login(client):
 def test_an_overlong_invite_parameter_is_cut(client):
     client.get("/", {"invite": "X" * 500})
     assert client.session["invite_code"] == "X" * 32
+
+
+def test_code_page_waits_and_polls_while_the_sms_is_on_its_way(db, settings):
+    settings.SMS_BACKEND = "simulated"
+    settings.SMS_DEV_INBOX = True
+    client = Client()  # on-commit callbacks never run here: the SMS is not delivered
+    client.post("/", {"phone": PHONE})
+    page = client.get("/login/code/").content.decode()
+    assert 'id="dev-inbox-waiting">' in page  # shown, not hidden
+    assert f'data-url="/dev/sms/?phone=%2B{PHONE[1:]}"' in page
+    assert "ui/dev-inbox.js" in page
+    assert '<meta http-equiv="refresh"' in page  # inside <noscript>

@@ -115,7 +115,23 @@ def recording_page(browser, site) -> Iterator[RecordingPage]:
     context.close()
 
 
-def screenshot(page: Page, name: str, *, full_page: bool = True) -> Path:
+UNLABELLED_INPUTS_JS = """() => [...document.querySelectorAll("input, select, textarea")]
+    .filter((el) => el.type !== "hidden" && el.labels.length === 0 && !el.ariaLabel)
+    .map((el) => el.outerHTML)"""
+
+
+def assert_tidy(page: Page) -> None:
+    """What every page of the UI owes a phone-sized screen: no sideways scrolling, and a
+    label on every input."""
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px"
+    assert page.evaluate(UNLABELLED_INPUTS_JS) == [], page.url
+
+
+def screenshot(page: Page, name: str, *, full_page: bool = True, ui: bool = True) -> Path:
+    """Save a screenshot of a page; for the UI's own pages, check `assert_tidy` first."""
+    if ui:
+        assert_tidy(page)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=full_page)

@@ -16,7 +16,7 @@ def test_redoc_renders_the_operations_with_no_outside_request(recording_page):
     expect(page.get_by_role("heading", name=OPERATION)).to_be_visible()
     expect(page.get_by_role("heading", name="Log in with the SMS code")).to_be_visible()
     page.wait_for_load_state("networkidle")
-    screenshot(page, "api-docs-redoc", full_page=False)
+    screenshot(page, "api-docs-redoc", full_page=False, ui=False)
     assert recording_page.requests, "the page made no request at all"
     assert recording_page.outside_requests() == []
     # The page's policy stopped only ReDoc's built-in logo; nothing it needs is elsewhere.
@@ -29,6 +29,6 @@ def test_swagger_ui_renders_the_operations_with_no_outside_request(recording_pag
     expect(page.locator(".opblock-summary", has_text=OPERATION)).to_be_visible()
     expect(page.locator(".opblock-summary", has_text="/users/login/")).to_be_visible()
     page.wait_for_load_state("networkidle")
-    screenshot(page, "api-docs-swagger", full_page=False)
+    screenshot(page, "api-docs-swagger", full_page=False, ui=False)
     assert recording_page.outside_requests() == []
     assert recording_page.blocked_by_policy == []
