@@ -48,6 +48,12 @@ test: install lint docker-lint
 	$(MANAGE) spectacular --validate --fail-on-warn --file /dev/null
 	$(BIN)/pytest --cov --cov-report=term-missing:skip-covered
 
+# The browser tests (tests/browser) drive the system Chromium; install it when missing.
+test: chromium
+.PHONY: chromium
+chromium:
+	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
 clean:
 	rm -rf $(VENV) var backend/db.sqlite3 backend/staticfiles
 
