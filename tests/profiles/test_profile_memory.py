@@ -5,11 +5,13 @@ import gc
 import weakref
 
 import pytest
+from django.http import HttpResponse
 from rest_framework.response import Response
 from rest_framework.test import APIRequestFactory, force_authenticate
 from rest_framework.views import APIView
 
 from profiles.apis import ProfileApi, ProfileUpdateApi
+from project.http import ReleaseResponseMixin
 
 
 @pytest.fixture
@@ -49,3 +51,18 @@ def test_plain_drf_answers_wait_for_the_cyclic_collector(user, without_cyclic_gc
 @pytest.mark.parametrize("view_class, method", [(ProfileApi, "get"), (ProfileUpdateApi, "patch")])
 def test_profile_answers_are_freed_once_sent(user, without_cyclic_gc, view_class, method):
     assert answer_ref(view_class, user, method)() is None
+
+
+class PlainDjangoApi(ReleaseResponseMixin, APIView):
+    def get(self, request):
+        return HttpResponse(b'{"status": "ok"}', content_type="application/json")
+
+
+def test_a_plain_django_answer_is_freed_too(user, without_cyclic_gc):
+    request = APIRequestFactory().get("/plain/")
+    force_authenticate(request, user=user)
+    response = PlainDjangoApi.as_view()(request)
+    assert response.content == b'{"status": "ok"}'
+    ref = weakref.ref(response)
+    del response
+    assert ref() is None
