@@ -68,3 +68,12 @@ class LogoutInput(serializers.Serializer):
 
 class DetailOutput(serializers.Serializer):
     detail = serializers.CharField()
+
+
+class TokenRefreshInput(serializers.Serializer):
+    refresh = serializers.CharField(help_text="A refresh token; each one works once.")
+
+
+class TokenRefreshOutput(serializers.Serializer):
+    access = serializers.CharField(help_text="New access token (15 min).")
+    refresh = serializers.CharField(help_text="New refresh token (7 days); the old one is dead.")
