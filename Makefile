@@ -8,7 +8,7 @@ MANAGE := cd backend && ../$(BIN)/python manage.py
 export DJANGO_DEBUG ?= true
 export SMS_DEV_INBOX ?= true
 
-.PHONY: install run migrate test lint format check pytest clean
+.PHONY: install run migrate test lint format check pytest clean test-live
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,17 @@ test: install lint
 	$(MANAGE) makemigrations --check --dry-run
 	$(MANAGE) spectacular --validate --fail-on-warn --file /dev/null
 	$(BIN)/pytest --cov --cov-report=term-missing:skip-covered
+	$(MAKE) test-live
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+# The real stack (gunicorn, Celery worker, PostgreSQL, Redis) under the Postman collection
+# (newman) and schemathesis; see scripts/live_stack.py. Its own database and Redis DB:
+# LIVE_DATABASE_URL, LIVE_REDIS_URL.
+test-live: install node_modules/.installed
+	$(BIN)/python scripts/live_stack.py all
 
 clean:
 	rm -rf $(VENV) var backend/db.sqlite3 backend/staticfiles

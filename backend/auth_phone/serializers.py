@@ -15,6 +15,8 @@ class PhoneField(serializers.CharField):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
+        if not isinstance(data, str):  # a number would lose its leading zeros or "+"
+            self.fail("invalid")
         value = super().to_internal_value(data)
         try:
             return normalize_phone(value)
