@@ -15,3 +15,8 @@ class CodeAttemptsExhausted(DomainError):
 
 class WrongCode(DomainError):
     message = "Invalid code."
+
+
+class InvalidRefreshToken(DomainError):
+    status = 401
+    message = "Token is invalid or expired."

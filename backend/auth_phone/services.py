@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from profiles.models import User
@@ -16,7 +17,13 @@ from profiles.services import get_or_create_user
 from tasks.services import queue_login_code_sms
 
 from . import codes, ratelimit
-from .errors import CodeAttemptsExhausted, CodeExpired, NoActiveCode, WrongCode
+from .errors import (
+    CodeAttemptsExhausted,
+    CodeExpired,
+    InvalidRefreshToken,
+    NoActiveCode,
+    WrongCode,
+)
 from .models import LoginCode
 
 
@@ -103,5 +110,8 @@ def issue_tokens(*, user: User) -> dict:
 
 
 def logout(*, refresh: str) -> None:
-    """Blacklist a refresh token. Raises simplejwt's TokenError if it is not valid."""
-    RefreshToken(refresh).blacklist()
+    """Blacklist a refresh token. Raises InvalidRefreshToken."""
+    try:
+        RefreshToken(refresh).blacklist()
+    except TokenError as exc:
+        raise InvalidRefreshToken() from exc

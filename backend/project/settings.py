@@ -144,7 +144,9 @@ CELERY_WORKER_POOL = env.str("CELERY_WORKER_POOL", default="threads")
 CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=32)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
-CELERY_TASK_EAGER_PROPAGATES = True
+# Eager mode (tests, one-process runs) must follow retries the way a worker does;
+# with propagation on, Celery raises the Retry to the caller instead.
+CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_STORE_EAGER_RESULT = True
 # Publishing must fail fast so that a dead broker becomes a 503, not a hung request.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {

@@ -12,8 +12,7 @@ PHONE = "+79111234567"
 def test_logout_with_an_invalid_token_answers_401(api):
     response = api.post("/users/logout/", {"refresh": "not-a-token"}, format="json")
     assert response.status_code == 401
-    assert response.json() == {"detail": "Token is invalid", "code": "token_not_valid"}
-    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+    assert response.json() == {"detail": "Token is invalid or expired."}
     assert not BlacklistedToken.objects.exists()
 
 
@@ -24,7 +23,7 @@ def test_second_logout_answers_401_blacklisted(api):
     }
     response = api.post("/users/logout/", {"refresh": tokens["refresh"]}, format="json")
     assert response.status_code == 401
-    assert response.json() == {"detail": "Token is blacklisted", "code": "token_not_valid"}
+    assert response.json() == {"detail": "Token is invalid or expired."}
     assert BlacklistedToken.objects.count() == 1
 
 

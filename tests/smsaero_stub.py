@@ -1,0 +1,56 @@
+"""A local stand-in for SMS Aero's HTTP API, for tests: it records every request and
+answers from a script of responses (the last one repeats)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class SmsAeroStub:
+    def __init__(self) -> None:
+        self.requests: list[dict] = []
+        # Each item: (status, body dict) or ("sleep", seconds) to stall past a timeout.
+        self.script: list[tuple] = [(200, {"success": True, "data": {"id": 1001}})]
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - http.server's naming
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length)
+                auth = self.headers.get("Authorization", "")
+                user = None
+                if auth.startswith("Basic "):
+                    user = base64.b64decode(auth[6:]).decode()
+                stub.requests.append(
+                    {"path": self.path, "auth": user, "json": json.loads(raw or b"null")}
+                )
+                step = stub.script.pop(0) if len(stub.script) > 1 else stub.script[0]
+                if step[0] == "sleep":
+                    time.sleep(step[1])
+                    step = (200, {"success": True, "data": {"id": 1002}})
+                status, body = step
+                payload = json.dumps(body).encode() if not isinstance(body, bytes) else body
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/v2/"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> SmsAeroStub:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -1,0 +1,59 @@
+"""The development inbox: the simulated sender keeps the last SMS of a phone for /dev/sms/."""
+
+import pytest
+
+PHONE = "+79111234567"
+
+
+@pytest.fixture
+def simulated(settings):
+    settings.SMS_BACKEND = "simulated"
+    settings.SMS_DELAY_MIN = settings.SMS_DELAY_MAX = 0
+    return settings
+
+
+def test_inbox_shows_the_latest_simulated_sms(api, simulated):
+    simulated.SMS_DEV_INBOX = True
+    assert api.post("/auth/sms/", {"phone": PHONE}, format="json").status_code == 201
+    response = api.get("/dev/sms/", {"phone": "8 911 123 45 67"})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["phone"] == PHONE
+    assert body["text"].startswith("Your login code: ")
+    code = body["text"].split(": ")[1][:4]
+    login = api.post("/users/login/", {"phone": PHONE, "password": code}, format="json")
+    assert login.status_code == 200
+
+
+def test_inbox_is_404_when_switched_off(api, simulated):
+    simulated.SMS_DEV_INBOX = False
+    api.post("/auth/sms/", {"phone": PHONE}, format="json")
+    assert api.get("/dev/sms/", {"phone": PHONE}).status_code == 404
+
+
+def test_inbox_is_404_with_a_real_sender(api, settings):
+    settings.SMS_DEV_INBOX = True
+    settings.SMS_BACKEND = "smsaero"
+    assert api.get("/dev/sms/", {"phone": PHONE}).status_code == 404
+
+
+def test_inbox_is_404_before_any_sms(api, simulated):
+    simulated.SMS_DEV_INBOX = True
+    assert api.get("/dev/sms/", {"phone": PHONE}).status_code == 404
+
+
+def test_inbox_wants_a_valid_phone(api, simulated):
+    simulated.SMS_DEV_INBOX = True
+    response = api.get("/dev/sms/", {"phone": "nope"})
+    assert response.status_code == 400
+    assert "phone" in response.json()
+
+
+def test_simulated_sender_waits_in_the_worker(simulated, monkeypatch):
+    from tasks import sms
+
+    slept = []
+    monkeypatch.setattr(sms.time, "sleep", slept.append)
+    simulated.SMS_DELAY_MIN, simulated.SMS_DELAY_MAX = 1.0, 2.0
+    sms.SimulatedSender().send(phone=PHONE, text="hi")
+    assert len(slept) == 1 and 1.0 <= slept[0] <= 2.0
