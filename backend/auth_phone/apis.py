@@ -33,6 +33,7 @@ from .serializers import (
     SmsCodeRequestOutput,
     TokenRefreshInput,
     TokenRefreshOutput,
+    refresh_token_field,
 )
 
 # Shortened but well-formed tokens for the examples.
@@ -244,7 +245,10 @@ class LogoutApi(APIView):
 
 class RotatingTokenRefreshSerializer(TokenRefreshSerializer):
     """simplejwt's refresh, except that a token whose user was deleted answers 401
-    (simplejwt itself lets User.DoesNotExist escape as a 500)."""
+    (simplejwt itself lets User.DoesNotExist escape as a 500), and the token is read
+    as sent, like on logout."""
+
+    refresh = refresh_token_field()
 
     def validate(self, attrs):
         try:

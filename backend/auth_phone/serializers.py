@@ -64,8 +64,16 @@ class LoginOutput(serializers.Serializer):
     user_id = serializers.IntegerField()
 
 
+def refresh_token_field(**kwargs) -> serializers.CharField:
+    # Not trimmed: a token is checked as sent, so a blank-looking one is an invalid token
+    # (401) rather than a missing field.
+    return serializers.CharField(
+        max_length=2048, trim_whitespace=False, help_text="A refresh token.", **kwargs
+    )
+
+
 class LogoutInput(serializers.Serializer):
-    refresh = serializers.CharField(max_length=2048)
+    refresh = refresh_token_field()
 
 
 class DetailOutput(serializers.Serializer):
@@ -73,7 +81,7 @@ class DetailOutput(serializers.Serializer):
 
 
 class TokenRefreshInput(serializers.Serializer):
-    refresh = serializers.CharField(help_text="A refresh token; each one works once.")
+    refresh = refresh_token_field()
 
 
 class TokenRefreshOutput(serializers.Serializer):
