@@ -2,15 +2,17 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
+
+from .docs import RedocView, SwaggerView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("auth_phone.urls")),
     path("", include("tasks.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
-    path("api/swagger/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger"),
+    path("api/docs/", RedocView.as_view(url_name="schema"), name="redoc"),
+    path("api/swagger/", SwaggerView.as_view(url_name="schema"), name="swagger"),
     path(
         f"{settings.MEDIA_URL.strip('/')}/<path:path>",
         serve,

@@ -41,3 +41,18 @@ def test_schema_is_served(client):
     response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert response.status_code == 200
     assert response.json()["info"]["title"] == "Phone login and referral API"
+
+
+@pytest.mark.parametrize("url", ["/api/docs/", "/api/swagger/"])
+def test_doc_pages_let_the_browser_fetch_from_this_server_only(client, url):
+    """ReDoc's bundle shows its vendor's logo from a CDN; the policy keeps it from loading."""
+    policy = dict(
+        directive.strip().split(" ", 1)
+        for directive in client.get(url)["Content-Security-Policy"].split(";")
+    )
+    assert policy["default-src"] == "'self'"
+    for directive in ("script-src", "style-src", "img-src", "font-src", "connect-src"):
+        sources = policy[directive].split()
+        assert sources[0] == "'self'"
+        assert all(source in ("'self'", "'unsafe-inline'", "data:") for source in sources)
+    assert policy["worker-src"] == "'self' blob:"
