@@ -8,7 +8,7 @@ MANAGE := cd backend && ../$(BIN)/python manage.py
 export DJANGO_DEBUG ?= true
 export SMS_DEV_INBOX ?= true
 
-.PHONY: install run migrate test lint format check pytest clean test-live
+.PHONY: install run migrate test lint format check pytest clean docker-lint test-live
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -32,11 +32,17 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# The container files, checked without a Docker engine (the images are built and run by
+# hand: see "Operations" in README.md).
+docker-lint: install
+	$(BIN)/hadolint Dockerfile.web Dockerfile.worker Dockerfile.flower
+	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
+
 # The test run uses the local PostgreSQL and Redis (defaults in pyproject.toml).
 test: export DJANGO_DEBUG = false
 test: export DJANGO_SECRET_KEY ?= test-secret-key-not-for-production
 test: export SMS_DEV_INBOX = false
-test: install lint
+test: install lint docker-lint
 	$(MANAGE) check --fail-level WARNING
 	$(MANAGE) makemigrations --check --dry-run
 	$(MANAGE) spectacular --validate --fail-on-warn --file /dev/null

@@ -4,12 +4,15 @@ from django.urls import include, path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView
 
-from .docs import RedocView, SwaggerView
+from project import health
+from project.docs import RedocView, SwaggerView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("auth_phone.urls")),
     path("", include("tasks.urls")),
+    path("healthz", health.HealthApi.as_view(), name="healthz"),
+    path("livez", health.LivenessApi.as_view(), name="livez"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", RedocView.as_view(url_name="schema"), name="redoc"),
     path("api/swagger/", SwaggerView.as_view(url_name="schema"), name="swagger"),

@@ -1,0 +1,63 @@
+"""The delivery log in the admin: read-only, for operators watching SMS delivery.
+
+Task results (name, state, arguments = the delivery id only) are django-celery-results'
+own admin, linked from each delivery.
+"""
+
+from urllib.parse import urlencode
+
+from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+
+from .models import SmsDelivery
+
+
+@admin.register(SmsDelivery)
+class SmsDeliveryAdmin(admin.ModelAdmin):
+    list_display = (
+        "created_at",
+        "phone",
+        "backend",
+        "status",
+        "attempts",
+        "sent_at",
+        "provider_message_id",
+        "task_result",
+    )
+    list_filter = ("status", "backend", ("created_at", admin.DateFieldListFilter))
+    search_fields = ("phone", "=task_id")
+    date_hierarchy = "created_at"
+    list_per_page = 100
+    fields = (
+        "phone",
+        "backend",
+        "status",
+        "attempts",
+        "provider_message_id",
+        "error",
+        "task_id",
+        "task_result",
+        "login_code",
+        "created_at",
+        "updated_at",
+        "sent_at",
+    )
+    readonly_fields = fields
+
+    @admin.display(description="task result")
+    def task_result(self, obj: SmsDelivery) -> str:
+        url = reverse("admin:django_celery_results_taskresult_changelist")
+        return format_html(
+            '<a href="{}?{}">{}</a>', url, urlencode({"task_id": obj.task_id}), obj.task_id
+        )
+
+    # The log records what happened; nobody edits, adds or deletes its rows by hand.
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,22 @@
+"""System checks of the delivery settings (run by `manage.py check` and at start)."""
+
+from django.conf import settings
+from django.core import checks
+
+
+@checks.register(checks.Tags.compatibility)
+def visibility_timeout_below_code_lifetime(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """A task re-delivered after its worker died must still find its code alive."""
+    options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", None) or {}
+    timeout = options.get("visibility_timeout")
+    if timeout is None or timeout < settings.LOGIN_CODE_TTL:
+        return []
+    return [
+        checks.Warning(
+            f"CELERY_VISIBILITY_TIMEOUT ({timeout} s) is not below LOGIN_CODE_TTL "
+            f"({settings.LOGIN_CODE_TTL} s): an SMS re-delivered after a worker died would "
+            "carry an expired code.",
+            hint="Lower CELERY_VISIBILITY_TIMEOUT (default 120) or raise LOGIN_CODE_TTL.",
+            id="tasks.W001",
+        )
+    ]

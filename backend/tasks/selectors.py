@@ -1,0 +1,106 @@
+"""Reads for API clients and operators: where a delivery task stands."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from celery import states
+from django_celery_results.models import TaskResult
+from kombu.exceptions import DecodeError
+from kombu.serialization import loads
+
+from project.errors import NotFound
+
+from .models import SmsDelivery
+from .tasks import deliver_login_code
+
+logger = logging.getLogger(__name__)
+
+
+class TaskNotFound(NotFound):
+    message = "No task with this id."
+
+
+# A task the result backend has not seen yet (queued, or its result row expired) is
+# reported from the delivery log, in Celery's words.
+DELIVERY_STATES = {
+    SmsDelivery.Status.QUEUED: states.PENDING,
+    SmsDelivery.Status.SENDING: states.STARTED,
+    SmsDelivery.Status.RETRYING: states.RETRY,
+    SmsDelivery.Status.SENT: states.SUCCESS,
+    SmsDelivery.Status.FAILED: states.SUCCESS,  # the task ran and recorded the failure
+    SmsDelivery.Status.STALE: states.SUCCESS,
+}
+
+
+@dataclass(frozen=True)
+class TaskStatus:
+    task_id: str
+    status: str  # a Celery state: PENDING, STARTED, RETRY, SUCCESS, FAILURE, REVOKED
+    date_done: datetime | None  # set once the task is finished (a ready state)
+    task_name: str | None = None
+    result: Any = None  # what the task returned: the delivery status, never the code
+    error: str | None = None
+    traceback: str | None = None
+
+
+def _decode(row: TaskResult) -> Any:
+    if row.result is None:
+        return None
+    try:
+        return loads(row.result, row.content_type, row.content_encoding)
+    except (DecodeError, ValueError, TypeError):
+        logger.warning("task result %s could not be decoded", row.task_id)
+        return None
+
+
+def _error_text(value: Any) -> str | None:
+    """Celery stores an exception as {"exc_type", "exc_message", ...}."""
+    if not isinstance(value, dict) or "exc_type" not in value:
+        return None
+    message = value.get("exc_message")
+    if isinstance(message, list | tuple):
+        message = " ".join(str(part) for part in message)
+    return f"{value['exc_type']}: {message}" if message else str(value["exc_type"])
+
+
+def _from_result(row: TaskResult) -> TaskStatus:
+    value = _decode(row)
+    error = _error_text(value) if row.status in states.EXCEPTION_STATES else None
+    return TaskStatus(
+        task_id=row.task_id,
+        status=row.status,
+        date_done=row.date_done if row.status in states.READY_STATES else None,
+        task_name=row.task_name,
+        result=None if error else value,
+        error=error,
+        traceback=row.traceback or None,
+    )
+
+
+def _from_delivery(delivery: SmsDelivery) -> TaskStatus:
+    status = DELIVERY_STATES[delivery.status]
+    done = status in states.READY_STATES
+    return TaskStatus(
+        task_id=delivery.task_id,
+        status=status,
+        date_done=(delivery.sent_at or delivery.updated_at) if done else None,
+        task_name=deliver_login_code.name,
+        result=delivery.status if done else None,
+        error=(delivery.error or None) if delivery.status != SmsDelivery.Status.SENT else None,
+    )
+
+
+def get_task_status(*, task_id: str) -> TaskStatus:
+    """The state of a task from the result backend, else from the delivery log.
+    Raises TaskNotFound for an id neither knows."""
+    row = TaskResult.objects.filter(task_id=task_id).first()
+    if row is not None:
+        return _from_result(row)
+    delivery = SmsDelivery.objects.filter(task_id=task_id).first()
+    if delivery is not None:
+        return _from_delivery(delivery)
+    raise TaskNotFound()

@@ -1,0 +1,212 @@
+"""GET /tasks/<task_id>/: the state for anyone holding the id; details for staff only."""
+
+import uuid
+
+import pytest
+from celery import states
+from celery.app.task import Context
+from django_celery_results.models import TaskResult
+
+from auth_phone.services import issue_tokens
+from profiles.services import create_user
+from project.celery import app
+from tasks.models import SmsDelivery
+from tasks.sms import SmsRejected, SmsTransientError
+
+PHONE = "+79111234567"
+PUBLIC_KEYS = {"task_id", "status", "date_done"}
+STAFF_KEYS = PUBLIC_KEYS | {"task_name", "result", "error", "traceback"}
+
+
+@pytest.fixture
+def staff_api(api):
+    staff = create_user(phone="+79990000001", is_staff=True)
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {issue_tokens(user=staff)['access']}")
+    return api
+
+
+def sms_task_id(api) -> str:
+    response = api.post("/auth/sms/", {"phone": PHONE}, format="json")
+    assert response.status_code == 201
+    return response.json()["task_id"]
+
+
+def test_anyone_with_the_id_sees_state_and_date_only(api, request_code):
+    code = request_code(PHONE)
+    task_id = SmsDelivery.objects.get().task_id
+    response = api.get(f"/tasks/{task_id}/")
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == PUBLIC_KEYS
+    assert body["task_id"] == task_id
+    assert body["status"] == "SUCCESS"
+    assert body["date_done"] is not None
+    assert code not in response.content.decode()
+
+
+def test_a_user_who_is_not_staff_sees_no_more(api):
+    task_id = sms_task_id(api)
+    user = create_user(phone="+79990000002")
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {issue_tokens(user=user)['access']}")
+    body = api.get(f"/tasks/{task_id}/").json()
+    assert set(body) == PUBLIC_KEYS
+
+
+def test_staff_see_the_result_but_never_the_code(staff_api, request_code):
+    code = request_code(PHONE)
+    task_id = SmsDelivery.objects.get().task_id
+    response = staff_api.get(f"/tasks/{task_id}/")
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == STAFF_KEYS
+    assert body["status"] == "SUCCESS"
+    assert body["task_name"] == "tasks.tasks.deliver_login_code"
+    assert body["result"] == "sent"
+    assert body["error"] is None and body["traceback"] is None
+    assert code not in response.content.decode()
+
+
+def test_task_result_row_keeps_the_name_and_no_code(api, request_code):
+    code = request_code(PHONE)
+    delivery = SmsDelivery.objects.get()
+    row = TaskResult.objects.get(task_id=delivery.task_id)
+    assert row.task_name == "tasks.tasks.deliver_login_code"
+    assert str(delivery.pk) in row.task_args
+    for stored in (row.task_args, row.task_kwargs, row.result, row.meta, row.traceback):
+        assert code not in (stored or "")
+
+
+def test_a_queued_task_is_pending(api, monkeypatch):
+    from tasks.tasks import deliver_login_code
+
+    monkeypatch.setattr(deliver_login_code, "apply_async", lambda *a, **k: None)
+    task_id = sms_task_id(api)
+    assert not TaskResult.objects.filter(task_id=task_id).exists()
+    body = api.get(f"/tasks/{task_id}/").json()
+    assert body == {"task_id": task_id, "status": "PENDING", "date_done": None}
+
+
+def test_an_upper_case_id_finds_the_task(api):
+    task_id = sms_task_id(api)
+    body = api.get(f"/tasks/{task_id.upper()}/").json()
+    assert body["task_id"] == task_id and body["status"] == "SUCCESS"
+
+
+def test_an_unknown_id_is_404(api):
+    response = api.get(f"/tasks/{uuid.uuid4()}/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "No task with this id."}
+
+
+@pytest.mark.parametrize(
+    "task_id", ["not-a-uuid", "1" * 300, "%00", "0b6a4f7e-3c1d-4e55-9a0e", "'; DROP TABLE x;--"]
+)
+def test_a_malformed_id_is_400(api, task_id):
+    response = api.get(f"/tasks/{task_id}/")
+    assert response.status_code == 400
+    assert response.json() == {"task_id": ["Must be a valid UUID."]}
+
+
+def test_an_invalid_token_is_401(api):
+    api.credentials(HTTP_AUTHORIZATION="Bearer not-a-token")
+    response = api.get(f"/tasks/{uuid.uuid4()}/")
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize(
+    "state, exc, error",
+    [
+        (states.RETRY, SmsTransientError("SMS Aero answered HTTP 503"), "SmsTransientError"),
+        (states.FAILURE, SmsRejected("SMS Aero refused the message"), "SmsRejected"),
+    ],
+)
+def test_errors_and_tracebacks_are_for_staff_only(api, staff_api, state, exc, error):
+    task_id = str(uuid.uuid4())
+    request = Context(task="tasks.tasks.deliver_login_code", args=[1], kwargs={}, hostname="w1")
+    app.backend.store_result(
+        task_id, exc, state, traceback="Traceback (most recent call last)", request=request
+    )
+
+    staff_body = staff_api.get(f"/tasks/{task_id}/").json()
+    assert staff_body["status"] == state
+    assert staff_body["error"] == f"{error}: {exc}"
+    assert staff_body["traceback"] == "Traceback (most recent call last)"
+    assert staff_body["result"] is None
+
+    api.credentials()
+    public = api.get(f"/tasks/{task_id}/").json()
+    assert set(public) == PUBLIC_KEYS and public["status"] == state
+    assert (public["date_done"] is None) == (state == states.RETRY)
+
+
+def test_a_started_task_has_no_date_done(api):
+    task_id = str(uuid.uuid4())
+    app.backend.store_result(task_id, {"pid": 1}, states.STARTED)
+    body = api.get(f"/tasks/{task_id}/").json()
+    assert body == {"task_id": task_id, "status": "STARTED", "date_done": None}
+
+
+def test_an_unreadable_result_is_shown_as_none(staff_api):
+    task_id = str(uuid.uuid4())
+    TaskResult.objects.create(
+        task_id=task_id,
+        status=states.SUCCESS,
+        content_type="application/json",
+        content_encoding="utf-8",
+        result="{not json",
+    )
+    body = staff_api.get(f"/tasks/{task_id}/").json()
+    assert body["status"] == "SUCCESS" and body["result"] is None
+
+
+@pytest.mark.parametrize(
+    "delivery_status, state, done",
+    [
+        (SmsDelivery.Status.SENDING, "STARTED", False),
+        (SmsDelivery.Status.RETRYING, "RETRY", False),
+        (SmsDelivery.Status.SENT, "SUCCESS", True),
+        (SmsDelivery.Status.FAILED, "SUCCESS", True),
+        (SmsDelivery.Status.STALE, "SUCCESS", True),
+    ],
+)
+def test_without_a_result_row_the_delivery_log_answers(
+    staff_api, request_code, delivery_status, state, done
+):
+    request_code(PHONE)
+    delivery = SmsDelivery.objects.get()
+    TaskResult.objects.filter(task_id=delivery.task_id).delete()  # e.g. expired results
+    SmsDelivery.objects.filter(pk=delivery.pk).update(
+        status=delivery_status, error="" if delivery_status == "sent" else "provider said no"
+    )
+    body = staff_api.get(f"/tasks/{delivery.task_id}/").json()
+    assert body["status"] == state
+    assert (body["date_done"] is not None) == done
+    assert body["result"] == (delivery_status if done else None)
+    assert body["error"] == (None if delivery_status == "sent" else "provider said no")
+    assert body["task_name"] == "tasks.tasks.deliver_login_code"
+
+
+@pytest.mark.parametrize(
+    "state, result, error",
+    [
+        (states.FAILURE, None, None),  # nothing stored: no error to show
+        (
+            states.FAILURE,
+            '{"exc_type": "WorkerLostError", "exc_message": "lost"}',
+            "WorkerLostError: lost",
+        ),
+        (states.REVOKED, '{"exc_type": "TaskRevokedError", "exc_message": []}', "TaskRevokedError"),
+    ],
+)
+def test_failures_stored_in_other_shapes(staff_api, state, result, error):
+    task_id = str(uuid.uuid4())
+    TaskResult.objects.create(
+        task_id=task_id,
+        status=state,
+        content_type="application/json",
+        content_encoding="utf-8",
+        result=result,
+    )
+    body = staff_api.get(f"/tasks/{task_id}/").json()
+    assert body["status"] == state and body["date_done"] is not None
+    assert body["error"] == error and body["result"] is None
