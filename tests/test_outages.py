@@ -30,7 +30,7 @@ def test_redis_down_answers_503_and_writes_nothing(api, settings):
         login = api.post("/users/login/", {"phone": PHONE, "password": "1234"}, format="json")
     assert response.status_code == 503
     assert response.json() == {
-        "detail": "Service temporarily unavailable: the Redis cannot be reached. Try again later."
+        "detail": "Service temporarily unavailable: Redis cannot be reached. Try again later."
     }
     assert login.status_code == 503
     assert not User.objects.exists()
@@ -59,7 +59,11 @@ def test_broker_down_answers_503(dead_broker):
     from django.core.cache import cache
 
     assert cache.get(f"rl:sms:cooldown:{PHONE}") is None
-    assert SmsDelivery.objects.get().status == "queued"
+    delivery = SmsDelivery.objects.get()
+    assert delivery.status == "failed"
+    assert delivery.error == "Could not be queued: OperationalError"
+    status = APIClient().get(f"/tasks/{delivery.task_id}/")
+    assert status.status_code == 200 and status.json()["status"] == "FAILURE"
     assert LoginCode.objects.count() == 1
 
 

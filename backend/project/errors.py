@@ -64,16 +64,16 @@ UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
 def unavailable_component(exc: BaseException) -> str | None:
     """Name the dependency an exception says is down, or None if it is not an outage."""
     if isinstance(exc, (OperationalError, InterfaceError)):
-        return "database"
+        return "the database"
     if isinstance(exc, kombu.exceptions.OperationalError):
-        return "message broker"
+        return "the message broker"
     if isinstance(exc, (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)):
         return "Redis"
     return None
 
 
 def unavailable_detail(component: str) -> str:
-    return f"Service temporarily unavailable: the {component} cannot be reached. Try again later."
+    return f"Service temporarily unavailable: {component} cannot be reached. Try again later."
 
 
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:

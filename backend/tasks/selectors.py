@@ -83,6 +83,8 @@ def _from_result(row: TaskResult) -> TaskStatus:
 
 def _from_delivery(delivery: SmsDelivery) -> TaskStatus:
     status = DELIVERY_STATES[delivery.status]
+    if delivery.status == SmsDelivery.Status.FAILED and delivery.attempts == 0:
+        status = states.FAILURE  # it never reached the broker, so no task ever ran
     done = status in states.READY_STATES
     return TaskStatus(
         task_id=delivery.task_id,

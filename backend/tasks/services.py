@@ -29,9 +29,21 @@ def queue_login_code_sms(*, login_code: LoginCode, phone: str) -> SmsDelivery:
         backend=settings.SMS_BACKEND,
         task_id=str(uuid.uuid4()),
     )
-    transaction.on_commit(
-        lambda: deliver_login_code.apply_async((delivery.pk,), task_id=delivery.task_id)
-    )
+
+    def publish() -> None:
+        try:
+            deliver_login_code.apply_async((delivery.pk,), task_id=delivery.task_id)
+        except Exception as exc:
+            # The rows are committed but no task exists: say so in the log, then let the
+            # caller answer 503.
+            _set_status(
+                delivery.pk,
+                SmsDelivery.Status.FAILED,
+                error=f"Could not be queued: {type(exc).__name__}",
+            )
+            raise
+
+    transaction.on_commit(publish)
     return delivery
 
 

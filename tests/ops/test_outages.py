@@ -41,8 +41,7 @@ def test_redis_stopped_then_started_again(transactional_db, private_redis, tmp_p
         refused = web.post("/auth/sms/", {"phone": "+79111234568"})
         assert refused.status_code == 503
         assert refused.json() == {
-            "detail": "Service temporarily unavailable: the Redis cannot be reached. "
-            "Try again later."
+            "detail": "Service temporarily unavailable: Redis cannot be reached. Try again later."
         }
         assert not User.objects.filter(phone="+79111234568").exists()
 
