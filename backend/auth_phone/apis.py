@@ -7,10 +7,10 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.views import TokenRefreshView
 
-from project.errors import unavailable_detail
 from project.http import client_ip
 from project.openapi import (
     BAD_REQUEST,
+    BROKER_DOWN_EXAMPLE,
     DATABASE_DOWN_EXAMPLE,
     MALFORMED_JSON_EXAMPLE,
     NOT_AN_OBJECT_EXAMPLE,
@@ -51,9 +51,6 @@ PHONE_ERROR_EXAMPLES = [
     example("Invalid phone", {"phone": ["Enter a valid phone number, e.g. +79111234567."]}, 400),
     example("Missing phone", {"phone": ["This field is required."]}, 400),
 ]
-BROKER_DOWN_EXAMPLE = example(
-    "Message broker down", {"detail": unavailable_detail("message broker")}, 503
-)
 
 
 class SmsCodeRequestApi(APIView):

@@ -9,12 +9,15 @@ The bodies match what `project.errors.api_exception_handler` and DRF actually se
 
 from __future__ import annotations
 
+import kombu.exceptions
+import redis.exceptions
+from django.db import OperationalError
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
-from .errors import unavailable_detail
+from .errors import unavailable_component, unavailable_detail
 
 
 class ErrorOutput(serializers.Serializer):
@@ -103,8 +106,18 @@ NOT_AN_OBJECT_EXAMPLE = example(
     {"non_field_errors": ["Invalid data. Expected a dictionary, but got list."]},
     400,
 )
-DATABASE_DOWN_EXAMPLE = example("Database down", {"detail": unavailable_detail("database")}, 503)
-REDIS_DOWN_EXAMPLE = example("Redis down", {"detail": unavailable_detail("Redis")}, 503)
+
+
+def _outage_body(exc: Exception) -> dict:
+    """The body the exception handler answers for this outage, so examples never drift."""
+    return {"detail": unavailable_detail(unavailable_component(exc))}
+
+
+DATABASE_DOWN_EXAMPLE = example("Database down", _outage_body(OperationalError()), 503)
+REDIS_DOWN_EXAMPLE = example("Redis down", _outage_body(redis.exceptions.ConnectionError()), 503)
+BROKER_DOWN_EXAMPLE = example(
+    "Message broker down", _outage_body(kombu.exceptions.OperationalError()), 503
+)
 UNAVAILABLE_EXAMPLES = [DATABASE_DOWN_EXAMPLE, REDIS_DOWN_EXAMPLE]
 NO_TOKEN_EXAMPLE = example(
     "No token", {"detail": "Authentication credentials were not provided."}, 401
