@@ -42,12 +42,12 @@ docker-lint: install
 test: export DJANGO_DEBUG = false
 test: export DJANGO_SECRET_KEY ?= test-secret-key-not-for-production
 test: export SMS_DEV_INBOX = false
-test: install lint docker-lint
+test: install lint docker-lint node_modules/.installed
 	$(MANAGE) check --fail-level WARNING
 	$(MANAGE) makemigrations --check --dry-run
 	$(MANAGE) spectacular --validate --fail-on-warn --file /dev/null
 	$(BIN)/pytest --cov --cov-report=term-missing:skip-covered
-	$(MAKE) test-live
+	$(BIN)/python scripts/live_stack.py all
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
