@@ -2,13 +2,38 @@
 
 from __future__ import annotations
 
+import re
 import secrets
+import zlib
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from PIL import Image
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
+from auth_phone.phones import InvalidPhone, normalize_phone
+
+from .errors import (
+    AvatarInvalid,
+    InviteAlreadyActivated,
+    InviteCodeInvalid,
+    InviteCodeNotFound,
+    InviteCycle,
+    NotFound,
+    OwnInviteCode,
+    PhoneReadOnly,
+)
 from .models import INVITE_CODE_ALPHABET, INVITE_CODE_LENGTH, User
 
 INVITE_CODE_ATTEMPTS = 10
+INVITE_CODE_RE = re.compile(rf"[{INVITE_CODE_ALPHABET}]{{{INVITE_CODE_LENGTH}}}")
+# Pillow format name -> file extension of the stored avatar.
+AVATAR_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
+EDITABLE_FIELDS = frozenset({"email", "first_name", "last_name", "avatar"})
+# Key of the PostgreSQL advisory lock that serialises writes to the referral graph.
+REFERRAL_GRAPH_LOCK = zlib.crc32(b"profiles.referral_graph")
 
 
 def generate_invite_code() -> str:
@@ -43,3 +68,191 @@ def get_or_create_user(*, phone: str) -> tuple[User, bool]:
     except IntegrityError:
         # A concurrent request created the same phone first (the unique index decided).
         return User.objects.get(phone=phone), False
+
+
+def normalize_invite_code(raw: str) -> str:
+    """`raw` without surrounding spaces, upper-cased. Raises InviteCodeInvalid unless it
+    then is 6 digits or letters A-Z."""
+    code = raw.strip() if isinstance(raw, str) else ""
+    # ASCII first: str.upper() turns some letters into two ("ß" -> "SS").
+    code = code.upper() if code.isascii() else ""
+    if not INVITE_CODE_RE.fullmatch(code):
+        raise InviteCodeInvalid()
+    return code
+
+
+def _lock_referral_graph() -> None:
+    """Serialise all invite activations until the current transaction ends.
+
+    Row locks on the two users are not enough: a cycle can close through two concurrent
+    activations that touch four different rows (A->B and C->D while B->C and D->A exist).
+    One transaction-scoped advisory lock makes the cycle check and the write a single step
+    for every activation; it is released by COMMIT or ROLLBACK, so nothing can leak it.
+    SQLite (the zero-setup local run) has no such lock and needs none: its transactions are
+    serialisable, so of two racing activations the one that read stale data fails to write.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REFERRAL_GRAPH_LOCK])
+
+
+def _is_referred_through(*, user_id: int, ancestor_id: int) -> bool:
+    """Whether walking `referred_by` upwards from `user_id` reaches `ancestor_id`."""
+    table = connection.ops.quote_name(User._meta.db_table)
+    parent = connection.ops.quote_name(User._meta.get_field("referred_by").column)
+    # UNION (not UNION ALL) drops rows already seen, so the walk ends even on a loop.
+    sql = f"""
+        WITH RECURSIVE chain(id, parent) AS (
+            SELECT id, {parent} FROM {table} WHERE id = %s
+            UNION
+            SELECT u.id, u.{parent} FROM {table} u JOIN chain c ON u.id = c.parent
+        )
+        SELECT 1 FROM chain WHERE id = %s LIMIT 1
+    """  # noqa: S608 - only quoted model metadata is interpolated
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user_id, ancestor_id])
+        return cursor.fetchone() is not None
+
+
+@transaction.atomic
+def activate_invite_code(*, user: User, code: str) -> User:
+    """Link `user` once to the owner of `code` (any case, spaces ignored). Raises
+    InviteCodeInvalid, InviteAlreadyActivated, InviteCodeNotFound, OwnInviteCode, InviteCycle."""
+    code = normalize_invite_code(code)
+    if user.activated_code is not None:
+        raise InviteAlreadyActivated()
+
+    # Lock order, the same in every writer, so none can deadlock another:
+    # 1. the referral-graph advisory lock (activations only) -> one activation at a time,
+    #    so the cycle check below sees every committed link and none can slip in before
+    #    our UPDATE;
+    # 2. the rows of both users, by ascending pk (delete_user locks its one row first), so
+    #    that neither can be deleted between the checks and the UPDATE.
+    _lock_referral_graph()
+    inviter_id = User.objects.filter(invite_code=code).values_list("pk", flat=True).first()
+    if inviter_id is None:
+        raise InviteCodeNotFound(code)
+    if inviter_id == user.pk:
+        raise OwnInviteCode()
+    locked = {
+        row.pk: row
+        for row in User.objects.select_for_update()
+        .filter(pk__in=(user.pk, inviter_id))
+        .order_by("pk")
+        .only("pk", "invite_code", "activated_code")
+    }
+    if user.pk not in locked:  # the account was deleted meanwhile
+        raise NotFound()
+    if inviter_id not in locked:
+        raise InviteCodeNotFound(code)
+    if locked[user.pk].activated_code is not None:
+        raise InviteAlreadyActivated()
+    if _is_referred_through(user_id=inviter_id, ancestor_id=user.pk):
+        raise InviteCycle()
+
+    now = timezone.now()
+    # Compare-and-set on activated_code (not referred_by, which the inviter's deletion
+    # clears): a user activates once, ever, even if the lock above were ever removed.
+    updated = User.objects.filter(pk=user.pk, activated_code__isnull=True).update(
+        referred_by_id=inviter_id, referred_at=now, activated_code=code
+    )
+    if not updated:
+        raise InviteAlreadyActivated()
+    user.referred_by_id, user.referred_at, user.activated_code = inviter_id, now, code
+    return user
+
+
+def _format_bytes(size: int) -> str:
+    for unit, factor in (("MiB", 1024 * 1024), ("KiB", 1024)):
+        if size >= factor and size % factor == 0:
+            return f"{size // factor} {unit}"
+    return f"{size} bytes"
+
+
+def check_avatar(file: UploadedFile) -> str:
+    """The file extension for an acceptable avatar upload. Raises AvatarInvalid unless it
+    is a JPEG, PNG, WebP or GIF image (as Pillow reads it) of at most AVATAR_MAX_BYTES."""
+    limit = settings.AVATAR_MAX_BYTES
+    if file.size is None or file.size > limit:
+        raise AvatarInvalid(f"The image is too large: the limit is {_format_bytes(limit)}.")
+    try:
+        file.seek(0)
+        # Only the four accepted parsers ever see the bytes.
+        with Image.open(file, formats=list(AVATAR_FORMATS)) as image:
+            image_format = image.format
+            image.verify()
+    # Pillow's parsers raise many kinds of errors on a broken or hostile file (OSError,
+    # SyntaxError, ValueError, struct.error, DecompressionBombError ...); all mean the same.
+    except Exception as exc:
+        raise AvatarInvalid() from exc
+    finally:
+        file.seek(0)
+    return AVATAR_FORMATS[image_format]
+
+
+def _check_phone_unchanged(user: User, phone: str | None) -> None:
+    try:
+        same = phone is not None and normalize_phone(phone) == user.phone
+    except InvalidPhone:
+        same = False
+    if not same:
+        raise PhoneReadOnly()
+
+
+def _delete_file_on_commit(storage, name: str) -> None:
+    transaction.on_commit(lambda: storage.delete(name))
+
+
+def update_profile(*, user: User, **fields) -> User:
+    """Set the given editable fields (email, first_name, last_name, avatar; None or "" clears
+    one), accept `phone` only unchanged, activate the code in `user_referral` if given; all
+    or nothing. Raises PhoneReadOnly, AvatarInvalid and the errors of activate_invite_code."""
+    unknown = set(fields) - EDITABLE_FIELDS - {"phone", "user_referral"}
+    if unknown:
+        raise TypeError(f"update_profile() got unexpected fields: {sorted(unknown)}")
+    if "phone" in fields:
+        _check_phone_unchanged(user, fields.pop("phone"))
+    code = fields.pop("user_referral", None) or None
+    # Every input is checked before anything is written.
+    if code is not None:
+        code = normalize_invite_code(code)
+    changes = {
+        name: (value.strip() or None) if isinstance(value, str) else (value or None)
+        for name, value in fields.items()
+    }
+    avatar = changes.get("avatar")
+    if avatar is not None:
+        avatar.name = f"{secrets.token_hex(16)}.{check_avatar(avatar)}"
+
+    with transaction.atomic():
+        if code is not None:
+            activate_invite_code(user=user, code=code)
+        if changes:
+            old_avatar = user.avatar.name if "avatar" in changes else None
+            for name, value in changes.items():
+                setattr(user, name, value)
+            user.save(update_fields=list(changes))
+            if old_avatar and old_avatar != user.avatar.name:
+                _delete_file_on_commit(user.avatar.storage, old_avatar)
+    return user
+
+
+def delete_user(*, user: User) -> None:
+    """Delete the account and revoke its tokens; users who activated its code keep their
+    accounts and the code they activated (`activated_code`)."""
+    with transaction.atomic():
+        # Taken first, this row lock makes a concurrent activation of this user's code
+        # wait and then find no code (see activate_invite_code for the lock order).
+        locked = User.objects.select_for_update().filter(pk=user.pk).first()
+        if locked is None:
+            return
+        # Access tokens of a missing user are refused by authentication; refresh tokens
+        # are blacklisted so that /users/token/refresh/ refuses them too.
+        outstanding = OutstandingToken.objects.filter(user=locked, blacklistedtoken__isnull=True)
+        BlacklistedToken.objects.bulk_create(
+            [BlacklistedToken(token=token) for token in outstanding], ignore_conflicts=True
+        )
+        avatar = locked.avatar.name
+        locked.delete()
+        if avatar:
+            _delete_file_on_commit(locked.avatar.storage, avatar)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("auth_phone.urls")),
     path("", include("tasks.urls")),
+    path("", include("profiles.urls")),
     path("healthz", health.HealthApi.as_view(), name="healthz"),
     path("livez", health.LivenessApi.as_view(), name="livez"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

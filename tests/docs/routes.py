@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.urls import URLPattern, URLResolver, get_resolver
 from drf_spectacular.generators import SchemaGenerator
+from rest_framework.settings import api_settings
 
 # Not API endpoints: the admin, the schema and its doc pages, uploaded media, static files.
 NON_API_PREFIXES = ("/admin/", "/api/schema/", "/api/docs/", "/api/swagger/", "/media/", "/static/")
@@ -24,10 +25,18 @@ class Route:
     view_module: str
 
 
+def openapi_spelling(path: str) -> str:
+    """`/users/<int:pk>/` (URL conf or README) as the schema spells it: `/users/{id}/`
+    (DRF's SCHEMA_COERCE_PATH_PK, which drf-spectacular follows)."""
+    path = _REGEX_GROUP.sub(r"{\1}", _CONVERTER.sub(r"{\1}", path))
+    if api_settings.SCHEMA_COERCE_PATH_PK:
+        path = path.replace("{pk}", "{id}")
+    return path
+
+
 def _openapi_path(route: str) -> str:
     route = route.replace("^", "").replace("$", "").replace("\\Z", "")
-    route = _REGEX_GROUP.sub(r"{\1}", _CONVERTER.sub(r"{\1}", route))
-    return "/" + route
+    return openapi_spelling("/" + route)
 
 
 def _walk(patterns, prefix: str = ""):

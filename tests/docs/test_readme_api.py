@@ -5,17 +5,20 @@ from pathlib import Path
 
 import pytest
 
-from tests.docs.routes import NON_API_PREFIXES, api_routes, generated_schema, operations
-
-README = Path(__file__).resolve().parents[2] / "README.md"
-# "#### `GET /users/<pk>/` — ..." or "#### `PATCH|PUT /users/update/<pk>/`"
-HEADING = re.compile(
-    r"^#{3,4} `((?:GET|POST|PUT|PATCH|DELETE)(?:\|(?:GET|POST|PUT|PATCH|DELETE))*) (/[^`?\s]*)"
+from tests.docs.routes import (
+    NON_API_PREFIXES,
+    api_routes,
+    generated_schema,
+    openapi_spelling,
+    operations,
 )
 
-
-def _normalise(path: str) -> str:
-    return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", path)
+README = Path(__file__).resolve().parents[2] / "README.md"
+METHODS = "GET|POST|PUT|PATCH|DELETE"
+# Headings name operations: "#### `GET /users/<pk>/` — ...", "#### `PATCH|PUT /users/...`",
+# "#### `PATCH /users/update/<pk>/` and `PUT /users/update/<pk>/`".
+HEADING = re.compile(rf"^#{{3,4}} .*`(?:{METHODS})[|A-Z]* /")
+OPERATION = re.compile(rf"`((?:{METHODS})(?:\|(?:{METHODS}))*) (/[^`?\s]*)")
 
 
 def api_section(text: str) -> str:
@@ -27,10 +30,10 @@ def api_section(text: str) -> str:
 def documented_operations(text: str) -> set[tuple[str, str]]:
     documented = set()
     for line in api_section(text).splitlines():
-        match = HEADING.match(line)
-        if match:
-            for method in match.group(1).split("|"):
-                documented.add((method, _normalise(match.group(2))))
+        if HEADING.match(line):
+            for methods, path in OPERATION.findall(line):
+                for method in methods.split("|"):
+                    documented.add((method, openapi_spelling(path)))
     return documented
 
 
@@ -63,11 +66,14 @@ def test_the_readme_documents_no_operation_the_service_lacks(documented, schema_
 def test_the_parser_reads_the_heading_forms():
     text = (
         "## API\n#### `GET /users/<pk>/` — profile\n#### `PATCH|PUT /users/update/<pk>/`\n"
+        "#### `DELETE /users/delete/<pk>/` and `POST /x/<int:pk>/`\n"
         "#### `GET /dev/sms/?phone=<phone>`\n`POST /not/a/heading/`\n## Next\n#### `GET /x/`\n"
     )
     assert documented_operations(text) == {
-        ("GET", "/users/{pk}/"),
-        ("PATCH", "/users/update/{pk}/"),
-        ("PUT", "/users/update/{pk}/"),
+        ("GET", "/users/{id}/"),
+        ("PATCH", "/users/update/{id}/"),
+        ("PUT", "/users/update/{id}/"),
+        ("DELETE", "/users/delete/{id}/"),
+        ("POST", "/x/{id}/"),
         ("GET", "/dev/sms/"),
     }

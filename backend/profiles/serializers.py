@@ -1,0 +1,83 @@
+from rest_framework import serializers
+
+from auth_phone.serializers import PhoneField
+from project.errors import DomainError
+
+from . import services
+from .models import INVITE_CODE_LENGTH
+
+
+class StrictCharField(serializers.CharField):
+    """A string and nothing else: numbers, lists and objects are refused, not converted."""
+
+    default_error_messages = {"invalid": "Not a valid string."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+def _domain_check(check, value):
+    try:
+        return check(value)
+    except DomainError as exc:
+        raise serializers.ValidationError(exc.message) from exc
+
+
+class ProfileOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    phone = serializers.CharField()
+    email = serializers.EmailField(allow_null=True)
+    first_name = serializers.CharField(allow_null=True)
+    last_name = serializers.CharField(allow_null=True)
+    avatar = serializers.ImageField(
+        allow_null=True, use_url=True, help_text="Absolute URL of the avatar image, or null."
+    )
+    self_referral = serializers.CharField(help_text="The user's own invite code.")
+    user_referral = serializers.CharField(
+        allow_null=True, help_text="The invite code this user activated, or null."
+    )
+    users_list = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Phones of the users who activated this user's code, oldest first.",
+    )
+    referrals_count = serializers.IntegerField()
+
+
+class ReferralOutput(serializers.Serializer):
+    phone = serializers.CharField()
+    referred_at = serializers.DateTimeField(help_text="When this user activated the code.")
+
+
+class ProfileUpdateInput(serializers.Serializer):
+    """Every field is optional, with PUT as with PATCH: what is absent stays as it is."""
+
+    phone = PhoneField(required=False, help_text="Read-only: only the current number is accepted.")
+    email = serializers.EmailField(
+        required=False, allow_null=True, allow_blank=True, max_length=254
+    )
+    first_name = StrictCharField(required=False, allow_null=True, allow_blank=True, max_length=150)
+    last_name = StrictCharField(required=False, allow_null=True, allow_blank=True, max_length=150)
+    avatar = serializers.FileField(
+        required=False,
+        allow_null=True,
+        help_text="JPEG, PNG, WebP or GIF image (multipart upload); null clears it.",
+    )
+    user_referral = StrictCharField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        help_text=f"An invite code to activate ({INVITE_CODE_LENGTH} characters, any case); "
+        "once per user. null or empty: nothing to activate.",
+    )
+
+    def validate_avatar(self, value):
+        if value is not None:
+            _domain_check(services.check_avatar, value)
+        return value
+
+    def validate_user_referral(self, value):
+        if not value:
+            return None
+        return _domain_check(services.normalize_invite_code, value)

@@ -1,0 +1,100 @@
+from datetime import timedelta
+
+from django.utils import timezone
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from auth_phone.models import LoginCode
+from profiles.models import User
+from profiles.services import delete_user
+from tests.profiles.conftest import client_for, link
+
+
+def bearer(token) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client
+
+
+def test_delete_answers_204_and_removes_the_account(user):
+    response = client_for(user).delete(f"/users/delete/{user.pk}/")
+    assert response.status_code == 204
+    assert response.content == b""
+    assert not User.objects.filter(pk=user.pk).exists()
+
+
+def test_me_works_for_delete(user):
+    assert client_for(user).delete("/users/delete/me/").status_code == 204
+    assert not User.objects.filter(pk=user.pk).exists()
+
+
+def test_the_deleted_accounts_access_and_refresh_tokens_stop_working(user):
+    old = RefreshToken.for_user(user)
+    rotated = APIClient().post("/users/token/refresh/", {"refresh": str(old)}, format="json")
+    assert rotated.status_code == 200  # a second, rotated refresh token exists too
+    tokens = [str(old.access_token), rotated.json()["access"]]
+    refresh = rotated.json()["refresh"]
+
+    assert bearer(tokens[0]).delete("/users/delete/me/").status_code == 204
+
+    for access in tokens:
+        response = bearer(access).get("/users/me/")
+        assert response.status_code == 401
+        assert response.json()["detail"] == "User not found"
+    response = APIClient().post("/users/token/refresh/", {"refresh": refresh}, format="json")
+    assert response.status_code == 401
+    assert response.json()["detail"] == "Token is blacklisted"
+
+
+def test_only_the_deleted_accounts_tokens_are_revoked(make_user):
+    user, other = make_user(), make_user()
+    other_refresh = RefreshToken.for_user(other)
+    RefreshToken.for_user(user)
+
+    delete_user(user=user)
+
+    assert BlacklistedToken.objects.count() == 1
+    assert not BlacklistedToken.objects.filter(token__jti=other_refresh["jti"]).exists()
+    response = APIClient().post(
+        "/users/token/refresh/", {"refresh": str(other_refresh)}, format="json"
+    )
+    assert response.status_code == 200
+
+
+def test_referrals_keep_their_accounts_and_the_code_they_activated(make_user):
+    inviter, first, second = make_user(), make_user(), make_user()
+    link(first, inviter)
+    link(second, inviter)
+    code = inviter.invite_code
+
+    assert client_for(inviter).delete("/users/delete/me/").status_code == 204
+
+    for referral in (first, second):
+        response = client_for(referral).get("/users/me/")
+        assert response.status_code == 200
+        assert response.json()["user_referral"] == code
+        referral.refresh_from_db()
+        assert referral.referred_by_id is None and referral.activated_code == code
+
+
+def test_the_deleted_accounts_login_codes_go_with_it(user):
+    LoginCode.objects.create(user=user, expires_at=timezone.now() + timedelta(minutes=5))
+    delete_user(user=user)
+    assert not LoginCode.objects.exists()
+    assert OutstandingToken.objects.filter(user__isnull=False).count() == 0
+
+
+def test_deleting_an_already_deleted_account_is_a_no_op(make_user):
+    user, other = make_user(), make_user()
+    stale = User.objects.get(pk=user.pk)
+    delete_user(user=user)
+    delete_user(user=stale)
+    assert list(User.objects.values_list("pk", flat=True)) == [other.pk]
+
+
+def test_the_phone_can_sign_up_again_as_a_new_user(make_user):
+    user = make_user("+71111111112")
+    delete_user(user=user)
+    again = make_user("+71111111112")
+    assert again.pk != user.pk
