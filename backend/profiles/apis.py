@@ -9,7 +9,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import status
 from rest_framework.generics import ListAPIView
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,6 +21,7 @@ from project.openapi import (
     TokenErrorOutput,
     ValidationErrorOutput,
 )
+from project.parsers import MultiPartParser
 
 from . import selectors, services
 from .serializers import ProfileOutput, ProfileUpdateInput, ReferralOutput
