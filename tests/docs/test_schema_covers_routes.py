@@ -95,3 +95,24 @@ def test_auth_endpoints_document_their_errors(schema):
     assert statuses[("POST", "/users/token/refresh/")] == {"200", "400", "401", "503"}
     assert statuses[("POST", "/users/logout/")] == {"200", "400", "401", "503"}
     assert statuses[("GET", "/dev/sms/")] == {"200", "400", "404", "503"}
+
+
+def test_protected_operations_use_the_jwt_bearer_scheme(schema):
+    assert schema["components"]["securitySchemes"]["jwtAuth"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+    }
+    protected = {
+        (method, path)
+        for method, path, operation in operations(schema)
+        if {"jwtAuth": []} in operation.get("security", [])
+        and {} not in operation.get("security", [])
+    }
+    assert protected == {
+        ("GET", "/users/{id}/"),
+        ("GET", "/users/{id}/referrals/"),
+        ("PATCH", "/users/update/{id}/"),
+        ("PUT", "/users/update/{id}/"),
+        ("DELETE", "/users/delete/{id}/"),
+    }
