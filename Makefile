@@ -59,5 +59,11 @@ node_modules/.installed: package.json package-lock.json
 test-live: install node_modules/.installed
 	$(BIN)/python scripts/live_stack.py all
 
+# The browser tests (tests/browser) drive the system Chromium; install it when missing.
+test: chromium
+.PHONY: chromium
+chromium:
+	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
 clean:
 	rm -rf $(VENV) var backend/db.sqlite3 backend/staticfiles

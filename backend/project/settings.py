@@ -256,6 +256,8 @@ LOCALE_PATHS = [REPO_DIR / "frontend_templates" / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# The browser UI: anonymous visitors of a page that needs a login go to the phone form.
+LOGIN_URL = "ui-phone"
 
 # --- Security (production) --------------------------------------------------------------
 SECURE_HTTPS = env.bool("DJANGO_SECURE_HTTPS", default=False)

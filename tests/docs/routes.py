@@ -9,8 +9,17 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.settings import api_settings
 
-# Not API endpoints: the admin, the schema and its doc pages, uploaded media, static files.
-NON_API_PREFIXES = ("/admin/", "/api/schema/", "/api/docs/", "/api/swagger/", "/media/", "/static/")
+# Not API endpoints: the admin, the schema and its doc pages, uploaded media, static files,
+# and Django's language switch of the browser UI.
+NON_API_PREFIXES = (
+    "/admin/",
+    "/api/schema/",
+    "/api/docs/",
+    "/api/swagger/",
+    "/media/",
+    "/static/",
+    "/i18n/",
+)
 # Template pages (the browser UI) live in `<app>.views` modules, API views in `<app>.apis`.
 TEMPLATE_VIEW_MODULE = re.compile(r"^\w+\.views$")
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")

@@ -1,0 +1,57 @@
+"""Forms of the browser UI. They parse input with the same code as the API."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from project.ui_messages import error_text, ui_text
+
+from .phones import MAX_INPUT_LENGTH, InvalidPhone, normalize_phone
+from .serializers import LoginInput
+
+
+class PhoneForm(forms.Form):
+    phone = forms.CharField(
+        label=_("Phone number"),
+        strip=True,
+        widget=forms.TextInput(
+            attrs={
+                "type": "tel",
+                "autocomplete": "tel",
+                "inputmode": "tel",
+                "placeholder": "+7 911 123-45-67",
+                "maxlength": MAX_INPUT_LENGTH,
+                "autofocus": True,
+            }
+        ),
+    )
+
+    def clean_phone(self) -> str:
+        try:
+            return normalize_phone(self.cleaned_data["phone"])
+        except InvalidPhone as exc:
+            raise forms.ValidationError(error_text(exc)) from exc
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from the SMS"),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "placeholder": "0000",
+                "autofocus": True,
+            }
+        ),
+    )
+
+    def clean_code(self) -> str:
+        # The API's own field decides what a well-formed code is (and says so in its words).
+        field = LoginInput().fields["code"]
+        try:
+            return field.run_validation(self.cleaned_data["code"])
+        except serializers.ValidationError as exc:
+            raise forms.ValidationError([ui_text(str(m)) for m in exc.detail]) from exc

@@ -1,0 +1,11 @@
+"""Browser UI of the phone login (the API lives in urls.py)."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.phone_view, name="ui-phone"),
+    path("login/code/", views.code_view, name="ui-code"),
+    path("logout/", views.logout_view, name="ui-logout"),
+]

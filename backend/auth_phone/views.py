@@ -1,0 +1,124 @@
+"""Template views of the phone login: the same services as the API, a session instead of JWT."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from project.errors import DomainError
+from project.http import client_ip
+from project.ui_messages import error_text
+from tasks import sms
+
+from . import services
+from .forms import CodeForm, PhoneForm
+
+# Session keys of the login in progress and of an invite link followed before logging in.
+LOGIN_PHONE = "login_phone"
+LOGIN_REQUESTED_AT = "login_requested_at"
+INVITE_CODE = "invite_code"
+INVITE_CODE_MAX_LENGTH = 32
+
+
+def remember_invite(request: HttpRequest) -> None:
+    """Keep `?invite=CODE` in the session; the profile page offers it for activation."""
+    code = request.GET.get("invite", "").strip()
+    if code:
+        request.session[INVITE_CODE] = code[:INVITE_CODE_MAX_LENGTH]
+
+
+def _send_code(request: HttpRequest, phone: str) -> None:
+    """Ask for a code for `phone` and note it in the session. Raises DomainError."""
+    requested_at = timezone.now()  # before the call: an eager task delivers within it
+    result = services.request_login_code(phone=phone, client_ip=client_ip(request))
+    request.session[LOGIN_PHONE] = phone
+    request.session[LOGIN_REQUESTED_AT] = requested_at.isoformat()
+    if result.created:
+        messages.success(request, _("Welcome! Your account has been created."))
+
+
+@require_http_methods(["GET", "POST"])
+def phone_view(request: HttpRequest) -> HttpResponse:
+    remember_invite(request)
+    if request.user.is_authenticated:
+        return redirect("ui-profile")
+    form = PhoneForm(request.POST or None, initial={"phone": request.session.get(LOGIN_PHONE)})
+    if request.method == "POST" and form.is_valid():
+        try:
+            _send_code(request, form.cleaned_data["phone"])
+        except DomainError as exc:
+            form.add_error("phone", error_text(exc))
+        else:
+            return redirect("ui-code")
+    return render(
+        request,
+        "auth_phone/phone.html",
+        {"form": form, "invite_code": request.session.get(INVITE_CODE)},
+    )
+
+
+def _delivered_sms(phone: str, since: str | None) -> dict | None:
+    """The simulated SMS of the latest request, once delivered (development inbox only)."""
+    message = sms.read_dev_inbox(phone)
+    if message is None or since is None:
+        return None
+    if datetime.fromisoformat(message["sent_at"]) < datetime.fromisoformat(since):
+        return None  # the SMS of an earlier request; the new one is on its way
+    return message
+
+
+@require_http_methods(["GET", "POST"])
+def code_view(request: HttpRequest) -> HttpResponse:
+    phone = request.session.get(LOGIN_PHONE)
+    if request.user.is_authenticated:
+        return redirect("ui-profile")
+    if not phone:
+        return redirect("ui-phone")
+    form = CodeForm()
+    resend_error = None
+    if request.method == "POST" and request.POST.get("action") == "resend":
+        try:
+            _send_code(request, phone)
+        except DomainError as exc:
+            resend_error = error_text(exc)
+        else:
+            messages.success(request, _("A new code is on its way."))
+            return redirect("ui-code")
+    elif request.method == "POST":
+        form = CodeForm(request.POST)
+        if form.is_valid():
+            try:
+                user = services.verify_login_code(phone=phone, code=form.cleaned_data["code"])
+            except DomainError as exc:
+                form.add_error("code", error_text(exc))
+            else:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                request.session.pop(LOGIN_PHONE, None)
+                request.session.pop(LOGIN_REQUESTED_AT, None)
+                messages.success(request, _("You are logged in."))
+                return redirect("ui-profile")
+    context = {"form": form, "phone": phone, "resend_error": resend_error}
+    if sms.dev_inbox_enabled():
+        since = request.session.get(LOGIN_REQUESTED_AT)
+        context["dev_inbox"] = {
+            "message": _delivered_sms(phone, since),
+            "url": reverse("dev-sms-inbox") + "?" + urlencode({"phone": phone}),
+            "since": since,
+        }
+    return render(request, "auth_phone/code.html", context)
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    messages.success(request, _("You are logged out."))
+    return redirect("ui-phone")

@@ -1,0 +1,51 @@
+"""Forms of the profile pages. They only shape the input; the rules are in services.py."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import INVITE_CODE_LENGTH, User
+
+
+class ActivateInviteForm(forms.Form):
+    code = forms.CharField(
+        label=_("Invite code"),
+        max_length=64,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+                "placeholder": "A7K2Q9",
+                "size": INVITE_CODE_LENGTH + 2,
+            }
+        ),
+    )
+
+
+def _model_field(name: str, label) -> forms.Field:
+    """The form field of a User column: its length and format checks, as the API has."""
+    return User._meta.get_field(name).formfield(label=label, required=False)
+
+
+class ProfileForm(forms.Form):
+    first_name = _model_field("first_name", _("First name"))
+    last_name = _model_field("last_name", _("Last name"))
+    email = _model_field("email", _("E-mail"))
+    avatar = forms.FileField(
+        label=_("New avatar"),
+        required=False,
+        help_text=_("JPEG, PNG, WebP or GIF."),
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}),
+    )
+    remove_avatar = forms.BooleanField(label=_("Remove the avatar"), required=False)
+
+    def changes(self) -> dict:
+        """The fields for services.update_profile: the avatar only when replaced or removed."""
+        fields = {name: self.cleaned_data[name] for name in ("first_name", "last_name", "email")}
+        if self.cleaned_data.get("avatar"):
+            fields["avatar"] = self.cleaned_data["avatar"]
+        elif self.cleaned_data.get("remove_avatar"):
+            fields["avatar"] = None
+        return fields

@@ -1,0 +1,106 @@
+"""Template views of the profile: the same selectors and services as the API, for the
+visitor logged in by session."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from auth_phone.views import INVITE_CODE
+from project.errors import DomainError
+from project.ui_messages import error_text
+
+from . import selectors, services
+from .forms import ActivateInviteForm, ProfileForm
+
+REFERRALS_PER_PAGE = 20
+
+
+def _render_profile(request: HttpRequest, activate_form: ActivateInviteForm | None = None):
+    user = request.user
+    profile = selectors.get_profile(user=user)
+    if profile.user_referral is not None:
+        request.session.pop(INVITE_CODE, None)  # nothing left to offer
+        if activate_form is not None:  # sent from a page that still had the form
+            for error in activate_form.errors.get("code", []):
+                messages.error(request, error)
+        activate_form = None
+    elif activate_form is None:
+        activate_form = ActivateInviteForm(initial={"code": request.session.get(INVITE_CODE)})
+    referrals = Paginator(selectors.list_referrals(user=user), REFERRALS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    share_url = request.build_absolute_uri(
+        reverse("ui-phone") + "?" + urlencode({"invite": profile.self_referral})
+    )
+    return render(
+        request,
+        "profiles/profile.html",
+        {
+            "profile": profile,
+            "referrals": referrals,
+            "share_url": share_url,
+            "activate_form": activate_form,
+            "invited_with": request.session.get(INVITE_CODE),
+        },
+    )
+
+
+@login_required
+@require_GET
+def profile_view(request: HttpRequest) -> HttpResponse:
+    return _render_profile(request)
+
+
+@login_required
+@require_POST
+def activate_view(request: HttpRequest) -> HttpResponse:
+    form = ActivateInviteForm(request.POST)
+    if form.is_valid():
+        try:
+            user = services.activate_invite_code(user=request.user, code=form.cleaned_data["code"])
+        except DomainError as exc:
+            form.add_error("code", error_text(exc))
+        else:
+            request.session.pop(INVITE_CODE, None)
+            messages.success(
+                request, _("Invite code %(code)s activated.") % {"code": user.activated_code}
+            )
+            return redirect("ui-profile")
+    return _render_profile(request, activate_form=form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit_view(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    initial = {"first_name": user.first_name, "last_name": user.last_name, "email": user.email}
+    form = ProfileForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_profile(user=user, **form.changes())
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, error_text(exc))
+        else:
+            messages.success(request, _("Your profile has been saved."))
+            return redirect("ui-profile")
+    return render(request, "profiles/edit.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delete_view(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        services.delete_user(user=request.user)
+        logout(request)
+        messages.success(request, _("Your account has been deleted."))
+        return redirect("ui-phone")
+    return render(request, "profiles/delete.html")

@@ -1,0 +1,40 @@
+"""The language switch: the pages, and the errors the services raise, in Russian."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from profiles.models import User
+from tests.browser.conftest import screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def test_switching_to_russian_translates_pages_and_errors(page):
+    page.goto("/")
+    expect(page.locator("h1")).to_have_text("Sign in with your phone")
+    page.get_by_role("button", name="RU").click()
+    expect(page.locator("h1")).to_have_text("Вход по номеру телефона")
+    expect(page.locator("html")).to_have_attribute("lang", "ru")
+    screenshot(page, "phone-ru")
+
+    page.get_by_label("Номер телефона").fill("12-34")
+    page.get_by_role("button", name="Получить код").click()
+    expect(page.locator(".field .error")).to_have_text(
+        "Введите правильный номер телефона, например +79111234567."
+    )
+    assert not User.objects.exists()
+
+    page.get_by_label("Номер телефона").fill("+79111234567")
+    page.get_by_role("button", name="Получить код").click()
+    page.wait_for_url("**/login/code/")
+    expect(page.locator(".lead")).to_have_text("Мы отправили 4-значный код на номер +79111234567.")
+    page.get_by_role("button", name="Отправить новый код").click()
+    expect(page.locator("p.error")).to_have_text(
+        re.compile(r"^Код на этот номер был отправлен только что\. Повторите через \d+ секунд")
+    )
+
+    # And back: the choice is the visitor's, kept across pages.
+    page.get_by_role("button", name="EN").click()
+    expect(page.get_by_label("Code from the SMS")).to_be_visible()
