@@ -1,6 +1,7 @@
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.utils import html
 
 from .phones import MAX_INPUT_LENGTH, InvalidPhone, normalize_phone
 
@@ -13,6 +14,13 @@ class PhoneField(serializers.CharField):
         kwargs.setdefault("max_length", MAX_INPUT_LENGTH)
         kwargs.setdefault("help_text", "Phone number; normalised to E.164 (+79111234567).")
         super().__init__(**kwargs)
+
+    def get_value(self, dictionary):
+        # In a form, DRF reads a blank optional field as absent; a blank phone is refused
+        # as it is in JSON, rather than silently ignored.
+        if html.is_html_input(dictionary) and dictionary.get(self.field_name) == "":
+            return ""
+        return super().get_value(dictionary)
 
     def to_internal_value(self, data):
         if not isinstance(data, str):  # a number would lose its leading zeros or "+"

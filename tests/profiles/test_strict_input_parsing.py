@@ -52,3 +52,13 @@ def test_one_valid_page_answers_the_list(inviter_api, query):
     response = inviter_api.get(f"/users/me/referrals/?{query}")
     assert response.status_code == 200
     assert response.json()["count"] == 2
+
+
+@pytest.mark.parametrize("method", ["patch", "put"])
+def test_a_blank_phone_in_a_form_is_refused_as_in_json(user, auth_api, method):
+    before = snapshot(user)
+    for body, fmt in (({"phone": "", "first_name": "Anna"}, "multipart"), ({"phone": ""}, "json")):
+        response = getattr(auth_api, method)(UPDATE, body, format=fmt)
+        assert response.status_code == 400, fmt
+        assert response.json() == {"phone": ["This field may not be blank."]}
+    assert snapshot(user) == before
