@@ -26,3 +26,25 @@ def test_requests_within_the_limit_reach_the_application(web):
     response = web.get("/livez?pad=" + "9" * 3000)
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
+
+
+def test_the_hook_replaces_gunicorns_html_error_writer(monkeypatch):
+    """The same hook in this process, where coverage sees it: the bytes on the socket."""
+    import runpy
+    import socket
+    from pathlib import Path
+
+    from gunicorn import util
+
+    monkeypatch.setattr(util, "write_error", util.write_error)  # restored afterwards
+    config = runpy.run_path(str(Path(__file__).parents[2] / "backend" / "gunicorn.conf.py"))
+    config["on_starting"](None)
+    server, client = socket.socketpair()
+    with server, client:
+        util.write_error(server, 431, "Request Header Fields Too Large", "Limit 8190")
+        answer = client.recv(4096).decode()
+    head, body = answer.split("\r\n\r\n", 1)
+    assert head.splitlines()[0] == "HTTP/1.1 431 Request Header Fields Too Large"
+    assert "Content-Type: application/json" in head.splitlines()
+    assert f"Content-Length: {len(body)}" in head.splitlines()
+    assert body == '{"detail": "Limit 8190"}'
