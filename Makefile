@@ -8,7 +8,7 @@ MANAGE := cd backend && ../$(BIN)/python manage.py
 export DJANGO_DEBUG ?= true
 export SMS_DEV_INBOX ?= true
 
-.PHONY: install run migrate test lint format check pytest clean docker-lint bench
+.PHONY: install run migrate test lint format check pytest clean docker-lint test-live bench
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -42,11 +42,22 @@ docker-lint: install
 test: export DJANGO_DEBUG = false
 test: export DJANGO_SECRET_KEY ?= test-secret-key-not-for-production
 test: export SMS_DEV_INBOX = false
-test: install lint docker-lint
+test: install lint docker-lint node_modules/.installed
 	$(MANAGE) check --fail-level WARNING
 	$(MANAGE) makemigrations --check --dry-run
 	$(MANAGE) spectacular --validate --fail-on-warn --file /dev/null
 	$(BIN)/pytest --cov --cov-report=term-missing:skip-covered
+	$(BIN)/python scripts/live_stack.py all
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+# The real stack (gunicorn, Celery worker, PostgreSQL, Redis) under the Postman collection
+# (newman) and schemathesis; see scripts/live_stack.py. Its own database and Redis DB:
+# LIVE_DATABASE_URL, LIVE_REDIS_URL.
+test-live: install node_modules/.installed
+	$(BIN)/python scripts/live_stack.py all
 
 # The browser tests (tests/browser) drive the system Chromium; install it when missing.
 test: chromium

@@ -10,11 +10,17 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
+def success(message_id: int = 1001) -> tuple[int, dict]:
+    return 200, {"success": True, "data": {"id": message_id, "status": 8}, "message": None}
+
+
 class SmsAeroStub:
-    def __init__(self) -> None:
+    def __init__(self, script: list[tuple] | None = None, delay: float = 0) -> None:
         self.requests: list[dict] = []
-        # Each item: (status, body dict) or ("sleep", seconds) to stall past a timeout.
-        self.script: list[tuple] = [(200, {"success": True, "data": {"id": 1001}})]
+        # Each item: (status, body) where body is a dict, a str or bytes, or ("sleep",
+        # seconds) to stall past a timeout.
+        self.script: list[tuple] = list(script or [success()])
+        self.delay = delay  # seconds before every answer
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -29,11 +35,14 @@ class SmsAeroStub:
                     {"path": self.path, "auth": user, "json": json.loads(raw or b"null")}
                 )
                 step = stub.script.pop(0) if len(stub.script) > 1 else stub.script[0]
+                time.sleep(stub.delay)
                 if step[0] == "sleep":
                     time.sleep(step[1])
                     step = (200, {"success": True, "data": {"id": 1002}})
                 status, body = step
-                payload = json.dumps(body).encode() if not isinstance(body, bytes) else body
+                if isinstance(body, str):
+                    body = body.encode()
+                payload = body if isinstance(body, bytes) else json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))

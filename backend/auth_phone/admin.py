@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from project.admin import ReadOnlyModelAdmin
+
 from .models import LoginCode
 
 
 @admin.register(LoginCode)
-class LoginCodeAdmin(admin.ModelAdmin):
+class LoginCodeAdmin(ReadOnlyModelAdmin):
     """Read-only, and without the code hash: operators see when codes were issued and used."""
 
     list_display = ("id", "user", "created_at", "expires_at", "attempts", "used_at")
@@ -13,12 +15,3 @@ class LoginCodeAdmin(admin.ModelAdmin):
     ordering = ("-created_at",)
     fields = ("user", "created_at", "expires_at", "attempts", "used_at")
     readonly_fields = fields
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

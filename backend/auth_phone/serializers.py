@@ -1,6 +1,7 @@
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.utils import html
 
 from .phones import MAX_INPUT_LENGTH, InvalidPhone, normalize_phone
 
@@ -14,7 +15,16 @@ class PhoneField(serializers.CharField):
         kwargs.setdefault("help_text", "Phone number; normalised to E.164 (+79111234567).")
         super().__init__(**kwargs)
 
+    def get_value(self, dictionary):
+        # In a form, DRF reads a blank optional field as absent; a blank phone is refused
+        # as it is in JSON, rather than silently ignored.
+        if html.is_html_input(dictionary) and dictionary.get(self.field_name) == "":
+            return ""
+        return super().get_value(dictionary)
+
     def to_internal_value(self, data):
+        if not isinstance(data, str):  # a number would lose its leading zeros or "+"
+            self.fail("invalid")
         value = super().to_internal_value(data)
         try:
             return normalize_phone(value)
@@ -62,9 +72,26 @@ class LoginOutput(serializers.Serializer):
     user_id = serializers.IntegerField()
 
 
+def refresh_token_field(**kwargs) -> serializers.CharField:
+    # Not trimmed: a token is checked as sent, so a blank-looking one is an invalid token
+    # (401) rather than a missing field.
+    return serializers.CharField(
+        max_length=2048, trim_whitespace=False, help_text="A refresh token.", **kwargs
+    )
+
+
 class LogoutInput(serializers.Serializer):
-    refresh = serializers.CharField(max_length=2048)
+    refresh = refresh_token_field()
 
 
 class DetailOutput(serializers.Serializer):
     detail = serializers.CharField()
+
+
+class TokenRefreshInput(serializers.Serializer):
+    refresh = refresh_token_field()
+
+
+class TokenRefreshOutput(serializers.Serializer):
+    access = serializers.CharField(help_text="New access token (15 min).")
+    refresh = serializers.CharField(help_text="New refresh token (7 days); the old one is dead.")

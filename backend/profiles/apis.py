@@ -9,13 +9,20 @@ from drf_spectacular.utils import (
 )
 from rest_framework import status
 from rest_framework.generics import ListAPIView
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from auth_phone.serializers import DetailOutput
 from project.http import ReleaseResponseMixin
+from project.openapi import (
+    DATABASE_DOWN_EXAMPLE,
+    ErrorOutput,
+    TokenErrorOutput,
+    ValidationErrorOutput,
+)
+from project.parsers import MultiPartParser
 
 from . import selectors, services
 from .serializers import ProfileOutput, ProfileUpdateInput, ReferralOutput
@@ -44,7 +51,7 @@ PROFILE_EXAMPLE = {
 }
 
 ERROR_401 = OpenApiResponse(
-    DetailOutput,
+    TokenErrorOutput,
     description="No, invalid or expired access token (or the account was deleted).",
     examples=[
         OpenApiExample(
@@ -70,12 +77,17 @@ ERROR_401 = OpenApiResponse(
     ],
 )
 ERROR_404 = OpenApiResponse(
-    DetailOutput,
+    ErrorOutput,
     description='`pk` is neither yours nor "me" (another user\'s id answers the same).',
     examples=[OpenApiExample("Not yours", value={"detail": "Not found."}, status_codes=["404"])],
 )
+ERROR_503 = OpenApiResponse(
+    ErrorOutput,
+    description="The database cannot be reached; nothing was changed.",
+    examples=[DATABASE_DOWN_EXAMPLE],
+)
 ERROR_400 = OpenApiResponse(
-    OpenApiTypes.OBJECT,
+    ValidationErrorOutput,
     description="Invalid input: a list of messages per field, or a `detail` for a body "
     "that is not valid JSON.",
     examples=[
@@ -144,6 +156,7 @@ class ProfileApi(ReleaseResponseMixin, APIView):
                 examples=[OpenApiExample("Profile", value=PROFILE_EXAMPLE)],
             ),
             401: ERROR_401,
+            503: ERROR_503,
             404: ERROR_404,
         },
     )
@@ -169,6 +182,7 @@ class ReferralListApi(ListAPIView):
         responses={
             200: ReferralOutput(many=True),
             401: ERROR_401,
+            503: ERROR_503,
             404: OpenApiResponse(
                 DetailOutput,
                 description="`pk` is not yours, or the page does not exist.",
@@ -227,6 +241,7 @@ UPDATE_SCHEMA = {
         ),
         400: ERROR_400,
         401: ERROR_401,
+        503: ERROR_503,
         404: ERROR_404,
     },
     "examples": [
@@ -278,7 +293,12 @@ class ProfileDeleteApi(APIView):
         "their accounts and still see the code they activated.",
         parameters=[PK_PARAMETER],
         request=None,
-        responses={204: OpenApiResponse(description="Deleted."), 401: ERROR_401, 404: ERROR_404},
+        responses={
+            204: OpenApiResponse(description="Deleted."),
+            401: ERROR_401,
+            503: ERROR_503,
+            404: ERROR_404,
+        },
     )
     def delete(self, request, pk):
         user = selectors.get_own_user(user=request.user, pk=pk)

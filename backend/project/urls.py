@@ -2,9 +2,10 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
 from project import health
+from project.docs import RedocView, SwaggerView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -17,8 +18,8 @@ urlpatterns = [
     path("", include("profiles.urls_ui")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
-    path("api/swagger/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger"),
+    path("api/docs/", RedocView.as_view(url_name="schema"), name="redoc"),
+    path("api/swagger/", SwaggerView.as_view(url_name="schema"), name="swagger"),
     path(
         f"{settings.MEDIA_URL.strip('/')}/<path:path>",
         serve,

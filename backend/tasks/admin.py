@@ -10,11 +10,13 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
+from project.admin import ReadOnlyModelAdmin
+
 from .models import SmsDelivery
 
 
 @admin.register(SmsDelivery)
-class SmsDeliveryAdmin(admin.ModelAdmin):
+class SmsDeliveryAdmin(ReadOnlyModelAdmin):
     list_display = (
         "created_at",
         "phone",
@@ -51,13 +53,3 @@ class SmsDeliveryAdmin(admin.ModelAdmin):
         return format_html(
             '<a href="{}?{}">{}</a>', url, urlencode({"task_id": obj.task_id}), obj.task_id
         )
-
-    # The log records what happened; nobody edits, adds or deletes its rows by hand.
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -11,7 +11,18 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from auth_phone.serializers import DetailOutput, PhoneField
+from auth_phone.serializers import PhoneField
+from project.openapi import (
+    BAD_REQUEST,
+    BAD_TOKEN_EXAMPLE,
+    DATABASE_DOWN_EXAMPLE,
+    NOT_FOUND,
+    REDIS_DOWN_EXAMPLE,
+    UNAVAILABLE,
+    ErrorOutput,
+    TokenErrorOutput,
+    example,
+)
 
 from . import selectors, sms
 
@@ -33,14 +44,44 @@ class DevInboxApi(APIView):
     @extend_schema(
         tags=["development"],
         summary="Latest simulated SMS for a phone (development only)",
-        description="Answers only with the simulated sender and SMS_DEV_INBOX=true; "
-        "404 otherwise, and 404 while no SMS has been delivered to the phone yet.",
-        parameters=[OpenApiParameter("phone", str, required=True)],
+        description="Lets the Postman suite, the browser UI and people finish the login "
+        "without a phone. Answers only with the simulated sender and SMS_DEV_INBOX=true, "
+        "404 otherwise (the default outside development), and 404 until the worker has "
+        "delivered an SMS to the phone (1-2 s after POST /auth/sms/: poll). The message "
+        "stays for the code's lifetime.",
+        parameters=[
+            OpenApiParameter(
+                "phone",
+                str,
+                required=True,
+                description="Phone number in any usual spelling; normalised to E.164.",
+                examples=[OpenApiExample("E.164", value="+79111234567")],
+            )
+        ],
         responses={
-            200: DevInboxOutput,
-            400: OpenApiResponse(description="Invalid phone."),
-            404: OpenApiResponse(description="Inbox disabled or empty."),
+            200: OpenApiResponse(DevInboxOutput, description="The latest simulated SMS."),
+            400: BAD_REQUEST,
+            404: NOT_FOUND,
+            503: UNAVAILABLE,
         },
+        examples=[
+            example(
+                "Latest SMS",
+                {
+                    "phone": "+79111234567",
+                    "text": "Your login code: 4821. It expires in 5 min. Do not share it.",
+                    "message_id": "sim-8f14e45f-ceea-467f-a0e6-1d2f3c4b5a69",
+                    "sent_at": "2026-11-27T12:00:01.532000Z",
+                },
+                200,
+            ),
+            example(
+                "Invalid phone", {"phone": ["Enter a valid phone number, e.g. +79111234567."]}, 400
+            ),
+            example("Missing phone", {"phone": ["This field is required."]}, 400),
+            example("Inbox disabled, or no SMS yet", {"detail": "Not found."}, 404),
+            REDIS_DOWN_EXAMPLE,
+        ],
     )
     def get(self, request):
         if not sms.dev_inbox_enabled():
@@ -107,9 +148,13 @@ class TaskStatusApi(APIView):
         responses={
             200: TaskStatusStaffOutput,
             400: OpenApiResponse(TaskIdErrorOutput, description="The task id is not a UUID."),
-            401: OpenApiResponse(DetailOutput, description="Invalid or expired access token."),
-            404: OpenApiResponse(DetailOutput, description="No task with this id."),
-            503: OpenApiResponse(DetailOutput, description="Database unreachable."),
+            401: OpenApiResponse(
+                TokenErrorOutput,
+                description="An Authorization header was sent with an invalid or expired "
+                "access token (without one, the public fields answer).",
+            ),
+            404: OpenApiResponse(ErrorOutput, description="No task with this id."),
+            503: UNAVAILABLE,
         },
         examples=[
             OpenApiExample(
@@ -154,6 +199,8 @@ class TaskStatusApi(APIView):
                 response_only=True,
                 status_codes=["404"],
             ),
+            BAD_TOKEN_EXAMPLE,
+            DATABASE_DOWN_EXAMPLE,
         ],
     )
     def get(self, request, task_id):

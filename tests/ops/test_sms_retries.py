@@ -14,7 +14,7 @@ from project.celery import app as celery_app
 from tasks.models import SmsDelivery
 from tasks.sms import LocmemSender
 from tasks.tasks import deliver_login_code
-from tests.ops.smsaero_stub import SmsAeroStub, success
+from tests.smsaero_stub import SmsAeroStub, success
 
 PHONE = "+79111234567"
 

@@ -1,0 +1,135 @@
+"""OpenAPI building blocks every API shares: the error bodies and the standard error answers.
+
+The bodies match what `project.errors.api_exception_handler` and DRF actually send:
+- `ErrorOutput` — `{"detail": "..."}`: domain errors, 404, 429, 503, malformed JSON;
+- `ValidationErrorOutput` — `{"field": ["message", ...]}` (or `detail` / `non_field_errors`):
+  a 400 from a serializer or a domain error reported against one field;
+- `TokenErrorOutput` — simplejwt's 401 body, `{"detail", "code", "messages"?}`.
+"""
+
+from __future__ import annotations
+
+import kombu.exceptions
+import redis.exceptions
+from django.db import OperationalError
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
+from rest_framework import serializers
+
+from .errors import unavailable_component, unavailable_detail
+
+
+class ErrorOutput(serializers.Serializer):
+    detail = serializers.CharField(help_text="What went wrong, in words for a person.")
+
+
+class TokenErrorOutput(serializers.Serializer):
+    detail = serializers.CharField(help_text="What is wrong with the token.")
+    code = serializers.CharField(
+        required=False, help_text="Machine-readable reason, e.g. `token_not_valid`."
+    )
+    messages = serializers.ListField(
+        child=serializers.DictField(child=serializers.CharField()),
+        required=False,
+        help_text="Per token type, why it was refused (access tokens only).",
+    )
+
+
+class ValidationErrorOutput(serializers.Serializer):
+    """Field name → list of messages; `detail` when the error is about the whole request."""
+
+
+class ValidationErrorOutputExtension(OpenApiSerializerExtension):
+    target_class = ValidationErrorOutput
+
+    def map_serializer(self, auto_schema, direction):
+        messages = {"type": "array", "items": {"type": "string"}}
+        return {
+            "type": "object",
+            "description": "Either `detail` (one message about the whole request) or, per "
+            "input field, a list of messages; `non_field_errors` when the body is not an "
+            "object.",
+            "properties": {
+                "detail": {"type": "string"},
+                "non_field_errors": messages,
+            },
+            "additionalProperties": messages,
+        }
+
+
+def example(name: str, value, status: int | None = None, **kwargs) -> OpenApiExample:
+    """A response example for `status`, or a request example when `status` is None."""
+    if status is None:
+        return OpenApiExample(name, value=value, request_only=True, **kwargs)
+    return OpenApiExample(
+        name, value=value, response_only=True, status_codes=[str(status)], **kwargs
+    )
+
+
+def error_response(description: str, serializer=ErrorOutput) -> OpenApiResponse:
+    return OpenApiResponse(serializer, description=description)
+
+
+BAD_REQUEST = error_response(
+    "Invalid input: field errors, or a `detail` about the whole request.",
+    ValidationErrorOutput,
+)
+UNAUTHORIZED = error_response(
+    "No token, or an invalid, expired or blacklisted one.", TokenErrorOutput
+)
+NOT_FOUND = error_response("Not found — also what another user's object answers.")
+RATE_LIMITED = error_response(
+    "Rate limit hit. `Retry-After` (seconds) and `detail` say when to try again; the "
+    "refused request counted nothing."
+)
+UNAVAILABLE = error_response(
+    "The database, Redis or the message broker cannot be reached; nothing was done."
+)
+
+RETRY_AFTER = OpenApiParameter(
+    "Retry-After",
+    OpenApiTypes.INT,
+    OpenApiParameter.HEADER,
+    required=True,
+    response=[429],
+    description="Seconds to wait before the next attempt.",
+)
+
+MALFORMED_JSON_EXAMPLE = example(
+    "Malformed JSON",
+    {"detail": "JSON parse error - Expecting value: line 1 column 1 (char 0)"},
+    400,
+)
+NOT_AN_OBJECT_EXAMPLE = example(
+    "Body is not an object",
+    {"non_field_errors": ["Invalid data. Expected a dictionary, but got list."]},
+    400,
+)
+
+
+def _outage_body(exc: Exception) -> dict:
+    """The body the exception handler answers for this outage, so examples never drift."""
+    return {"detail": unavailable_detail(unavailable_component(exc))}
+
+
+DATABASE_DOWN_EXAMPLE = example("Database down", _outage_body(OperationalError()), 503)
+REDIS_DOWN_EXAMPLE = example("Redis down", _outage_body(redis.exceptions.ConnectionError()), 503)
+BROKER_DOWN_EXAMPLE = example(
+    "Message broker down", _outage_body(kombu.exceptions.OperationalError()), 503
+)
+UNAVAILABLE_EXAMPLES = [DATABASE_DOWN_EXAMPLE, REDIS_DOWN_EXAMPLE]
+NO_TOKEN_EXAMPLE = example(
+    "No token", {"detail": "Authentication credentials were not provided."}, 401
+)
+BAD_TOKEN_EXAMPLE = example(
+    "Invalid or expired token",
+    {
+        "detail": "Given token not valid for any token type",
+        "code": "token_not_valid",
+        "messages": [
+            {"token_class": "AccessToken", "token_type": "access", "message": "Token is invalid"}
+        ],
+    },
+    401,
+)

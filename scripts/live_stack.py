@@ -1,0 +1,328 @@
+#!/usr/bin/env python3
+"""Run the API checks that need the real stack: the Postman collection under newman, then
+schemathesis against the OpenAPI schema.
+
+The stack is what production runs: gunicorn (`project.wsgi:application`) with DEBUG off and
+the static files served by WhiteNoise, a Celery worker (threads pool) on Redis, data in
+PostgreSQL, and the simulated SMS sender with its real 1-2 s delay and the development inbox.
+It gets its own database (created if missing, migrated) and its own Redis database (flushed
+at start), on a free port. It is stopped on exit, whatever happens; its logs are printed when
+a check fails.
+
+    python scripts/live_stack.py [newman|schemathesis|all]     (`make test-live` runs all)
+
+Environment: LIVE_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/referral_live),
+LIVE_REDIS_URL (default redis://127.0.0.1:6379/14), LIVE_PORT (default: a free port),
+LIVE_KEEP_LOGS=1 to print the logs even on success.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from contextlib import closing, suppress
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import redis
+import requests
+
+REPO = Path(__file__).resolve().parent.parent
+BACKEND = REPO / "backend"
+WORK = REPO / "var" / "live"
+PYTHON = sys.executable
+NEWMAN = REPO / "node_modules" / ".bin" / "newman"
+SCHEMATHESIS = Path(PYTHON).parent / "schemathesis"
+
+DATABASE_URL = os.environ.get(
+    "LIVE_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/referral_live"
+)
+REDIS_URL = os.environ.get("LIVE_REDIS_URL", "redis://127.0.0.1:6379/14")
+SCHEMATHESIS_TIMEOUT = 240  # seconds; the configured example counts finish well within it
+
+
+def log(message: str) -> None:
+    print(f"\n== {message}", flush=True)
+
+
+def free_port() -> int:
+    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def ensure_database(url: str) -> None:
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    if not re.fullmatch(r"\w+", name):
+        raise SystemExit(f"unexpected database name in LIVE_DATABASE_URL: {name!r}")
+    server = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(server, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def stack_environment() -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("CELERY_", "SMS_", "DJANGO_", "SMSAERO_"))
+    }
+    env.update(
+        DJANGO_DEBUG="false",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        DATABASE_URL=DATABASE_URL,
+        REDIS_URL=REDIS_URL,
+        CACHE_KEY_PREFIX="live",
+        SMS_BACKEND="simulated",
+        SMS_DEV_INBOX="true",
+        SMS_DELAY_MIN="1",
+        SMS_DELAY_MAX="2",
+        # WhiteNoise serves the static files straight from the apps' folders: the same
+        # middleware as in production, without a collectstatic whose Brotli compression of
+        # the doc bundles costs half a minute per run.
+        WHITENOISE_USE_FINDERS="true",
+        APP_VAR_DIR=str(WORK / "var"),
+        MEDIA_ROOT=str(WORK / "media"),
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+class Stack:
+    def __init__(self) -> None:
+        self.port = int(os.environ.get("LIVE_PORT") or free_port())
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = stack_environment()
+        self.processes: dict[str, subprocess.Popen] = {}
+        self.logs: dict[str, Path] = {}
+
+    def manage(self, *args: str) -> None:
+        subprocess.run(  # noqa: S603 - fixed arguments
+            [PYTHON, "manage.py", *args],
+            cwd=BACKEND,
+            env=self.env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+
+    def spawn(self, name: str, args: list[str]) -> None:
+        self.logs[name] = WORK / f"{name}.log"
+        with self.logs[name].open("w") as out:
+            # A session of its own: stopping it reaches the children (gunicorn's workers).
+            self.processes[name] = subprocess.Popen(  # noqa: S603 - fixed arguments
+                args, cwd=BACKEND, env=self.env, stdout=out, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+
+    def start(self) -> None:
+        started = time.monotonic()
+        WORK.mkdir(parents=True, exist_ok=True)
+        log(f"preparing {DATABASE_URL} and {REDIS_URL}")
+        ensure_database(DATABASE_URL)
+        redis.Redis.from_url(REDIS_URL).flushdb()
+        self.manage("migrate", "--noinput")
+        log(f"starting gunicorn on {self.url} and a Celery worker")
+        self.spawn(
+            "gunicorn",
+            [PYTHON, "-m", "gunicorn", "project.wsgi:application", "--bind",
+             f"127.0.0.1:{self.port}", "--workers", "2", "--threads", "4", "--timeout", "30",
+             "--access-logfile", "-"],
+        )  # fmt: skip
+        self.spawn(
+            "worker",
+            [PYTHON, "-m", "celery", "-A", "project", "worker", "--pool=threads",
+             "--concurrency", "16", "--loglevel", "INFO", "--hostname", f"live-{self.port}@%h"],
+        )  # fmt: skip
+        self.wait_until_ready()
+        log(f"stack is answering, {time.monotonic() - started:.1f} s after the start")
+
+    def check_alive(self) -> None:
+        for name, process in self.processes.items():
+            if process.poll() is not None:
+                raise RuntimeError(f"{name} exited with status {process.returncode}")
+
+    def wait_until_ready(self, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        server_up = worker_up = False
+        while time.monotonic() < deadline:
+            self.check_alive()
+            if not server_up:
+                with suppress(requests.RequestException):
+                    server_up = requests.get(f"{self.url}/api/schema/", timeout=5).ok
+            if not worker_up:
+                worker_up = " ready." in self.logs["worker"].read_text(errors="replace")
+            if server_up and worker_up:
+                return
+            time.sleep(0.5)
+        raise RuntimeError(f"the stack did not get ready in {timeout:.0f} s")
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                with suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                with suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+    def print_logs(self, lines: int = 200) -> None:
+        for name, path in self.logs.items():
+            text = path.read_text(errors="replace").splitlines()
+            print(f"\n----- {name} log ({path}), last {lines} lines -----")
+            print("\n".join(text[-lines:]))
+
+
+class Tally:
+    """Checks passed and failed over the whole run, for the closing line."""
+
+    passed = 0
+    failed = 0
+
+
+def run_newman(stack: Stack) -> dict:
+    if not NEWMAN.exists():
+        raise RuntimeError("newman is not installed: run `npm ci` in the repository root")
+    report = WORK / "newman-report.json"
+    log("newman: postman/collection.json")
+    started = time.monotonic()
+    result = subprocess.run(  # noqa: S603 - fixed arguments
+        [str(NEWMAN), "run", "postman/collection.json", "-e", "postman/environment.json",
+         "--env-var", f"baseUrl={stack.url}", "--reporters", "cli,json",
+         "--reporter-json-export", str(report), "--timeout-request", "15000", "--color", "off"],
+        cwd=REPO,
+    )  # fmt: skip
+    stats = json.loads(report.read_text())["run"]["stats"] if report.exists() else {}
+    summary = {
+        "requests": stats.get("requests", {}).get("total"),
+        "assertions": stats.get("assertions", {}).get("total"),
+        "failed assertions": stats.get("assertions", {}).get("failed"),
+        "exit status": result.returncode,
+        "seconds": round(time.monotonic() - started, 1),
+    }
+    log(f"newman: {summary}")
+    failed = summary["failed assertions"] or 0
+    Tally.passed += (summary["assertions"] or 0) - failed
+    Tally.failed += failed or int(result.returncode != 0)
+    if result.returncode != 0:
+        raise RuntimeError("newman reported failures")
+    return summary
+
+
+def obtain_access_token(stack: Stack) -> str:
+    """Log a fresh user in the way a client does: code by SMS, read from the dev inbox."""
+    phone = "+7999" + f"{secrets.randbelow(10**7):07d}"
+    requests.post(f"{stack.url}/auth/sms/", json={"phone": phone}, timeout=10).raise_for_status()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        inbox = requests.get(f"{stack.url}/dev/sms/", params={"phone": phone}, timeout=10)
+        if inbox.status_code == 200:
+            code = re.search(r"\b(\d{4})\b", inbox.json()["text"]).group(1)
+            login = requests.post(
+                f"{stack.url}/users/login/", json={"phone": phone, "password": code}, timeout=10
+            )
+            login.raise_for_status()
+            return login.json()["access"]
+        time.sleep(0.3)
+    raise RuntimeError("no SMS reached the development inbox within 20 s")
+
+
+def schemathesis_pass(stack: Stack, name: str, args: list[str], deadline: float) -> dict:
+    """One schemathesis run as a freshly logged-in user; its output goes to var/live/."""
+    token = obtain_access_token(stack)
+    output = WORK / f"schemathesis-{name}.log"
+    log(f"schemathesis, {name} (configuration: schemathesis.toml)")
+    started = time.monotonic()
+    with output.open("w") as out:
+        process = subprocess.Popen(  # noqa: S603 - fixed arguments
+            [str(SCHEMATHESIS), "--config-file", "schemathesis.toml", "run",
+             f"{stack.url}/api/schema/", "--url", stack.url,
+             "--header", f"Authorization: Bearer {token}", "--no-color", *args],
+            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+        watchdog = threading.Timer(max(1.0, deadline - time.monotonic()), process.kill)
+        watchdog.start()
+        for line in process.stdout:
+            line = line.replace(token, "[access token]")
+            sys.stdout.write(line)
+            out.write(line)
+        returncode = process.wait()
+        timed_out = not watchdog.is_alive()
+        watchdog.cancel()
+    if timed_out:
+        raise RuntimeError(f"schemathesis ran longer than {SCHEMATHESIS_TIMEOUT} s")
+    text = output.read_text()
+    summary = {"exit status": returncode, "seconds": round(time.monotonic() - started, 1)}
+    for key, pattern in {
+        "operations tested": r"API Operations:\s+Selected: \S+\s+Tested: (\d+)",
+        "test cases": r"Test cases:\s+(.+)",
+    }.items():
+        match = re.search(pattern, text)
+        if match:
+            summary[key] = match.group(1).strip()
+    log(f"schemathesis, {name}: {summary}")
+    passed = re.search(r"Test cases:\s+\d+ generated, (\d+) passed", text)
+    failures = re.search(r"(\d+) unique failures?", text)
+    Tally.passed += int(passed.group(1)) if passed else 0
+    Tally.failed += int(failures.group(1)) if failures else int(returncode != 0)
+    if returncode != 0:
+        raise RuntimeError(f"schemathesis ({name}) reported failures")
+    return summary
+
+
+def run_schemathesis(stack: Stack) -> None:
+    """Two passes, each with its own user: deleting the account (which a DELETE case may
+    do to the caller) would otherwise turn every later authenticated case into a 401."""
+    deadline = time.monotonic() + SCHEMATHESIS_TIMEOUT
+    schemathesis_pass(stack, "all but DELETE", ["--exclude-method", "DELETE"], deadline)
+    paths = requests.get(f"{stack.url}/api/schema/?format=json", timeout=10).json()["paths"]
+    if any("delete" in operations for operations in paths.values()):
+        schemathesis_pass(stack, "DELETE", ["--include-method", "DELETE"], deadline)
+
+
+def main() -> int:
+    which = sys.argv[1] if len(sys.argv) > 1 else "all"
+    if which not in ("newman", "schemathesis", "all"):
+        raise SystemExit(__doc__)
+    # Ctrl-C or a CI timeout still runs the `finally` below.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    started = time.monotonic()
+    stack = Stack()
+    ok = False
+    try:
+        stack.start()
+        if which in ("newman", "all"):
+            run_newman(stack)
+        if which in ("schemathesis", "all"):
+            run_schemathesis(stack)
+        stack.check_alive()
+        ok = True
+    except (RuntimeError, subprocess.CalledProcessError, requests.RequestException) as exc:
+        print(f"\nFAILED: {exc}", file=sys.stderr)
+    finally:
+        stack.stop()
+        if not ok or os.environ.get("LIVE_KEEP_LOGS"):
+            stack.print_logs()
+    log(f"live checks {'passed' if ok else 'FAILED'} in {time.monotonic() - started:.0f} s")
+    Tally.failed += int(not ok and Tally.failed == 0)
+    print(f"live: {Tally.passed} passed, {Tally.failed} failed")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
