@@ -248,6 +248,20 @@ def stack_env(cfg: Config) -> dict:
     return env
 
 
+def _wait_for_process(process, check, name: str, log_name: str, seconds: float = 60):
+    """Poll `check()` until it returns something truthy (returned); fail if `process`
+    exits or `seconds` pass first."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited; see {log_name}")
+        result = check()
+        if result:
+            return result
+        time.sleep(0.2)
+    raise RuntimeError(f"{name} was not ready within {seconds:.0f} s")
+
+
 class Stack:
     """gunicorn and the Celery worker as child processes, logs in the work directory."""
 
@@ -297,16 +311,14 @@ class Stack:
             stdout=log,
             stderr=log,
         )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.web.poll() is not None:
-                raise RuntimeError("gunicorn exited; see gunicorn.log")
+
+        def answers() -> bool:
             with contextlib.suppress(requests.RequestException):
                 answer = requests.get(self.base_url + self.cfg.reference_path, timeout=2)
-                if answer.status_code == 200 and len(self.web_workers()) == self.cfg.web_workers:
-                    return
-            time.sleep(0.2)
-        raise RuntimeError("gunicorn did not answer within 60 s")
+                return answer.status_code == 200 and len(self.web_workers()) == self.cfg.web_workers
+            return False
+
+        _wait_for_process(self.web, answers, "gunicorn", "gunicorn.log")
 
     def start_worker(self) -> float:
         """Start the worker; return the time (epoch) it reported itself ready."""
@@ -332,19 +344,17 @@ class Stack:
             stdout=log,
             stderr=log,
         )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.worker.poll() is not None:
-                raise RuntimeError("the Celery worker exited; see celery.log")
+
+        def ready() -> float | None:
             with open(log_path, "rb") as handle:
                 handle.seek(offset)
                 match = READY_RE.search(handle.read().decode(errors="replace"))
-            if match:
-                # Celery logs local time with milliseconds: the moment it began consuming.
-                stamp = dt.datetime.strptime(match.group(1), "%Y-%m-%d %H:%M:%S,%f")
-                return stamp.timestamp()
-            time.sleep(0.2)
-        raise RuntimeError("the Celery worker was not ready within 60 s")
+            if not match:
+                return None
+            # Celery logs local time with milliseconds: the moment it began consuming.
+            return dt.datetime.strptime(match.group(1), "%Y-%m-%d %H:%M:%S,%f").timestamp()
+
+        return _wait_for_process(self.worker, ready, "the Celery worker", "celery.log")
 
     def web_workers(self) -> list[psutil.Process]:
         if self.web is None:
