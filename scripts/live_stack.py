@@ -134,11 +134,15 @@ class Stack:
         redis.Redis.from_url(REDIS_URL).flushdb()
         self.manage("migrate", "--noinput")
         log(f"starting gunicorn on {self.url} and a Celery worker")
+        # No worker recycling (gunicorn.conf.py's max_requests): a recycled worker closes
+        # its idle keep-alive connections, and a client that reuses one at that moment
+        # (schemathesis does not retry) sees a dropped connection that says nothing
+        # about the API under test.
         self.spawn(
             "gunicorn",
             [PYTHON, "-m", "gunicorn", "project.wsgi:application", "--bind",
              f"127.0.0.1:{self.port}", "--workers", "2", "--threads", "4", "--timeout", "30",
-             "--access-logfile", "-"],
+             "--max-requests", "0", "--access-logfile", "-"],
         )  # fmt: skip
         self.spawn(
             "worker",
