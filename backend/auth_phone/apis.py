@@ -1,4 +1,5 @@
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import AuthenticationFailed
@@ -130,9 +131,9 @@ class SmsCodeRequestApi(APIView):
         result = services.request_login_code(phone=phone, client_ip=client_ip(request))
         body = SmsCodeRequestOutput(
             {
-                "detail": "User created and SMS sent."
+                "detail": _("User created and SMS sent.")
                 if result.created
-                else "SMS sent to existing user.",
+                else _("SMS sent to existing user."),
                 "phone": phone,
                 "task_id": result.task_id,
                 "expires_in": result.expires_in,
@@ -237,7 +238,7 @@ class LogoutApi(APIView):
         serializer = LogoutInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.logout(refresh=serializer.validated_data["refresh"])
-        return Response({"detail": "Logged out."})
+        return Response({"detail": _("Logged out.")})
 
 
 class RotatingTokenRefreshSerializer(TokenRefreshSerializer):

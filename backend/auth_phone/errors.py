@@ -1,22 +1,40 @@
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+
 from project.errors import DomainError
 
 
 class NoActiveCode(DomainError):
-    message = "No active code for this number. Request a new code."
+    code = "no_active_code"
+    message = _("No active code for this number. Request a new code.")
 
 
 class CodeExpired(DomainError):
-    message = "The code has expired. Request a new code."
+    code = "code_expired"
+    message = _("The code has expired. Request a new code.")
 
 
 class CodeAttemptsExhausted(DomainError):
-    message = "Too many wrong attempts for this code. Request a new code."
+    code = "code_attempts_exhausted"
+    message = _("Too many wrong attempts for this code. Request a new code.")
+
+
+class LastAttemptFailed(CodeAttemptsExhausted):
+    """The wrong code that used up the last attempt: the code is dead from now on."""
+
+    message = _("Invalid code. No attempts left: request a new code.")
 
 
 class WrongCode(DomainError):
-    message = "Invalid code."
+    """Raised with `n`, the attempts left."""
+
+    code = "wrong_code"
+    message = ngettext_lazy(
+        "Invalid code. %(n)d attempt(s) left.", "Invalid code. %(n)d attempt(s) left.", "n"
+    )
 
 
 class InvalidRefreshToken(DomainError):
     status = 401
-    message = "Token is invalid or expired."
+    code = "token_not_valid"  # simplejwt's code for the same refusal at /users/token/refresh/
+    message = _("Token is invalid or expired.")

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import gettext_lazy as _
 
-from project.errors import RateLimited
+from project.errors import Message, RateLimited
 
 
 def _retry_after(anchor_key: str, now: float, period: float) -> float:
@@ -31,7 +32,7 @@ class Reservations:
         self._undo.clear()
 
 
-def _take_cooldown(key: str, period: int, reservations: Reservations, what: str) -> None:
+def _take_cooldown(key: str, period: int, reservations: Reservations, what: Message) -> None:
     now = time.time()
     if cache.add(key, now + period, period):
         reservations._undo.append(lambda: cache.delete(key))
@@ -56,7 +57,9 @@ def _incr_in_window(key: str, period: int, now: float) -> int:
         return cache.incr(key)
 
 
-def _take_count(key: str, limit: int, period: int, reservations: Reservations, what: str) -> None:
+def _take_count(
+    key: str, limit: int, period: int, reservations: Reservations, what: Message
+) -> None:
     now = time.time()
     if _incr_in_window(key, period, now) > limit:
         cache.decr(key)
@@ -75,21 +78,21 @@ def reserve_code_request(*, phone: str, ip: str) -> Reservations:
             f"rl:sms:cooldown:{phone}",
             settings.SMS_RESEND_COOLDOWN,
             reservations,
-            "A code was sent to this number moments ago.",
+            _("A code was sent to this number moments ago."),
         )
         _take_count(
             f"rl:sms:phone:{phone}",
             settings.SMS_PHONE_HOURLY_LIMIT,
             window,
             reservations,
-            "Too many codes requested for this number.",
+            _("Too many codes requested for this number."),
         )
         _take_count(
             f"rl:sms:ip:{ip}",
             settings.SMS_IP_HOURLY_LIMIT,
             window,
             reservations,
-            "Too many codes requested from your address.",
+            _("Too many codes requested from your address."),
         )
     except BaseException:
         reservations.release()
@@ -111,7 +114,7 @@ def check_login_allowed(*, phone: str) -> None:
         now = time.time()
         raise RateLimited(
             _retry_after(f"{key}:reset", now, settings.RATE_LIMIT_WINDOW),
-            "Too many wrong codes for this number.",
+            _("Too many wrong codes for this number."),
         )
 
 

@@ -1,9 +1,12 @@
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.utils import html
 
 from .phones import MAX_INPUT_LENGTH, InvalidPhone, normalize_phone
+
+CODE_FORMAT = _("The code is 4 digits.")
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -50,19 +53,20 @@ class LoginInput(serializers.Serializer):
         r"^\d{4}$",
         required=False,
         help_text="The 4-digit code from the SMS.",
-        error_messages={"invalid": "The code is 4 digits."},
+        error_messages={"invalid": CODE_FORMAT},
     )
     code = serializers.RegexField(
         r"^\d{4}$",
         required=False,
         help_text="Alias of `password`.",
-        error_messages={"invalid": "The code is 4 digits."},
+        error_messages={"invalid": CODE_FORMAT},
     )
 
     def validate(self, attrs):
         code = attrs.get("password") or attrs.get("code")
         if not code:
-            raise serializers.ValidationError({"password": ["This field is required."]})
+            required = self.fields["password"].error_messages["required"]
+            raise serializers.ValidationError({"password": [required]}, code="required")
         return {"phone": attrs["phone"], "code": code}
 
 

@@ -22,6 +22,7 @@ from .errors import (
     CodeAttemptsExhausted,
     CodeExpired,
     InvalidRefreshToken,
+    LastAttemptFailed,
     NoActiveCode,
     WrongCode,
 )
@@ -91,11 +92,7 @@ def verify_login_code(*, phone: str, code: str) -> User:
         elif not codes.code_matches(login_code, code):
             LoginCode.objects.filter(pk=login_code.pk).update(attempts=F("attempts") + 1)
             left = settings.LOGIN_CODE_MAX_ATTEMPTS - login_code.attempts - 1
-            error = (
-                WrongCode(f"Invalid code. {left} attempt(s) left.")
-                if left > 0
-                else CodeAttemptsExhausted("Invalid code. No attempts left: request a new code.")
-            )
+            error = WrongCode(n=left) if left > 0 else LastAttemptFailed()
         else:
             LoginCode.objects.filter(pk=login_code.pk).update(used_at=now)
             # One UPDATE: the first successful login marks the phone verified.

@@ -17,6 +17,7 @@ from auth_phone.phones import InvalidPhone, normalize_phone
 
 from .errors import (
     AvatarInvalid,
+    AvatarTooLarge,
     InviteAlreadyActivated,
     InviteCodeInvalid,
     InviteCodeNotFound,
@@ -174,7 +175,7 @@ def check_avatar(file: UploadedFile) -> str:
     is a JPEG, PNG, WebP or GIF image (as Pillow reads it) of at most AVATAR_MAX_BYTES."""
     limit = settings.AVATAR_MAX_BYTES
     if file.size is None or file.size > limit:
-        raise AvatarInvalid(f"The image is too large: the limit is {_format_bytes(limit)}.")
+        raise AvatarTooLarge(limit=_format_bytes(limit))
     try:
         file.seek(0)
         # Only the four accepted parsers ever see the bytes.

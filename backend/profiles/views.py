@@ -16,7 +16,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from auth_phone.views import INVITE_CODE
 from project.errors import DomainError
-from project.ui_messages import error_text
 
 from . import selectors, services
 from .forms import ActivateInviteForm, ProfileForm
@@ -68,7 +67,7 @@ def activate_view(request: HttpRequest) -> HttpResponse:
         try:
             user = services.activate_invite_code(user=request.user, code=form.cleaned_data["code"])
         except DomainError as exc:
-            form.add_error("code", error_text(exc))
+            form.add_error("code", exc.text)
         else:
             request.session.pop(INVITE_CODE, None)
             messages.success(
@@ -88,7 +87,7 @@ def edit_view(request: HttpRequest) -> HttpResponse:
         try:
             services.update_profile(user=user, **form.changes())
         except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, error_text(exc))
+            form.add_error(exc.field if exc.field in form.fields else None, exc.text)
         else:
             messages.success(request, _("Your profile has been saved."))
             return redirect("ui-profile")

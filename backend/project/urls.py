@@ -26,3 +26,6 @@ urlpatterns = [
         {"document_root": settings.MEDIA_ROOT},
     ),
 ]
+
+# API paths answer a server error in JSON, like every other error; pages keep the HTML page.
+handler500 = "project.errors.server_error"

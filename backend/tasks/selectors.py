@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from celery import states
+from django.utils.translation import gettext_lazy as _
 from django_celery_results.models import TaskResult
 from kombu.exceptions import DecodeError
 from kombu.serialization import loads
@@ -21,7 +22,8 @@ logger = logging.getLogger(__name__)
 
 
 class TaskNotFound(NotFound):
-    message = "No task with this id."
+    code = "task_not_found"
+    message = _("No task with this id.")
 
 
 # A task the result backend has not seen yet (queued, or its result row expired) is

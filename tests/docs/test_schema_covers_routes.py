@@ -78,7 +78,11 @@ def test_rate_limited_answers_document_retry_after(schema):
 
 def test_shared_error_components(schema):
     components = schema["components"]["schemas"]
-    assert components["ErrorOutput"]["required"] == ["detail"]
+    assert components["ErrorOutput"]["required"] == ["detail", "code"]
+    code = components["ErrorOutput"]["properties"]["code"]
+    ref = (code.get("allOf") or [code])[0]["$ref"].rsplit("/", 1)[1]
+    codes = components[ref]["enum"]
+    assert {"invite_not_found", "code_expired", "rate_limited", "not_found"} <= set(codes)
     validation = components["ValidationErrorOutput"]
     assert validation["additionalProperties"] == {"type": "array", "items": {"type": "string"}}
     assert validation["properties"]["detail"] == {"type": "string"}

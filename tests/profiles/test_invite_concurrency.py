@@ -68,7 +68,9 @@ def test_ten_simultaneous_requests_answer_one_200_and_nine_400():
     statuses = sorted(status for status, _ in results)
     assert statuses == [200] + [400] * 9, results
     assert all(
-        body == {"user_referral": ["Referral already input."]} for s, body in results if s == 400
+        body == {"user_referral": ["Referral already input."], "code": "invite_already_activated"}
+        for s, body in results
+        if s == 400
     )
     assert User.objects.filter(referred_by__in=inviters).count() == 1
 

@@ -101,7 +101,10 @@ def test_another_phone_is_refused_and_nothing_changes(make_user):
     response = client_for(user).patch(UPDATE, payload, format="json")
 
     assert response.status_code == 400
-    assert response.json() == {"phone": ["The phone number cannot be changed."]}
+    assert response.json() == {
+        "phone": ["The phone number cannot be changed."],
+        "code": "phone_read_only",
+    }
     assert snapshot(user) == before
 
 
@@ -146,7 +149,7 @@ def test_a_failing_activation_writes_none_of_the_other_fields(make_user, case):
     response = client_for(user).patch(UPDATE, payload, format="json")
 
     assert response.status_code == 400
-    assert list(response.json()) == ["user_referral"]
+    assert list(response.json()) == ["user_referral", "code"]
     assert snapshot(user) == before
 
 
