@@ -15,6 +15,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from profiles.models import User
 from profiles.services import get_or_create_user
+from project.errors import DomainError
 from tasks.services import queue_login_code_sms
 
 from . import codes, ratelimit
@@ -73,7 +74,7 @@ def verify_login_code(*, phone: str, code: str) -> User:
     NoActiveCode, CodeExpired, CodeAttemptsExhausted, WrongCode."""
     ratelimit.check_login_allowed(phone=phone)
     now = timezone.now()
-    error = None
+    error: DomainError | None = None
     # The wrong-attempt counter must be committed even though the request fails, so the
     # transaction decides and the error is raised after it.
     with transaction.atomic():
@@ -102,6 +103,7 @@ def verify_login_code(*, phone: str, code: str) -> User:
     if error is not None:
         ratelimit.record_login_failure(phone=phone)
         raise error
+    assert login_code is not None  # no error: the code was found and consumed
     return login_code.user
 
 
@@ -113,6 +115,7 @@ def issue_tokens(*, user: User) -> dict:
 def logout(*, refresh: str) -> None:
     """Blacklist a refresh token. Raises InvalidRefreshToken."""
     try:
-        RefreshToken(refresh).blacklist()
+        # simplejwt's annotation says Token, but a Token is built from its encoded string.
+        RefreshToken(refresh).blacklist()  # type: ignore[arg-type]
     except TokenError as exc:
         raise InvalidRefreshToken() from exc

@@ -1,5 +1,7 @@
 """Profile API: every view works on the caller's own account only (`pk` is its id or "me")."""
 
+from typing import Any, cast
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -25,6 +27,7 @@ from project.openapi import (
 from project.parsers import MultiPartParser
 
 from . import selectors, services
+from .models import User
 from .serializers import ProfileOutput, ProfileUpdateInput, ReferralOutput
 
 TAGS = ["profile"]
@@ -171,7 +174,8 @@ class ReferralListApi(ListAPIView):
     serializer_class = ReferralOutput
 
     def get_queryset(self):
-        user = selectors.get_own_user(user=self.request.user, pk=self.kwargs["pk"])
+        owner = cast(User, self.request.user)  # IsAuthenticated let only a User through
+        user = selectors.get_own_user(user=owner, pk=self.kwargs["pk"])
         return selectors.list_referrals(user=user)
 
     @extend_schema(
@@ -212,7 +216,7 @@ class ReferralListApi(ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-UPDATE_SCHEMA = {
+UPDATE_SCHEMA: dict[str, Any] = {
     "tags": TAGS,
     "description": "Edit `email`, `first_name`, `last_name` and `avatar` (multipart image "
     "upload, JPEG/PNG/WebP/GIF, at most AVATAR_MAX_BYTES; null clears a field) and activate "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .models import INVITE_CODE_LENGTH, User
@@ -26,7 +27,11 @@ class ActivateInviteForm(forms.Form):
 
 def _model_field(name: str, label) -> forms.Field:
     """The form field of a User column: its length and format checks, as the API has."""
-    return User._meta.get_field(name).formfield(label=label, required=False)
+    field = User._meta.get_field(name)
+    assert isinstance(field, models.Field), name
+    form_field = field.formfield(label=label, required=False)
+    assert form_field is not None, name
+    return form_field
 
 
 class ProfileForm(forms.Form):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 import zlib
+from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -217,7 +218,7 @@ def update_profile(*, user: User, **fields) -> User:
     # Every input is checked before anything is written.
     if code is not None:
         code = normalize_invite_code(code)
-    changes = {
+    changes: dict[str, Any] = {
         name: (value.strip() or None) if isinstance(value, str) else (value or None)
         for name, value in fields.items()
     }

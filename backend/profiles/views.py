@@ -19,18 +19,25 @@ from project.errors import DomainError
 
 from . import selectors, services
 from .forms import ActivateInviteForm, ProfileForm
+from .models import User
 
 REFERRALS_PER_PAGE = 20
 
 
-def _render_profile(request: HttpRequest, activate_form: ActivateInviteForm | None = None):
+class UserRequest(HttpRequest):
+    """The request of a view behind `login_required`: its user is a logged-in User."""
+
+    user: User
+
+
+def _render_profile(request: UserRequest, activate_form: ActivateInviteForm | None = None):
     user = request.user
     profile = selectors.get_profile(user=user)
     if profile.user_referral is not None:
         request.session.pop(INVITE_CODE, None)  # nothing left to offer
         if activate_form is not None:  # sent from a page that still had the form
             for error in activate_form.errors.get("code", []):
-                messages.error(request, error)
+                messages.error(request, str(error))
         activate_form = None
     elif activate_form is None:
         activate_form = ActivateInviteForm(initial={"code": request.session.get(INVITE_CODE)})
@@ -55,13 +62,13 @@ def _render_profile(request: HttpRequest, activate_form: ActivateInviteForm | No
 
 @login_required
 @require_GET
-def profile_view(request: HttpRequest) -> HttpResponse:
+def profile_view(request: UserRequest) -> HttpResponse:
     return _render_profile(request)
 
 
 @login_required
 @require_POST
-def activate_view(request: HttpRequest) -> HttpResponse:
+def activate_view(request: UserRequest) -> HttpResponse:
     form = ActivateInviteForm(request.POST)
     if form.is_valid():
         try:
@@ -79,7 +86,7 @@ def activate_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def edit_view(request: HttpRequest) -> HttpResponse:
+def edit_view(request: UserRequest) -> HttpResponse:
     user = request.user
     initial = {"first_name": user.first_name, "last_name": user.last_name, "email": user.email}
     form = ProfileForm(request.POST or None, request.FILES or None, initial=initial)
@@ -96,7 +103,7 @@ def edit_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def delete_view(request: HttpRequest) -> HttpResponse:
+def delete_view(request: UserRequest) -> HttpResponse:
     if request.method == "POST":
         services.delete_user(user=request.user)
         logout(request)

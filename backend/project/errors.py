@@ -166,12 +166,12 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         exc = exceptions.NotFound(*exc.args)
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(*exc.args)
-    response = exception_handler(exc, context)
-    if response is not None and isinstance(response.data, dict) and "code" not in response.data:
+    answer = exception_handler(exc, context)
+    if answer is not None and isinstance(answer.data, dict) and "code" not in answer.data:
         code = _framework_code(exc)
         if code is not None:
-            response.data["code"] = code
-    return response
+            answer.data["code"] = code
+    return answer
 
 
 def _framework_code(exc: Exception) -> str | None:

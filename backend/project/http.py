@@ -1,7 +1,18 @@
 """Small request helpers shared by the API and the template views."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.conf import settings
-from django.template.response import SimpleTemplateResponse
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+# The mixin goes before APIView in a view's bases; type-checked as one, it is one.
+if TYPE_CHECKING:
+    _ViewBase = APIView
+else:
+    _ViewBase = object
 
 
 def client_ip(request) -> str:
@@ -15,7 +26,7 @@ def client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
-class ReleaseResponseMixin:
+class ReleaseResponseMixin(_ViewBase):
     """For an APIView whose answers can be large: the answer is freed as soon as it is sent.
 
     DRF leaves the response on the view (`view.response`) while the view and its request
@@ -27,13 +38,13 @@ class ReleaseResponseMixin:
 
     def dispatch(self, request, *args, **kwargs):
         response = super().dispatch(request, *args, **kwargs)
-        self.response = None  # the view no longer holds the answer...
-        if isinstance(response, SimpleTemplateResponse):
+        self.__dict__.pop("response", None)  # the view no longer holds the answer...
+        if isinstance(response, Response):
             # ...and once rendered, the answer no longer holds its rendering context,
             # which DRF points back at the answer itself.
             response.add_post_render_callback(_drop_renderer_context)
         return response
 
 
-def _drop_renderer_context(response: SimpleTemplateResponse) -> None:
-    response.renderer_context = None
+def _drop_renderer_context(response: Response) -> None:
+    response.renderer_context = None  # type: ignore[attr-defined]  # set by APIView

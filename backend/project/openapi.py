@@ -172,7 +172,9 @@ NOT_AN_OBJECT_EXAMPLE = example(
 
 def _outage_body(exc: Exception) -> dict:
     """The body the exception handler answers for this outage, so examples never drift."""
-    return {"detail": unavailable_detail(unavailable_component(exc)), "code": UNAVAILABLE_CODE}
+    component = unavailable_component(exc)
+    assert component is not None, exc
+    return {"detail": unavailable_detail(component), "code": UNAVAILABLE_CODE}
 
 
 DATABASE_DOWN_EXAMPLE = example("Database down", _outage_body(OperationalError()), 503)

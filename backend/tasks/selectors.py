@@ -28,7 +28,7 @@ class TaskNotFound(NotFound):
 
 # A task the result backend has not seen yet (queued, or its result row expired) is
 # reported from the delivery log, in Celery's words.
-DELIVERY_STATES = {
+DELIVERY_STATES: dict[str, str] = {
     SmsDelivery.Status.QUEUED: states.PENDING,
     SmsDelivery.Status.SENDING: states.STARTED,
     SmsDelivery.Status.RETRYING: states.RETRY,
