@@ -135,7 +135,8 @@ class WebServer:
         assert self.proc.poll() is None, "gunicorn exited"
         try:
             return requests.get(f"{self.url}/livez", timeout=2).status_code == 200
-        except requests.ConnectionError:
+        # Not up yet; on a loaded machine the first request may also take over 2 s.
+        except (requests.ConnectionError, requests.Timeout):
             return False
 
     def get(self, path: str) -> requests.Response:
