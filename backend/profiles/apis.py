@@ -59,7 +59,10 @@ ERROR_401 = OpenApiResponse(
     examples=[
         OpenApiExample(
             "No token",
-            value={"detail": "Authentication credentials were not provided."},
+            value={
+                "detail": "Authentication credentials were not provided.",
+                "code": "not_authenticated",
+            },
             status_codes=["401"],
         ),
         OpenApiExample(
@@ -82,7 +85,11 @@ ERROR_401 = OpenApiResponse(
 ERROR_404 = OpenApiResponse(
     ErrorOutput,
     description='`pk` is neither yours nor "me" (another user\'s id answers the same).',
-    examples=[OpenApiExample("Not yours", value={"detail": "Not found."}, status_codes=["404"])],
+    examples=[
+        OpenApiExample(
+            "Not yours", value={"detail": "Not found.", "code": "not_found"}, status_codes=["404"]
+        )
+    ],
 )
 ERROR_503 = OpenApiResponse(
     ErrorOutput,
@@ -96,17 +103,26 @@ ERROR_400 = OpenApiResponse(
     examples=[
         OpenApiExample(
             "Unknown code",
-            value={"user_referral": ["Object with referral=222222 does not exist."]},
+            value={
+                "user_referral": ["Object with referral=222222 does not exist."],
+                "code": "invite_not_found",
+            },
             status_codes=["400"],
         ),
         OpenApiExample(
             "Already activated",
-            value={"user_referral": ["Referral already input."]},
+            value={
+                "user_referral": ["Referral already input."],
+                "code": "invite_already_activated",
+            },
             status_codes=["400"],
         ),
         OpenApiExample(
             "Own code",
-            value={"user_referral": ["You cannot activate your own invite code."]},
+            value={
+                "user_referral": ["You cannot activate your own invite code."],
+                "code": "own_invite_code",
+            },
             status_codes=["400"],
         ),
         OpenApiExample(
@@ -115,23 +131,30 @@ ERROR_400 = OpenApiResponse(
                 "user_referral": [
                     "You cannot activate the code of a user who joined with your invite "
                     "code, directly or through other users."
-                ]
+                ],
+                "code": "invite_cycle",
             },
             status_codes=["400"],
         ),
         OpenApiExample(
             "Malformed code",
-            value={"user_referral": ["An invite code is 6 characters: digits and letters A-Z."]},
+            value={
+                "user_referral": ["An invite code is 6 characters: digits and letters A-Z."],
+                "code": "invite_code_invalid",
+            },
             status_codes=["400"],
         ),
         OpenApiExample(
             "Another phone",
-            value={"phone": ["The phone number cannot be changed."]},
+            value={"phone": ["The phone number cannot be changed."], "code": "phone_read_only"},
             status_codes=["400"],
         ),
         OpenApiExample(
             "Bad avatar",
-            value={"avatar": ["Upload a valid image: JPEG, PNG, WebP or GIF."]},
+            value={
+                "avatar": ["Upload a valid image: JPEG, PNG, WebP or GIF."],
+                "code": "avatar_invalid",
+            },
             status_codes=["400"],
         ),
         OpenApiExample(
@@ -191,8 +214,12 @@ class ReferralListApi(ListAPIView):
                 DetailOutput,
                 description="`pk` is not yours, or the page does not exist.",
                 examples=[
-                    OpenApiExample("Not yours", value={"detail": "Not found."}),
-                    OpenApiExample("No such page", value={"detail": "Invalid page."}),
+                    OpenApiExample(
+                        "Not yours", value={"detail": "Not found.", "code": "not_found"}
+                    ),
+                    OpenApiExample(
+                        "No such page", value={"detail": "Invalid page.", "code": "not_found"}
+                    ),
                 ],
             ),
         },

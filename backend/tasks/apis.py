@@ -86,7 +86,9 @@ class DevInboxApi(APIView):
                 "Invalid phone", {"phone": ["Enter a valid phone number, e.g. +79111234567."]}, 400
             ),
             example("Missing phone", {"phone": ["This field is required."]}, 400),
-            example("Inbox disabled, or no SMS yet", {"detail": "Not found."}, 404),
+            example(
+                "Inbox disabled, or no SMS yet", {"detail": "Not found.", "code": "not_found"}, 404
+            ),
             REDIS_DOWN_EXAMPLE,
         ],
     )
@@ -209,7 +211,7 @@ class TaskStatusApi(APIView):
             ),
             OpenApiExample(
                 "Unknown id",
-                value={"detail": "No task with this id."},
+                value={"detail": "No task with this id.", "code": "task_not_found"},
                 response_only=True,
                 status_codes=["404"],
             ),
