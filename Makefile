@@ -79,6 +79,8 @@ clean:
 	rm -rf $(VENV) var backend/db.sqlite3 backend/staticfiles backend/control
 
 # mypy with the Django and DRF plugins (configuration in pyproject.toml); part of `make test`.
+# The Django plugin loads the settings, which want a secret key outside debug mode.
+typecheck: export DJANGO_SECRET_KEY ?= test-secret-key-not-for-production
 typecheck: install-dev
 	$(BIN)/mypy
 

@@ -19,7 +19,7 @@ from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve
 from django.utils.functional import Promise
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_noop, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views import defaults
 from rest_framework import exceptions
@@ -112,21 +112,23 @@ NOT_STORED_CODE = "not_stored"
 SERVER_ERROR_CODE = "server_error"
 
 
-def unavailable_component(exc: BaseException) -> Message | None:
-    """Name the dependency an exception says is down, or None if it is not an outage."""
+def unavailable_component(exc: BaseException) -> str | None:
+    """Name the dependency an exception says is down (in English, as logs have it), or
+    None if it is not an outage."""
     if isinstance(exc, (OperationalError, InterfaceError)):
-        return _("the database")
+        return gettext_noop("the database")
     if isinstance(exc, kombu.exceptions.OperationalError):
-        return _("the message broker")
+        return gettext_noop("the message broker")
     if isinstance(exc, (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)):
         return "Redis"
     return None
 
 
-def unavailable_detail(component: Message) -> str:
+def unavailable_detail(component: str) -> str:
+    """What to tell a client about an outage of `component`, in the active language."""
     return gettext(
         "Service temporarily unavailable: %(component)s cannot be reached. Try again later."
-    ) % {"component": component}
+    ) % {"component": gettext(component)}
 
 
 def _domain_code(exc: ValidationError) -> str | None:
