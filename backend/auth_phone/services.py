@@ -44,13 +44,17 @@ def request_login_code(
     client_ip: str,
     purpose: str = LoginCode.Purpose.LOGIN,
     user: User | None = None,
+    in_transaction: Callable[[], object] | None = None,
 ) -> CodeRequest:
     """Create the user if new, replace any unused code with a new one and queue its SMS.
     Raises RateLimited; a refused or failed request sends nothing and counts nothing.
-    With `user` given (a phone change), `phone` is the number to prove and no user is made."""
+    With `user` given (a phone change), `phone` is the number to prove and no user is made;
+    `in_transaction` runs first in the code's transaction (its errors undo both)."""
     reservations = ratelimit.reserve_code_request(phone=phone, ip=client_ip)
     try:
         with transaction.atomic():
+            if in_transaction is not None:
+                in_transaction()
             if user is None:
                 user, created = get_or_create_user(phone=phone)
             else:

@@ -49,28 +49,25 @@ def update_profile(
         return services.update_profile(user=user, **fields), None
     if User.objects.filter(phone=phone).exists():
         raise PhoneTaken()
-    old_avatar = user.avatar.name
     try:
-        # The profile is written first: a refused invite code then costs the new number
-        # no code request. A refused code request undoes the profile's changes.
-        with transaction.atomic():
-            user = services.update_profile(user=user, **fields)
-            sent = request_login_code(phone=phone, client_ip=client_ip, purpose=CHANGE, user=user)
+        # The profile is written in the code's transaction, before the code: a refused
+        # invite code or image then sends nothing and costs the new number nothing.
+        sent = request_login_code(
+            phone=phone,
+            client_ip=client_ip,
+            purpose=CHANGE,
+            user=user,
+            in_transaction=lambda: services.update_profile(user=user, **fields),
+        )
     except BaseException:
-        _forget_unsaved_changes(user, old_avatar)
+        # The rollback left the in-memory user with the refused values.
+        with contextlib.suppress(DatabaseError):  # the database may be what failed
+            user.refresh_from_db()
         raise
     pending = PendingPhoneChange(
         phone=phone, task_id=sent.task_id, expires_in=sent.expires_in, resend_in=sent.resend_in
     )
     return user, pending
-
-
-def _forget_unsaved_changes(user: User, old_avatar: str) -> None:
-    """After a rollback: drop the avatar file stored meanwhile and reload the user."""
-    if user.avatar.name and user.avatar.name != old_avatar:
-        user.avatar.storage.delete(user.avatar.name)
-    with contextlib.suppress(DatabaseError):  # the database may be what failed
-        user.refresh_from_db()
 
 
 def get_pending_phone(*, user: User) -> str | None:
