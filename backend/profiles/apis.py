@@ -229,6 +229,7 @@ class ReferralListApi(ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
+UPDATE_SUMMARY = "Update your profile, activate an invite code or change your number"
 UPDATE_SCHEMA = {
     "tags": TAGS,
     "description": "Edit `email`, `first_name`, `last_name` and `avatar` (multipart image "
@@ -357,12 +358,15 @@ class ProfileUpdateApi(ReleaseResponseMixin, APIView):
         ).data
         return Response(body, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(summary="Update your profile or activate an invite code", **UPDATE_SCHEMA)
+    @extend_schema(
+        summary="Update your profile, activate an invite code or change your number",
+        **UPDATE_SCHEMA,
+    )
     def patch(self, request, pk):
         return self._update(request, pk)
 
     @extend_schema(
-        summary="Update your profile or activate an invite code (same as PATCH)",
+        summary=f"{UPDATE_SUMMARY} (same as PATCH)",
         **UPDATE_SCHEMA,
     )
     def put(self, request, pk):
