@@ -111,6 +111,7 @@ def test_a_broker_down_at_the_start_answers_503_and_gives_the_limits_back(user, 
     assert SmsDelivery.objects.get().status == "failed"
     user.refresh_from_db()
     assert user.phone != number
+    assert LocmemSender.outbox == []
 
 
 def test_a_broker_down_after_the_change_still_answers_200(user, settings):
