@@ -13,7 +13,9 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from profiles.models import User
-from tests.factories import UserFactory
+from tests.factories import UserFactory, next_phone
+
+__all__ = ["next_phone"]  # imported from here by several test modules
 
 
 def client_for(user: User) -> APIClient:
