@@ -146,9 +146,14 @@ class LoginApi(APIView):
         summary="Log in with the SMS code",
         description="Exchanges the right, unexpired, unused code (`password`, or its alias "
         "`code`) for JWT tokens; the code is consumed and the first login marks the phone "
-        "verified. A wrong code answers 400 with the attempts left; after 5 wrong tries the "
-        "code is dead (even the right one fails) and a new one must be requested. More than "
-        "10 wrong tries per phone per hour answer 429.",
+        "verified. Digits of any script (fullwidth, Arabic-Indic ...) are read as ASCII "
+        "digits; anything else that is not 4 digits is a field error that costs nothing. A "
+        "wrong code answers 400 with the attempts left; after 5 wrong tries the code is dead "
+        "(even the right one fails) and a new one must be requested. Limits, each answering "
+        "429 with `Retry-After`: more than 10 wrong guesses at a live code per phone per "
+        "hour (a login for a number without a live code does not count here), and more than "
+        "30 failed logins per client address per hour (IPv6: per /64), after which every "
+        "login from that address is refused, whatever the phone.",
         request=LoginInput,
         responses={
             200: LoginOutput,
@@ -191,6 +196,11 @@ class LoginApi(APIView):
                 {"detail": "Too many wrong codes for this number. Try again in 2710 seconds."},
                 429,
             ),
+            example(
+                "Too many failed logins from the address",
+                {"detail": "Too many failed logins from your address. Try again in 1975 seconds."},
+                429,
+            ),
             *UNAVAILABLE_EXAMPLES,
         ],
     )
@@ -207,7 +217,8 @@ class LogoutApi(APIView):
     @extend_schema(
         tags=["auth"],
         summary="Log out: blacklist the refresh token",
-        description="Blacklists the given refresh token, so it can no longer be refreshed. "
+        description="Blacklists the given refresh token and ends its login: no refresh token "
+        "of the same login can be refreshed any more. "
         "Access tokens already issued stay valid until they expire (15 min).",
         request=LogoutInput,
         responses={
@@ -247,7 +258,11 @@ class TokenRefreshApi(APIView):
         tags=["auth"],
         summary="Rotate the refresh token",
         description="Returns a new access token and a new refresh token; the refresh token "
-        "sent is blacklisted, so each one works once. Refresh tokens live 7 days.",
+        "sent is blacklisted, so each one works once, and of concurrent refreshes of one "
+        "token exactly one succeeds. A refresh token that comes back after it was rotated "
+        "out (reuse, RFC 9700 4.14.2) answers 401 and revokes every refresh token of the "
+        "same login, so its live successor answers 401 too and the client must log in "
+        "again. Refresh tokens live 7 days.",
         request=TokenRefreshInput,
         responses={
             200: TokenRefreshOutput,
@@ -262,6 +277,11 @@ class TokenRefreshApi(APIView):
             MALFORMED_JSON_EXAMPLE,
             example("Invalid or expired token", INVALID_TOKEN_BODY, 401),
             example("Already used or logged out", BLACKLISTED_TOKEN_BODY, 401),
+            example(
+                "Successor of a reused token (the whole login is revoked)",
+                BLACKLISTED_TOKEN_BODY,
+                401,
+            ),
             example(
                 "Account deleted",
                 {"detail": "No active account found for the given token."},
