@@ -86,3 +86,17 @@ def test_deleting_the_account_removes_its_families(api):
     delete_user(user=user)
     assert not TokenFamily.objects.exists()
     assert refresh(api, token).json() == BLACKLISTED
+
+
+def test_operators_see_revoked_families_read_only(api, admin_client):
+    first = issue_tokens(user=create_user(phone=PHONE))["refresh"]
+    refresh(api, first)
+    refresh(api, first)  # a reuse
+    family = TokenFamily.objects.get()
+    listing = admin_client.get("/admin/auth_phone/tokenfamily/?revoked_at__isnull=False")
+    assert listing.status_code == 200
+    assert str(family.pk) in listing.content.decode() and PHONE in listing.content.decode()
+    change = f"/admin/auth_phone/tokenfamily/{family.pk}/change/"
+    assert admin_client.post(change, {"revoked_at": ""}).status_code == 403
+    family.refresh_from_db()
+    assert family.revoked_at is not None
