@@ -120,8 +120,9 @@ class LoginReservations:
         self.address.release()
 
 
-def reserve_login(*, phone: str, ip: str) -> LoginReservations:
-    """Count one failed login for `ip` and one wrong code for `phone` before the code is
+def reserve_login(*, phone: str, ip: str | None) -> LoginReservations:
+    """Count one failed login for `ip` (None: a confirmation by a logged-in account, which
+    only the number's count limits) and one wrong code for `phone` before the code is
     checked, so that parallel guesses cannot all pass a limit that each would see as not
     yet reached. Raises RateLimited (and then counts nothing)."""
     reservations = LoginReservations()
@@ -130,13 +131,14 @@ def reserve_login(*, phone: str, ip: str) -> LoginReservations:
     window = settings.RATE_LIMIT_WINDOW
     # The address first: beyond its limit every login from it is refused, whatever the
     # phone, and a refusal there must not move the phone's count.
-    _take_count(
-        f"rl:login:ip:{ip}",
-        settings.LOGIN_FAILURES_IP_HOURLY_LIMIT,
-        window,
-        reservations.address,
-        "Too many failed logins from your address.",
-    )
+    if ip is not None:
+        _take_count(
+            f"rl:login:ip:{ip}",
+            settings.LOGIN_FAILURES_IP_HOURLY_LIMIT,
+            window,
+            reservations.address,
+            "Too many failed logins from your address.",
+        )
     try:
         _take_count(
             f"rl:login:fail:{phone}",

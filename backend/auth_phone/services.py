@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -43,21 +44,37 @@ class CodeRequest:
     resend_in: int
 
 
-def request_login_code(*, phone: str, client_ip: str) -> CodeRequest:
+def request_login_code(
+    *,
+    phone: str,
+    client_ip: str,
+    purpose: str = LoginCode.Purpose.LOGIN,
+    user: User | None = None,
+    in_transaction: Callable[[], object] | None = None,
+) -> CodeRequest:
     """Create the user if new, replace any unused code with a new one and queue its SMS.
-    Raises RateLimited; a refused or failed request sends nothing and counts nothing."""
+    Raises RateLimited; a refused or failed request sends nothing and counts nothing.
+    With `user` given (a phone change), `phone` is the number to prove and no user is made;
+    `in_transaction` runs first in the code's transaction (its errors undo both)."""
     reservations = ratelimit.reserve_code_request(phone=phone, ip=client_ip)
     try:
         with transaction.atomic():
-            user, created = get_or_create_user(phone=phone)
+            if in_transaction is not None:
+                in_transaction()
+            if user is None:
+                user, created = get_or_create_user(phone=phone)
+            else:
+                created = False
             if not created:
                 # Serialises concurrent requests for one phone: one unused code at a time.
                 # A user created by this transaction has no code yet and stays invisible
                 # to other requests until the commit, so it needs neither step.
                 User.objects.select_for_update().filter(pk=user.pk).first()
-                LoginCode.objects.filter(user=user, used_at__isnull=True).delete()
+                LoginCode.objects.filter(user=user, purpose=purpose, used_at__isnull=True).delete()
             login_code = LoginCode.objects.create(
                 user=user,
+                purpose=purpose,
+                phone=phone,
                 expires_at=timezone.now() + timedelta(seconds=settings.LOGIN_CODE_TTL),
             )
             delivery = queue_login_code_sms(login_code=login_code, phone=phone)
@@ -73,45 +90,75 @@ def request_login_code(*, phone: str, client_ip: str) -> CodeRequest:
     )
 
 
-def verify_login_code(*, phone: str, code: str, client_ip: str) -> User:
-    """Consume the right, live code of `phone` and return its user. Raises RateLimited,
-    NoActiveCode, CodeExpired, CodeAttemptsExhausted, WrongCode.
+def _mark_logged_in(login_code: LoginCode, now: datetime) -> None:
+    # One UPDATE: the first successful login marks the phone verified.
+    User.objects.filter(pk=login_code.user_id).update(
+        last_login=now, phone_verified_at=Coalesce("phone_verified_at", Value(now))
+    )
 
-    Every failure counts against `client_ip`; only a guess at a live code counts against
-    `phone`, since a login for a number without one can guess nothing."""
+
+def verify_login_code(
+    *,
+    phone: str,
+    code: str,
+    client_ip: str | None = None,
+    purpose: str = LoginCode.Purpose.LOGIN,
+    user: User | None = None,
+    on_verified: Callable[[LoginCode, datetime], None] = _mark_logged_in,
+) -> User:
+    """Consume the right, live code of `phone` and return its user. Raises RateLimited,
+    NoActiveCode, CodeExpired, CodeAttemptsExhausted, WrongCode. With `user` given (a phone
+    change), only its code of `purpose` sent to `phone` counts, and `on_verified` runs in
+    the transaction that consumes it (an error it raises undoes the consumption).
+
+    Every failure counts against `client_ip` (when given); only a guess at a live code
+    counts against `phone`, since a try for a number without one can guess nothing."""
     reservations = ratelimit.reserve_login(phone=phone, ip=client_ip)
     try:
-        user, error, guessed = _check_login_code(phone=phone, code=code)
+        login_code, error, guessed = _check_code(
+            phone=phone, code=code, purpose=purpose, user=user, on_verified=on_verified
+        )
     except BaseException:
         reservations.release()
         raise
     if error is None:
         reservations.release()
-        return user
+        return login_code.user
     if not guessed:
         reservations.phone.release()
     raise error
 
 
-def _check_login_code(*, phone: str, code: str) -> tuple[User | None, Exception | None, bool]:
-    """(user, error, whether a live code was guessed at). The wrong-attempt counter must
+def _check_code(
+    *,
+    phone: str,
+    code: str,
+    purpose: str,
+    user: User | None,
+    on_verified: Callable[[LoginCode, datetime], None],
+) -> tuple[LoginCode | None, Exception | None, bool]:
+    """(code, error, whether a live code was guessed at). The wrong-attempt counter must
     be committed even though the request fails, so the transaction decides and the
     caller raises the error after it."""
     now = timezone.now()
     with transaction.atomic():
-        # Lock order, the same in every writer: the user's row, then its login codes
+        # Lock order, the same in every writer: the user's row, then its codes
         # (request_login_code and delete_user lock the user first too; locking the code
-        # first deadlocked a login against a new code request for the same number).
-        user = User.objects.select_for_update(no_key=True).filter(phone=phone).first()
+        # first deadlocked a login against a new code request for the same number). A
+        # phone change rewrites the unique phone column, which needs the full row lock.
+        owner = {"phone": phone} if user is None else {"pk": user.pk}
+        locked = User.objects.select_for_update(no_key=user is None).filter(**owner).first()
+        if locked is None:
+            return None, NoActiveCode(), False
         login_code = (
-            None
-            if user is None
-            else LoginCode.objects.select_for_update()
-            .filter(user=user, used_at__isnull=True)
+            LoginCode.objects.select_for_update()
+            .filter(user=locked, purpose=purpose, used_at__isnull=True)
+            .filter(**({} if user is None else {"phone": phone}))
             .first()
         )
         if login_code is None:
             return None, NoActiveCode(), False
+        login_code.user = locked
         if login_code.expires_at <= now:
             return None, CodeExpired(), False
         if login_code.attempts >= settings.LOGIN_CODE_MAX_ATTEMPTS:
@@ -126,11 +173,8 @@ def _check_login_code(*, phone: str, code: str) -> tuple[User | None, Exception 
             )
             return None, error, True
         LoginCode.objects.filter(pk=login_code.pk).update(used_at=now)
-        # One UPDATE: the first successful login marks the phone verified.
-        User.objects.filter(pk=user.pk).update(
-            last_login=now, phone_verified_at=Coalesce("phone_verified_at", Value(now))
-        )
-    return user, None, True
+        on_verified(login_code, now)
+    return login_code, None, True
 
 
 FAMILY_CLAIM = "fam"

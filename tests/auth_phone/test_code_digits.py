@@ -85,3 +85,57 @@ def test_the_browser_form_refuses_other_characters_at_no_cost(ui):
     assert "The code is 4 digits." in response.content.decode()
     assert LoginCode.objects.get().attempts == 0
     assert cache.get(f"rl:login:fail:{PHONE}") is None
+
+
+# --- The code that confirms a change of number is typed the same way ---------------------
+
+NEW = "+79219876543"
+
+
+@pytest.fixture
+def changing_user(db, django_capture_on_commit_callbacks):
+    from profiles.services import create_user
+    from tests.profiles.conftest import client_for
+
+    user = create_user(phone=PHONE)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(user).patch("/users/update/me/", {"phone": NEW}, format="json")
+    assert response.status_code == 202, response.json()
+    return user
+
+
+def confirm_change(user, payload):
+    from tests.profiles.conftest import client_for
+
+    return client_for(user).patch("/users/update/sms/me/", payload, format="json")
+
+
+@pytest.mark.parametrize("field", ["sms_code", "code"])
+def test_a_phone_change_is_confirmed_with_other_digits(changing_user, field):
+    typed = in_script(last_code(NEW), ZEROS["Arabic-Indic"])
+    response = confirm_change(changing_user, {"phone": NEW, field: typed})
+    assert response.status_code == 200, response.json()
+    changing_user.refresh_from_db()
+    assert changing_user.phone == NEW
+
+
+def test_a_phone_change_code_of_other_characters_costs_nothing(changing_user):
+    response = confirm_change(changing_user, {"phone": NEW, "sms_code": "\u00b2\u00b3\u2074\u2075"})
+    assert response.status_code == 400
+    assert response.json() == {"sms_code": ["The code is 4 digits."]}
+    assert LoginCode.objects.get(purpose=LoginCode.Purpose.PHONE_CHANGE).attempts == 0
+    assert cache.get(f"rl:login:fail:{NEW}") is None
+
+
+def test_the_browser_phone_change_form_reads_other_digits(changing_user):
+    client = Client()
+    client.force_login(changing_user)
+    refused = client.post("/profile/phone/", {"code": "\u00b2\u00b3\u2074\u2075"})
+    assert refused.status_code == 200
+    assert "The code is 4 digits." in refused.content.decode()
+    assert LoginCode.objects.get(purpose=LoginCode.Purpose.PHONE_CHANGE).attempts == 0
+    typed = in_script(last_code(NEW), ZEROS["fullwidth"])
+    response = client.post("/profile/phone/", {"code": typed})
+    assert response.status_code == 302
+    changing_user.refresh_from_db()
+    assert changing_user.phone == NEW

@@ -92,7 +92,7 @@ def test_a_login_that_is_not_a_failure_gives_both_counts_back(
         def database_gone(**kwargs):
             raise OperationalError("connection refused")
 
-        monkeypatch.setattr(services, "_check_login_code", database_gone)
+        monkeypatch.setattr(services, "_check_code", database_gone)
     response = api.post("/users/login/", {"phone": PHONE, "password": code}, format="json")
     assert response.status_code == (200 if outcome == "right code" else 503)
     assert cache.get(f"rl:login:fail:{PHONE}") == 0

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('auth_phone', '0002_initial'),
+        ('auth_phone', '0003_login_code_purpose_and_phone'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
