@@ -38,3 +38,9 @@ class InvalidRefreshToken(DomainError):
     status = 401
     code = "token_not_valid"  # simplejwt's code for the same refusal at /users/token/refresh/
     message = _("Token is invalid or expired.")
+
+
+class NoActiveAccount(DomainError):
+    status = 401
+    code = "no_active_account"
+    message = _("No active account found for the given token.")

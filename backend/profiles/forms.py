@@ -5,9 +5,10 @@ from __future__ import annotations
 from django import forms
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
 
 from auth_phone.phones import MAX_INPUT_LENGTH, InvalidPhone, normalize_phone
-from auth_phone.serializers import CODE_FORMAT
+from auth_phone.serializers import OneTimeCodeField
 
 from .models import INVITE_CODE_LENGTH, User
 
@@ -97,7 +98,8 @@ class PhoneCodeForm(forms.Form):
     )
 
     def clean_code(self) -> str:
-        code = self.cleaned_data["code"].strip()
-        if not (len(code) == 4 and code.isascii() and code.isdigit()):
-            raise forms.ValidationError(CODE_FORMAT)
-        return code
+        # The API's code field: digits of any script read as ASCII, anything else refused.
+        try:
+            return OneTimeCodeField().run_validation(self.cleaned_data["code"])
+        except serializers.ValidationError as exc:
+            raise forms.ValidationError([str(m) for m in exc.detail]) from exc
