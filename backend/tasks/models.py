@@ -12,6 +12,9 @@ class SmsDelivery(models.Model):
         FAILED = "failed", "failed"
         STALE = "stale", "stale (code replaced, used or expired; nothing sent)"
 
+    # Handled for good: a task or a sweep that finds one of these sends nothing.
+    DONE = (Status.SENT, Status.STALE, Status.FAILED)
+
     login_code = models.ForeignKey(
         "auth_phone.LoginCode",
         null=True,
