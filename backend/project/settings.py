@@ -236,6 +236,17 @@ SMSAERO_API_KEY = env.str("SMSAERO_API_KEY", default="")
 SMSAERO_SIGN = env.str("SMSAERO_SIGN", default="SMS Aero")
 SMSAERO_TIMEOUT = env.float("SMSAERO_TIMEOUT", default=10.0)
 
+# --- Outbox: SMS deliveries and webhook events written with the change that causes them ---
+# A pending row not handled this many seconds after it was published is published again.
+OUTBOX_REDELIVER_AFTER = env.int("OUTBOX_REDELIVER_AFTER", default=30)
+OUTBOX_SWEEP_INTERVAL = env.int("OUTBOX_SWEEP_INTERVAL", default=10)
+CELERY_BEAT_SCHEDULE = {
+    "outbox-sms": {
+        "task": "tasks.tasks.redeliver_pending_sms",
+        "schedule": OUTBOX_SWEEP_INTERVAL,
+    },
+}
+
 # --- Static and media files -------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
