@@ -16,6 +16,8 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from profiles.models import User
 from profiles.services import get_or_create_user
 from tasks.services import queue_login_code_sms
+from webhooks import events
+from webhooks.services import emit_event
 
 from . import codes, ratelimit
 from .errors import (
@@ -98,6 +100,11 @@ def verify_login_code(*, phone: str, code: str) -> User:
             )
         else:
             LoginCode.objects.filter(pk=login_code.pk).update(used_at=now)
+            if login_code.user.phone_verified_at is None:  # the first login, and only it
+                emit_event(
+                    events.USER_LOGGED_IN,
+                    {"user_id": login_code.user_id, "phone": phone, "logged_in_at": now},
+                )
             # One UPDATE: the first successful login marks the phone verified.
             User.objects.filter(pk=login_code.user_id).update(
                 last_login=now, phone_verified_at=Coalesce("phone_verified_at", Value(now))

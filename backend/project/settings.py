@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "profiles",
     "auth_phone",
     "tasks",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -245,7 +246,24 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tasks.tasks.redeliver_pending_sms",
         "schedule": OUTBOX_SWEEP_INTERVAL,
     },
+    "outbox-webhooks": {
+        "task": "webhooks.tasks.redeliver_pending_webhooks",
+        "schedule": OUTBOX_SWEEP_INTERVAL,
+    },
 }
+
+# --- Webhooks ---------------------------------------------------------------------------
+# Development and tests only: allows http:// and private, loopback, link-local addresses.
+WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
+WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=5.0)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+# The wait before attempt n+1 is a random value between half and all of
+# min(WEBHOOK_RETRY_BACKOFF * 2^(n-1), WEBHOOK_RETRY_BACKOFF_MAX) seconds: with the
+# defaults, 8 attempts span 12 to 25 hours.
+WEBHOOK_RETRY_BACKOFF = env.int("WEBHOOK_RETRY_BACKOFF", default=720)
+WEBHOOK_RETRY_BACKOFF_MAX = env.int("WEBHOOK_RETRY_BACKOFF_MAX", default=12 * 3600)
+# An endpoint is disabled after this many failed attempts in a row (any event).
+WEBHOOK_DISABLE_AFTER = env.int("WEBHOOK_DISABLE_AFTER", default=50)
 
 # --- Static and media files -------------------------------------------------------------
 STATIC_URL = "static/"
