@@ -181,7 +181,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "project.parsers.MultiPartParser",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "project.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "project.errors.api_exception_handler",
     "DEFAULT_PAGINATION_CLASS": "project.pagination.StrictPageNumberPagination",
     "PAGE_SIZE": 50,
