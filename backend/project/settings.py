@@ -202,6 +202,18 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Sign in with a phone number and a one-time SMS code, "
     "share an invite code, activate somebody else's once.",
     "VERSION": "1.0.0",
+    # 3.1: the webhook event payloads are part of the document (`webhooks`).
+    "OAS_VERSION": "3.1.0",
+    "WEBHOOKS": [
+        f"webhooks.schema.{name}"
+        for name in (
+            "USER_CREATED",
+            "USER_LOGGED_IN",
+            "INVITE_ACTIVATED",
+            "PHONE_CHANGED",
+            "USER_DELETED",
+        )
+    ],
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
