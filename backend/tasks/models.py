@@ -23,6 +23,8 @@ class SmsDelivery(models.Model):
         related_name="deliveries",
     )
     phone = models.CharField(max_length=16, db_index=True)
+    # The notice's name (sms.NOTICES) for a notice without a code; empty for a login code.
+    notice = models.CharField(max_length=32, blank=True, default="")
     backend = models.CharField(max_length=32)
     status = models.CharField(
         max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True

@@ -47,10 +47,13 @@ def queue_login_code_sms(*, login_code: LoginCode, phone: str) -> SmsDelivery:
     return delivery
 
 
-def _publish(delivery_id: int, task_id: str) -> None:
-    from .tasks import deliver_login_code  # the task module imports this one
+def _publish(delivery_id: int, task_id: str, notice: str = "") -> None:
+    from .tasks import deliver_login_code, deliver_notice  # they import this module
 
-    deliver_login_code.apply_async((delivery_id,), task_id=task_id)
+    if notice:
+        deliver_notice.apply_async((delivery_id, notice), task_id=task_id)
+    else:
+        deliver_login_code.apply_async((delivery_id,), task_id=task_id)
 
 
 def redeliver_pending_sms(*, limit: int = 500) -> int:
@@ -63,6 +66,7 @@ def redeliver_pending_sms(*, limit: int = 500) -> int:
     SmsDelivery.objects.filter(
         status__in=(Status.QUEUED, Status.RETRYING, Status.SENDING),
         created_at__lte=now - timedelta(seconds=settings.LOGIN_CODE_TTL),
+        notice="",  # a notice carries no code: late, it is still worth sending
     ).update(status=Status.STALE, updated_at=now, error="Expired before it could be sent.")
     # A retry waits up to SMS_RETRY_BACKOFF_MAX in the broker, an attempt up to the
     # provider's timeout: only after that (plus the delay) is the message taken for lost.
@@ -79,12 +83,12 @@ def redeliver_pending_sms(*, limit: int = 500) -> int:
             SmsDelivery.objects.select_for_update(skip_locked=True)
             .filter(due)
             .order_by("updated_at")
-            .values_list("pk", "task_id")[:limit]
+            .values_list("pk", "task_id", "notice")[:limit]
         )
         # The clock restarts: the next sweep waits again before publishing these.
-        SmsDelivery.objects.filter(pk__in=[pk for pk, _ in rows]).update(updated_at=now)
-    for pk, task_id in rows:
-        _publish(pk, task_id)
+        SmsDelivery.objects.filter(pk__in=[row[0] for row in rows]).update(updated_at=now)
+    for pk, task_id, notice in rows:
+        _publish(pk, task_id, notice)
     if rows:
         logger.warning("outbox: published %d pending SMS deliveries again", len(rows))
     return len(rows)
@@ -114,7 +118,80 @@ def deliver_login_code(*, delivery_id: int, final_attempt: bool = True) -> str:
 
     # The SMS goes out after the commit: no row stays locked while the provider answers.
     try:
-        message_id = sms.get_sender().send(phone=delivery.phone, text=sms.render_text(code))
+        text = sms.render_text(code, purpose=_code_purpose(delivery.login_code_id))
+        message_id = sms.get_sender().send(phone=delivery.phone, text=text)
+    except sms.SmsTransientError as exc:
+        status = SmsDelivery.Status.FAILED if final_attempt else SmsDelivery.Status.RETRYING
+        _set_status(delivery_id, status, error=str(exc))
+        logger.warning("SMS delivery %s failed (%s): %s", delivery_id, status, exc)
+        if final_attempt:
+            return SmsDelivery.Status.FAILED
+        raise
+    except sms.SmsRejected as exc:
+        _set_status(delivery_id, SmsDelivery.Status.FAILED, error=str(exc))
+        logger.warning("SMS delivery %s rejected: %s", delivery_id, exc)
+        return SmsDelivery.Status.FAILED
+    _set_status(
+        delivery_id,
+        SmsDelivery.Status.SENT,
+        provider_message_id=message_id[:128],
+        sent_at=timezone.now(),
+        error="",
+    )
+    return SmsDelivery.Status.SENT
+
+
+def _code_purpose(login_code_id: int) -> str:
+    """What the code is for (login or phone change): its SMS says so."""
+    purpose = LoginCode.objects.filter(pk=login_code_id).values_list("purpose", flat=True)
+    return purpose.first() or LoginCode.Purpose.LOGIN
+
+
+# --- Notices: fixed texts without any code ------------------------------------------------
+def queue_notice_sms(*, phone: str, notice: str) -> SmsDelivery:
+    """Record the delivery of a notice (a name in sms.NOTICES) and queue its task once the
+    surrounding transaction commits. A broker that refuses it is logged, not raised: the
+    event the notice reports has already happened."""
+    from .tasks import deliver_notice  # the task module imports this one
+
+    sms.render_notice(notice)  # an unknown notice fails here, in the caller, not in a worker
+    delivery = SmsDelivery.objects.create(
+        phone=phone, notice=notice, backend=settings.SMS_BACKEND, task_id=str(uuid.uuid4())
+    )
+
+    def publish() -> None:
+        try:
+            deliver_notice.apply_async((delivery.pk, notice), task_id=delivery.task_id)
+        except Exception as exc:
+            _set_status(
+                delivery.pk,
+                SmsDelivery.Status.FAILED,
+                error=f"Could not be queued: {type(exc).__name__}",
+            )
+            logger.error("notice SMS %s could not be queued: %s", delivery.pk, type(exc).__name__)
+
+    transaction.on_commit(publish)
+    return delivery
+
+
+def deliver_notice(*, delivery_id: int, notice: str, final_attempt: bool = True) -> str:
+    """Send a notice SMS once; return the outcome. Raises SmsTransientError when another
+    attempt should follow."""
+    with transaction.atomic():
+        delivery = SmsDelivery.objects.select_for_update().filter(pk=delivery_id).first()
+        if delivery is None:
+            return "missing"
+        if delivery.status == SmsDelivery.Status.SENT:
+            return delivery.status  # a re-delivered task: it was handled already
+        _set_status(delivery_id, SmsDelivery.Status.SENDING, attempts=F("attempts") + 1)
+    return _send_and_record(delivery_id, delivery.phone, sms.render_notice(notice), final_attempt)
+
+
+def _send_and_record(delivery_id: int, phone: str, text: str, final_attempt: bool) -> str:
+    """Send `text` and record the outcome on the delivery. Raises SmsTransientError when
+    another attempt should follow."""
+    try:
+        message_id = sms.get_sender().send(phone=phone, text=text)
     except sms.SmsTransientError as exc:
         status = SmsDelivery.Status.FAILED if final_attempt else SmsDelivery.Status.RETRYING
         _set_status(delivery_id, status, error=str(exc))

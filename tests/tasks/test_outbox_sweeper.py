@@ -25,7 +25,9 @@ PHONE = "+79111234567"
 @pytest.fixture
 def published(monkeypatch):
     calls = []
-    monkeypatch.setattr(services, "_publish", lambda pk, task_id: calls.append((pk, task_id)))
+    monkeypatch.setattr(
+        services, "_publish", lambda pk, task_id, notice="": calls.append((pk, task_id))
+    )
     return calls
 
 
@@ -91,6 +93,22 @@ def test_a_delivery_older_than_its_code_is_marked_stale_not_sent(published, sett
     assert published == []
     delivery.refresh_from_db()
     assert delivery.status == SmsDelivery.Status.STALE
+
+
+@pytest.mark.django_db
+def test_a_lost_notice_is_published_again_with_its_name_however_late(monkeypatch, settings):
+    from tasks.tasks import deliver_notice
+
+    calls = []
+    monkeypatch.setattr(deliver_notice, "apply_async", lambda *a, **k: calls.append((a, k)))
+    delivery = services.queue_notice_sms(phone=PHONE, notice="phone_changed")
+    then = timezone.now() - timedelta(seconds=settings.LOGIN_CODE_TTL + 1)
+    SmsDelivery.objects.filter(pk=delivery.pk).update(created_at=then, updated_at=then)
+
+    assert services.redeliver_pending_sms() == 1
+    assert calls == [(((delivery.pk, "phone_changed"),), {"task_id": delivery.task_id})]
+    delivery.refresh_from_db()
+    assert delivery.status == SmsDelivery.Status.QUEUED
 
 
 @pytest.fixture
