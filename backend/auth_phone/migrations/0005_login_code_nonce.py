@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('auth_phone', '0003_login_code_purpose_and_phone'),
+        ('auth_phone', '0004_token_family'),
     ]
 
     operations = [
