@@ -1,6 +1,7 @@
 """The table (Markdown, as in benchmarks/README.md) and the chart (PNG) of a results file.
 
-python benchmarks/report.py benchmarks/results/<date>.json   # print the table again
+python benchmarks/report.py benchmarks/results/<date>.json [--chart]   # the table again
+                                                              # (and the chart, redrawn)
 """
 
 from __future__ import annotations
@@ -107,12 +108,14 @@ def write_chart(results: dict, path: Path) -> None:
             ax.annotate(f"{value:.1f}", (bar.get_x() + bar.get_width() / 2, value),
                         ha="center", va="bottom", fontsize=8)  # fmt: skip
         target = targets.get(key)
+        top = max([*values, 1])
         if target is not None:
             goal = float(target["target"].split()[1].rstrip("/s"))
             ax.axhline(goal, color="#c0392b", linestyle="--", linewidth=1)
+            top = max(top, goal)
         ax.set_title(title, fontsize=9)
         ax.tick_params(labelsize=8)
-        ax.set_ylim(0, max([*values, 1]) * 1.25)
+        ax.set_ylim(0, top * 1.25)
     names = "; ".join(f"{side} = {ref}" for side, ref in versions.items())
     fig.suptitle(f"{names}\n(dashed: target)", fontsize=8)
     fig.tight_layout()
@@ -121,4 +124,7 @@ def write_chart(results: dict, path: Path) -> None:
 
 
 if __name__ == "__main__":
-    print_table(json.loads(Path(sys.argv[1]).read_text()))
+    path = Path(sys.argv[1])
+    print_table(json.loads(path.read_text()))
+    if "--chart" in sys.argv[2:]:
+        write_chart(json.loads(path.read_text()), path.with_suffix(".png"))
