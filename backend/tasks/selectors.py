@@ -102,17 +102,19 @@ def _from_delivery(delivery: SmsDelivery) -> TaskStatus:
 
 
 def get_task_status(*, task_id: str) -> TaskStatus:
-    """The state of a task from the delivery log; from the result backend where only Celery
-    knows it (the task failed unexpectedly or was revoked while the log still says queued
-    or sending, or a task with no delivery). Raises TaskNotFound for an id neither knows."""
+    """The state of a task from the delivery log; from the result backend where Celery
+    knows more: a finished task that stored its result (a notice SMS), an unexpected
+    failure or a revocation while the log still says queued or sending, a task with no
+    delivery. Raises TaskNotFound for an id neither knows."""
     delivery = SmsDelivery.objects.filter(task_id=task_id).first()
-    if delivery is not None and delivery.status in FINAL_DELIVERY_STATUSES:
-        return _from_delivery(delivery)
-    # The SMS task stores no result on success (ignore_result), only its retries and
-    # failures: a row here is newer news than a delivery that is not finished.
+    # The login-code task stores no result on success (ignore_result), only its retries
+    # and failures: a retry's row must not hide the log's later, final state.
     row = TaskResult.objects.filter(task_id=task_id).first()
-    if row is not None and (delivery is None or row.status in CELERY_ONLY_STATES):
-        return _from_result(row)
+    if row is not None:
+        final = delivery is not None and delivery.status in FINAL_DELIVERY_STATUSES
+        trusted = states.READY_STATES if final else CELERY_ONLY_STATES
+        if delivery is None or row.status in trusted:
+            return _from_result(row)
     if delivery is not None:
         return _from_delivery(delivery)
     raise TaskNotFound()

@@ -246,3 +246,29 @@ def test_failures_stored_in_other_shapes(staff_api, state, result, error):
     body = staff_api.get(f"/tasks/{task_id}/").json()
     assert body["status"] == state and body["date_done"] is not None
     assert body["error"] == error and body["result"] is None
+
+
+def test_a_retry_row_does_not_hide_the_final_delivery(staff_api, request_code):
+    """A worker stores the retry of an SMS that then went out, and no success: the log's
+    final state answers."""
+    request_code(PHONE)
+    delivery = SmsDelivery.objects.get()
+    TaskResult.objects.filter(task_id=delivery.task_id).delete()
+    request = Context(task="tasks.tasks.deliver_login_code", args=[delivery.pk], kwargs={})
+    app.backend.store_result(
+        delivery.task_id, SmsTransientError("timed out"), states.RETRY, request=request
+    )
+    body = staff_api.get(f"/tasks/{delivery.task_id}/").json()
+    assert body["status"] == "SUCCESS" and body["result"] == "sent"
+    assert body["date_done"] is not None and body["error"] is None
+
+
+def test_a_finished_task_that_stored_its_result_answers_from_it(staff_api, request_code):
+    """A notice SMS's task stores its result, name included: that row answers."""
+    request_code(PHONE)
+    delivery = SmsDelivery.objects.get()
+    TaskResult.objects.filter(task_id=delivery.task_id).delete()
+    request = Context(task="tasks.tasks.deliver_notice", args=[delivery.pk], kwargs={})
+    app.backend.store_result(delivery.task_id, "sent", states.SUCCESS, request=request)
+    body = staff_api.get(f"/tasks/{delivery.task_id}/").json()
+    assert body["status"] == "SUCCESS" and body["task_name"] == "tasks.tasks.deliver_notice"
