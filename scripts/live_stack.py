@@ -30,6 +30,7 @@ import time
 from contextlib import suppress
 from pathlib import Path
 
+import redis
 import requests
 
 REPO = Path(__file__).resolve().parent.parent
