@@ -1,3 +1,5 @@
+import math
+
 from project.errors import DomainError
 
 
@@ -20,3 +22,23 @@ class WrongCode(DomainError):
 class InvalidRefreshToken(DomainError):
     status = 401
     message = "Token is invalid or expired."
+
+
+class PhoneNotDeliverable(DomainError):
+    code = "phone_not_deliverable"
+    field = "phone"
+    message = "A login code cannot be sent to this number."
+
+
+class SmsBudgetExhausted(DomainError):
+    """The service has sent as many codes this hour as SMS_HOURLY_BUDGET allows."""
+
+    status = 503
+    code = "sms_budget_exhausted"
+
+    def __init__(self, retry_after: float) -> None:
+        self.retry_after = max(1, math.ceil(retry_after))
+        super().__init__(
+            "The service has sent as many login codes this hour as it may. "
+            f"Try again in {self.retry_after} seconds."
+        )

@@ -17,12 +17,13 @@ from profiles.models import User
 from profiles.services import get_or_create_user
 from tasks.services import queue_login_code_sms
 
-from . import codes, ratelimit
+from . import budget, codes, phones, ratelimit
 from .errors import (
     CodeAttemptsExhausted,
     CodeExpired,
     InvalidRefreshToken,
     NoActiveCode,
+    PhoneNotDeliverable,
     WrongCode,
 )
 from .models import LoginCode
@@ -39,9 +40,16 @@ class CodeRequest:
 
 def request_login_code(*, phone: str, client_ip: str) -> CodeRequest:
     """Create the user if new, replace any unused code with a new one and queue its SMS.
-    Raises RateLimited; a refused or failed request sends nothing and counts nothing."""
-    reservations = ratelimit.reserve_code_request(phone=phone, ip=client_ip)
+    Raises PhoneNotDeliverable, RateLimited, SmsBudgetExhausted; a refused or failed
+    request sends nothing and counts nothing."""
     try:
+        phones.ensure_sms_deliverable(phone)
+    except phones.UndeliverablePhone as exc:
+        raise PhoneNotDeliverable(str(exc)) from exc
+    reservations = ratelimit.reserve_code_request(phone=phone, ip=client_ip)
+    budget_key = None
+    try:
+        budget_key = budget.take_sms_budget()  # last: a request another limit refuses costs none
         with transaction.atomic():
             user, created = get_or_create_user(phone=phone)
             if not created:
@@ -56,6 +64,7 @@ def request_login_code(*, phone: str, client_ip: str) -> CodeRequest:
             )
             delivery = queue_login_code_sms(login_code=login_code, phone=phone)
     except BaseException:
+        budget.give_back_sms_budget(budget_key)
         reservations.release()
         raise
     return CodeRequest(

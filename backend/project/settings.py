@@ -224,6 +224,10 @@ LOGIN_FAILURES_HOURLY_LIMIT = env.int("LOGIN_FAILURES_HOURLY_LIMIT", default=10)
 RATE_LIMIT_WINDOW = env.int("RATE_LIMIT_WINDOW", default=3600)
 
 SMS_BACKEND = env.str("SMS_BACKEND", default="simulated")
+# Countries (ISO 3166 codes) whose numbers may get a login code; "*" allows every country.
+SMS_ALLOWED_REGIONS = env.list("SMS_ALLOWED_REGIONS", default=["RU"])
+# Login codes the whole service may send per clock hour (a cap on the SMS bill).
+SMS_HOURLY_BUDGET = env.int("SMS_HOURLY_BUDGET", default=1000)
 SMS_DELAY_MIN = env.float("SMS_DELAY_MIN", default=1.0)
 SMS_DELAY_MAX = env.float("SMS_DELAY_MAX", default=2.0)
 SMS_DEV_INBOX = env.bool("SMS_DEV_INBOX", default=False)
