@@ -225,7 +225,8 @@ def stack_env(cfg: Config) -> dict:
             "DATABASE_URL": cfg.database_url,
             "REDIS_URL": cfg.redis_url,
             "CACHE_KEY_PREFIX": "bench",
-            "DJANGO_DEBUG": "false",
+            # The codes are read from the development inbox, which answers only with DEBUG.
+            "DJANGO_DEBUG": "true",
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(48),
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "WHITENOISE_USE_FINDERS": "true",
@@ -236,6 +237,7 @@ def stack_env(cfg: Config) -> dict:
             "SMS_DEV_INBOX": "true",
             "RATE_LIMITS_ENABLED": "true",
             "SMS_IP_HOURLY_LIMIT": "1000000000",
+            "SMS_HOURLY_BUDGET": "1000000000",
             "SMS_PHONE_HOURLY_LIMIT": "5",
             "SMS_RESEND_COOLDOWN": "60",
             "CELERY_TASK_ALWAYS_EAGER": "false",

@@ -7,6 +7,8 @@ REDIS_URL the broker is kombu's filesystem transport and the cache a local file 
 `make run` switches on the development conveniences (DEBUG, the SMS inbox).
 """
 
+import hashlib
+import hmac
 from datetime import timedelta
 from pathlib import Path
 
@@ -28,6 +30,17 @@ if not SECRET_KEY:
             "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off (production)."
         )
     SECRET_KEY = "dev-only-insecure-secret-key-change-me-0123456789abcdef"
+
+
+def derived_key(purpose: str) -> str:
+    """A key for one purpose, derived from SECRET_KEY (HMAC-SHA256 keyed by it), so that
+    the JWT signing key, the login-code HMAC key and Django's own signing key differ and
+    none of them reveals another."""
+    return hmac.new(
+        SECRET_KEY.encode(), f"phone-referral-service:{purpose}".encode(), hashlib.sha256
+    ).hexdigest()
+
+
 ALLOWED_HOSTS = env.list(
     "DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"]
 )
@@ -193,7 +206,7 @@ SIMPLE_JWT = {
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": False,
-    "SIGNING_KEY": env.str("JWT_SIGNING_KEY", default=SECRET_KEY),
+    "SIGNING_KEY": env.str("JWT_SIGNING_KEY", default="") or derived_key("jwt-signing"),
 }
 
 SPECTACULAR_SETTINGS = {
@@ -214,7 +227,7 @@ SPECTACULAR_SETTINGS = {
 PHONE_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="RU")
 LOGIN_CODE_TTL = env.int("LOGIN_CODE_TTL", default=300)
 LOGIN_CODE_MAX_ATTEMPTS = env.int("LOGIN_CODE_MAX_ATTEMPTS", default=5)
-LOGIN_CODE_HMAC_KEY = env.str("LOGIN_CODE_HMAC_KEY", default=SECRET_KEY)
+LOGIN_CODE_HMAC_KEY = env.str("LOGIN_CODE_HMAC_KEY", default="") or derived_key("login-code-hmac")
 
 RATE_LIMITS_ENABLED = env.bool("RATE_LIMITS_ENABLED", default=True)
 SMS_RESEND_COOLDOWN = env.int("SMS_RESEND_COOLDOWN", default=60)
