@@ -47,7 +47,7 @@ ALLOWED_HOSTS = env.list(
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "project.apps.PasswordAdminConfig",  # django.contrib.admin, password-only site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
