@@ -132,6 +132,15 @@ ERROR_400 = OpenApiResponse(
             status_codes=["400"],
         ),
         OpenApiExample(
+            "Avatar with too many pixels",
+            value={
+                "avatar": [
+                    "The image is too large: at most 16,777,216 pixels (this one is 8000 x 6000)."
+                ]
+            },
+            status_codes=["400"],
+        ),
+        OpenApiExample(
             "Bad e-mail",
             value={"email": ["Enter a valid email address."]},
             status_codes=["400"],
