@@ -18,6 +18,7 @@ from auth_phone.serializers import DetailOutput
 from project.http import ReleaseResponseMixin
 from project.openapi import (
     DATABASE_DOWN_EXAMPLE,
+    RETRY_AFTER,
     ErrorOutput,
     TokenErrorOutput,
     ValidationErrorOutput,
@@ -228,8 +229,10 @@ UPDATE_SCHEMA = {
     "an invite code with `user_referral` (once; any case; spaces ignored). `phone` is "
     "read-only: the current number is accepted, another one is refused. Fields that are "
     "absent stay as they are, with PUT as with PATCH. The request is applied entirely or "
-    "not at all. Answers the whole profile.",
-    "parameters": [PK_PARAMETER],
+    "not at all. Answers the whole profile. Unknown invite codes are limited per user: "
+    "beyond INVITE_FAILURES_HOURLY_LIMIT (20) in a clock hour every activation answers 429 "
+    "with `Retry-After` until the hour ends.",
+    "parameters": [PK_PARAMETER, RETRY_AFTER],
     "request": {
         "application/json": ProfileUpdateInput,
         "multipart/form-data": ProfileUpdateInput,
@@ -250,6 +253,18 @@ UPDATE_SCHEMA = {
         ),
         400: ERROR_400,
         401: ERROR_401,
+        429: OpenApiResponse(
+            ErrorOutput,
+            description="Too many unknown invite codes this hour; `Retry-After` says when "
+            "to try again. Nothing was changed.",
+            examples=[
+                OpenApiExample(
+                    "Too many unknown invite codes",
+                    value={"detail": "Too many unknown invite codes. Try again in 1820 seconds."},
+                    status_codes=["429"],
+                )
+            ],
+        ),
         503: ERROR_503,
         404: ERROR_404,
     },

@@ -27,6 +27,7 @@ from .errors import (
     OwnInviteCode,
     PhoneReadOnly,
 )
+from .limits import give_back_invite_attempt, take_invite_attempt
 from .models import INVITE_CODE_ALPHABET, INVITE_CODE_LENGTH, User
 
 INVITE_CODE_ATTEMPTS = 10
@@ -123,21 +124,26 @@ def _is_referred_through(*, user_id: int, ancestor_id: int) -> bool:
 @transaction.atomic
 def activate_invite_code(*, user: User, code: str) -> User:
     """Link `user` once to the owner of `code` (any case, spaces ignored). Raises
-    InviteCodeInvalid, InviteAlreadyActivated, InviteCodeNotFound, OwnInviteCode, InviteCycle."""
+    InviteCodeInvalid, InviteAlreadyActivated, InviteCodeNotFound, OwnInviteCode, InviteCycle,
+    and RateLimited beyond INVITE_FAILURES_HOURLY_LIMIT unknown codes per user and hour."""
     code = normalize_invite_code(code)
     if user.activated_code is not None:
         raise InviteAlreadyActivated()
 
+    attempt = take_invite_attempt(user_id=user.pk)
+    inviter_id = User.objects.filter(invite_code=code).values_list("pk", flat=True).first()
+    if inviter_id is None:
+        # An unknown code takes no lock: guesses never queue the real activations.
+        raise InviteCodeNotFound(code)
+    give_back_invite_attempt(attempt)  # the code exists: not a failed guess
     # Lock order, the same in every writer, so none can deadlock another:
     # 1. the referral-graph advisory lock (activations only) -> one activation at a time,
     #    so the cycle check below sees every committed link and none can slip in before
     #    our UPDATE;
     # 2. the rows of both users, by ascending pk (delete_user locks its one row first), so
-    #    that neither can be deleted between the checks and the UPDATE.
+    #    that neither can be deleted between the checks and the UPDATE (a code found
+    #    above whose owner is deleted meanwhile is missing from `locked`).
     _lock_referral_graph()
-    inviter_id = User.objects.filter(invite_code=code).values_list("pk", flat=True).first()
-    if inviter_id is None:
-        raise InviteCodeNotFound(code)
     if inviter_id == user.pk:
         raise OwnInviteCode()
     locked = {
@@ -274,6 +280,10 @@ def update_profile(*, user: User, **fields) -> User:
         if code is not None:
             activate_invite_code(user=user, code=code)
         if changes:
+            # The row lock (the order of delete_user) keeps the account from being deleted
+            # before the save; one that was deleted since the request began is not found.
+            if not User.objects.select_for_update().filter(pk=user.pk).exists():
+                raise NotFound()
             old_avatar = user.avatar.name if "avatar" in changes else None
             for name, value in changes.items():
                 setattr(user, name, value)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from auth_phone.views import INVITE_CODE
-from project.errors import DomainError
+from project.errors import DomainError, NotFound
 from project.ui_messages import error_text
 
 from . import selectors, services
@@ -54,6 +54,14 @@ def _render_profile(request: HttpRequest, activate_form: ActivateInviteForm | No
     )
 
 
+def _account_gone(request: HttpRequest) -> HttpResponse:
+    """The account was deleted while this request ran (another tab, the API): what the
+    API answers with 404, the UI answers by ending the session, as a deleted account's
+    next page would."""
+    logout(request)
+    return redirect("ui-phone")
+
+
 @login_required
 @require_GET
 def profile_view(request: HttpRequest) -> HttpResponse:
@@ -67,6 +75,8 @@ def activate_view(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         try:
             user = services.activate_invite_code(user=request.user, code=form.cleaned_data["code"])
+        except NotFound:
+            return _account_gone(request)
         except DomainError as exc:
             form.add_error("code", error_text(exc))
         else:
@@ -87,6 +97,8 @@ def edit_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.update_profile(user=user, **form.changes())
+        except NotFound:
+            return _account_gone(request)
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, error_text(exc))
         else:

@@ -234,6 +234,8 @@ SMS_RESEND_COOLDOWN = env.int("SMS_RESEND_COOLDOWN", default=60)
 SMS_PHONE_HOURLY_LIMIT = env.int("SMS_PHONE_HOURLY_LIMIT", default=5)
 SMS_IP_HOURLY_LIMIT = env.int("SMS_IP_HOURLY_LIMIT", default=30)
 LOGIN_FAILURES_HOURLY_LIMIT = env.int("LOGIN_FAILURES_HOURLY_LIMIT", default=10)
+# Unknown invite codes one user may try per clock hour.
+INVITE_FAILURES_HOURLY_LIMIT = env.int("INVITE_FAILURES_HOURLY_LIMIT", default=20)
 RATE_LIMIT_WINDOW = env.int("RATE_LIMIT_WINDOW", default=3600)
 
 SMS_BACKEND = env.str("SMS_BACKEND", default="simulated")
