@@ -35,10 +35,9 @@ class SmsBudgetExhausted(DomainError):
 
     status = 503
     code = "sms_budget_exhausted"
+    reason = "The service has sent as many login codes this hour as it may."
 
     def __init__(self, retry_after: float) -> None:
         self.retry_after = max(1, math.ceil(retry_after))
-        super().__init__(
-            "The service has sent as many login codes this hour as it may. "
-            f"Try again in {self.retry_after} seconds."
-        )
+        # Worded like RateLimited (reason, then the wait), so the UI translates it alike.
+        super().__init__(f"{self.reason} Try again in {self.retry_after} seconds.")

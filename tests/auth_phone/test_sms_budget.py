@@ -2,6 +2,7 @@
 back on refusal, 503 with Retry-After, and one error line per hour for the operator."""
 
 import logging
+import time
 
 import pytest
 from django.core.cache import cache
@@ -112,3 +113,13 @@ def test_parallel_requests_never_pass_the_budget_together(live_api, settings):
     assert sorted(statuses) == [201] * 4 + [503] * 8
     assert used() == 4
     assert User.objects.count() == LoginCode.objects.count() == 4
+
+
+def test_the_browser_form_says_so_in_the_visitors_language(client, db, settings):
+    settings.SMS_HOURLY_BUDGET = 1
+    cache.add(f"sms:budget:{int(time.time() // 3600)}", 1, 7200)
+    page = client.post("/", {"phone": "+79111234567"}, HTTP_ACCEPT_LANGUAGE="ru")
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "Сервис уже отправил столько кодов для входа, сколько можно за этот час." in text
+    assert not User.objects.exists()

@@ -173,3 +173,15 @@ def test_pillows_own_bomb_guard_answers_400_too(user, settings):
         Image.MAX_IMAGE_PIXELS = original
     assert response.status_code == 400
     assert stored_files(settings) == []
+
+
+def test_the_pixel_limit_is_worded_in_russian():
+    from django.utils import translation
+
+    from project.ui_messages import ui_text
+
+    english = "The image is too large: at most 100 pixels (this one is 11 x 10)."
+    with translation.override("ru"):
+        assert ui_text(english) == (
+            "Изображение слишком большое: не больше 100 пикселей (в этом 11 × 10)."
+        )
