@@ -135,7 +135,9 @@ class WebServer:
         assert self.proc.poll() is None, "gunicorn exited"
         try:
             return requests.get(f"{self.url}/livez", timeout=2).status_code == 200
-        except requests.ConnectionError:
+        # Not listening yet, or too busy booting to answer within the probe's timeout (a
+        # loaded machine): both mean "not up yet", and wait_for asks again.
+        except (requests.ConnectionError, requests.Timeout):
             return False
 
     def get(self, path: str) -> requests.Response:
