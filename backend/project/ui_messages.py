@@ -72,6 +72,16 @@ MESSAGES = {
     ),
     # profiles.limits
     "Too many unknown invite codes.": _("Too many unknown invite codes."),
+    # profiles.errors: a change of phone number
+    "This number already belongs to another account.": _(
+        "This number already belongs to another account."
+    ),
+    "No change of number is waiting for a code. Ask for the change again.": _(
+        "No change of number is waiting for a code. Ask for the change again."
+    ),
+    "This is not the number you asked to change to.": _(
+        "This is not the number you asked to change to."
+    ),
 }
 
 

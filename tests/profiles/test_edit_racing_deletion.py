@@ -6,9 +6,12 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from auth_phone.models import LoginCode
 from profiles import services
 from profiles.models import User
-from tests.profiles.conftest import client_for
+from profiles.services import create_user
+from tests.conftest import run_in_threads
+from tests.profiles.conftest import client_for, next_phone
 
 UPDATE = "/users/update/me/"
 
@@ -69,3 +72,41 @@ def test_the_form_loaded_before_the_deletion_sends_the_visitor_to_log_in(user):
     services.delete_user(user=user)
     response = client.post("/profile/edit/", {"first_name": "Anna"})
     assert response.status_code == 302 and response["Location"].startswith("/?next=")
+
+
+@pytest.fixture
+def deleted_by_another_request(monkeypatch):
+    """The account is deleted, and committed, by another connection after the request was
+    authenticated and before it writes."""
+    original = services.update_profile
+
+    def update_after_deletion(*, user, **fields):
+        results = run_in_threads(
+            lambda i: services.delete_user(user=User.objects.get(pk=user.pk)), 1
+        )
+        assert results == [None]
+        return original(user=user, **fields)
+
+    monkeypatch.setattr(services, "update_profile", update_after_deletion)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_of_number_racing_the_deletion_answers_404(deleted_by_another_request):
+    user = create_user(phone=next_phone())
+    response = client_for(user).patch(
+        UPDATE, {"first_name": "Anna", "phone": "+79119998877"}, format="json"
+    )
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+    assert not User.objects.filter(pk=user.pk).exists()
+    assert not LoginCode.objects.exists()
+
+
+def test_the_browser_change_of_number_racing_the_deletion_ends_the_session(
+    user, deleted_during_the_request
+):
+    client = Client()
+    client.force_login(user)
+    response = client.post("/profile/edit/", {"first_name": "Anna", "phone": "+79119998877"})
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert "_auth_user_id" not in client.session
