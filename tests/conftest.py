@@ -105,3 +105,14 @@ def admin_login(client, user, password: str = ADMIN_PASSWORD):
     )
     assert response.status_code == 302, response.content
     return response
+
+
+@pytest.fixture
+def admin_client(db, admin_user):
+    """pytest-django's admin client, logged in as the admin requires: by password on the
+    admin's login page (a forced session without it is sent to that page)."""
+    from django.test import Client
+
+    client = Client()
+    admin_login(client, admin_user)
+    return client

@@ -24,6 +24,12 @@ class InvalidRefreshToken(DomainError):
     message = "Token is invalid or expired."
 
 
+class NoActiveAccount(DomainError):
+    status = 401
+    code = "no_active_account"
+    message = "No active account found for the given token."
+
+
 class PhoneNotDeliverable(DomainError):
     code = "phone_not_deliverable"
     field = "phone"
