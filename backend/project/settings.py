@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "profiles",
     "auth_phone",
     "tasks",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -102,10 +103,32 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    _db_options = DATABASES["default"].setdefault("OPTIONS", {})
     # Fail fast (and answer 503) instead of hanging when the database is unreachable.
-    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int(
-        "DB_CONNECT_TIMEOUT", default=3
-    )
+    DB_CONNECT_TIMEOUT = env.int("DB_CONNECT_TIMEOUT", default=3)
+    _db_options["connect_timeout"] = DB_CONNECT_TIMEOUT
+    # A pool of connections per process (psycopg_pool, built into Django's backend): a
+    # request or a task borrows one and gives it back, instead of opening a connection
+    # each time (the Celery worker closes its connection after every task, so without a
+    # pool each SMS paid for a new PostgreSQL connection). Idle connections are returned
+    # to min_size after max_idle seconds. The pool and DB_CONN_MAX_AGE exclude each other.
+    if env.bool("DB_POOL", default=True) and not DATABASES["default"]["CONN_MAX_AGE"]:
+        _db_options["pool"] = {
+            "min_size": env.int("DB_POOL_MIN_SIZE", default=2),
+            # Every thread of the process may hold one at once (a worker thread keeps
+            # its connection while the SMS goes out): none ever waits for another.
+            "max_size": env.int(
+                "DB_POOL_MAX_SIZE",
+                default=max(
+                    env.int("GUNICORN_THREADS", default=4),
+                    env.int("CELERY_WORKER_CONCURRENCY", default=32),
+                ),
+            ),
+            "max_idle": 300,
+            # Waiting longer for a connection than for a new one would hang requests
+            # while the database is down: they answer 503 after the same time instead.
+            "timeout": DB_CONNECT_TIMEOUT,
+        }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "profiles.User"
 
@@ -148,12 +171,18 @@ else:
 # --- Celery -----------------------------------------------------------------------------
 CELERY_RESULT_BACKEND = "django-db"
 CELERY_RESULT_EXTENDED = True  # keeps the task name; arguments are ids only
-CELERY_TASK_TRACK_STARTED = True
+# The SMS task keeps its state in the delivery log and stores no result on success
+# (ignore_result): only its retries and failures reach the result backend.
+CELERY_TASK_STORE_ERRORS_EVEN_IF_IGNORED = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True  # a killed worker's task goes back to the queue
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_SEND_SENT_EVENT = True
-CELERY_WORKER_SEND_TASK_EVENTS = True
+# Task events (a broker message per sent, received, started and finished task) only
+# serve live monitoring: off by default, on with CELERY_TASK_EVENTS=true. Flower switches
+# a running worker's events on by itself (`enable_events`).
+_task_events = env.bool("CELERY_TASK_EVENTS", default=False)
+CELERY_TASK_SEND_SENT_EVENT = _task_events
+CELERY_WORKER_SEND_TASK_EVENTS = _task_events
 CELERY_WORKER_POOL = env.str("CELERY_WORKER_POOL", default="threads")
 CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=32)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -193,7 +222,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "project.parsers.MultiPartParser",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "project.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "project.errors.api_exception_handler",
     "DEFAULT_PAGINATION_CLASS": "project.pagination.StrictPageNumberPagination",
     "PAGE_SIZE": 50,
@@ -214,6 +243,18 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Sign in with a phone number and a one-time SMS code, "
     "share an invite code, activate somebody else's once.",
     "VERSION": "1.0.0",
+    # 3.1: the webhook event payloads are part of the document (`webhooks`).
+    "OAS_VERSION": "3.1.0",
+    "WEBHOOKS": [
+        f"webhooks.schema.{name}"
+        for name in (
+            "USER_CREATED",
+            "USER_LOGGED_IN",
+            "INVITE_ACTIVATED",
+            "PHONE_CHANGED",
+            "USER_DELETED",
+        )
+    ],
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -255,6 +296,34 @@ SMSAERO_EMAIL = env.str("SMSAERO_EMAIL", default="")
 SMSAERO_API_KEY = env.str("SMSAERO_API_KEY", default="")
 SMSAERO_SIGN = env.str("SMSAERO_SIGN", default="SMS Aero")
 SMSAERO_TIMEOUT = env.float("SMSAERO_TIMEOUT", default=10.0)
+
+# --- Outbox: SMS deliveries and webhook events written with the change that causes them ---
+# A pending row not handled this many seconds after it was published is published again.
+OUTBOX_REDELIVER_AFTER = env.int("OUTBOX_REDELIVER_AFTER", default=30)
+OUTBOX_SWEEP_INTERVAL = env.int("OUTBOX_SWEEP_INTERVAL", default=10)
+CELERY_BEAT_SCHEDULE = {
+    "outbox-sms": {
+        "task": "tasks.tasks.redeliver_pending_sms",
+        "schedule": OUTBOX_SWEEP_INTERVAL,
+    },
+    "outbox-webhooks": {
+        "task": "webhooks.tasks.redeliver_pending_webhooks",
+        "schedule": OUTBOX_SWEEP_INTERVAL,
+    },
+}
+
+# --- Webhooks ---------------------------------------------------------------------------
+# Development and tests only: allows http:// and private, loopback, link-local addresses.
+WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
+WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=5.0)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+# The wait before attempt n+1 is a random value between half and all of
+# min(WEBHOOK_RETRY_BACKOFF * 2^(n-1), WEBHOOK_RETRY_BACKOFF_MAX) seconds: with the
+# defaults, 8 attempts span 12 to 25 hours.
+WEBHOOK_RETRY_BACKOFF = env.int("WEBHOOK_RETRY_BACKOFF", default=720)
+WEBHOOK_RETRY_BACKOFF_MAX = env.int("WEBHOOK_RETRY_BACKOFF_MAX", default=12 * 3600)
+# An endpoint is disabled after this many failed attempts in a row (any event).
+WEBHOOK_DISABLE_AFTER = env.int("WEBHOOK_DISABLE_AFTER", default=50)
 
 # --- Static and media files -------------------------------------------------------------
 STATIC_URL = "static/"
