@@ -13,9 +13,9 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from auth_phone import ratelimit
-from auth_phone.errors import WrongCode
+from auth_phone.errors import SmsBudgetExhausted, WrongCode
 from auth_phone.phones import InvalidPhone, normalize_phone
-from profiles.errors import AvatarTooLarge, InviteCodeNotFound
+from profiles.errors import AvatarTooLarge, AvatarTooManyPixels, InviteCodeNotFound
 from project.errors import DomainError, RateLimited
 from tests.conftest import last_code
 
@@ -32,6 +32,8 @@ WITH_VALUES = {
     WrongCode: lambda: WrongCode(n=3),
     InviteCodeNotFound: lambda: InviteCodeNotFound("ZZ9ZZ9"),
     AvatarTooLarge: lambda: AvatarTooLarge(limit="2 MiB"),
+    AvatarTooManyPixels: lambda: AvatarTooManyPixels(limit="16,777,216", width=8000, height=6000),
+    SmsBudgetExhausted: lambda: SmsBudgetExhausted(1260),
     RateLimited: lambda: RateLimited(5, _("Too many codes requested for this number.")),
 }
 

@@ -93,3 +93,12 @@ class AvatarTooLarge(AvatarInvalid):
 
     code = "avatar_too_large"
     message = _("The image is too large: the limit is %(limit)s.")
+
+
+class AvatarTooManyPixels(AvatarTooLarge):
+    """Raised with `limit` (the pixel limit, written with digit groups), `width` and
+    `height`: too large in pixels rather than in bytes."""
+
+    message = _(
+        "The image is too large: at most %(limit)s pixels (this one is %(width)s x %(height)s)."
+    )

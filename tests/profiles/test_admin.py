@@ -2,6 +2,7 @@ import pytest
 from django.test import Client
 
 from auth_phone.codes import hash_code
+from tests.conftest import admin_login
 from tests.factories import LoginCodeFactory
 from tests.profiles.conftest import link
 
@@ -12,7 +13,7 @@ CHANGELIST = "/admin/profiles/user/"
 def admin_client(make_user) -> Client:
     admin = make_user(is_staff=True, is_superuser=True)
     client = Client()
-    client.force_login(admin)
+    admin_login(client, admin)
     return client
 
 
