@@ -11,15 +11,15 @@ from drf_spectacular.utils import (
 
 from auth_phone.serializers import DetailOutput
 from project.openapi import (
+    ACCESS_TOKEN_REFUSED,
     BROKER_DOWN_EXAMPLE,
     DATABASE_DOWN_EXAMPLE,
     MALFORMED_JSON_EXAMPLE,
     RATE_LIMITED,
     REDIS_DOWN_EXAMPLE,
     RETRY_AFTER,
-    ErrorOutput,
-    TokenErrorOutput,
     ValidationErrorOutput,
+    error_response,
     example,
 )
 
@@ -54,97 +54,46 @@ PROFILE_EXAMPLE = {
     "referrals_count": 1,
 }
 
-ERROR_401 = OpenApiResponse(
-    TokenErrorOutput,
-    description="No, invalid or expired access token (or the account was deleted).",
-    examples=[
-        OpenApiExample(
-            "No token",
-            value={"detail": "Authentication credentials were not provided."},
-            status_codes=["401"],
-        ),
-        OpenApiExample(
-            "Expired or revoked token",
-            value={
-                "detail": "Given token not valid for any token type",
-                "code": "token_not_valid",
-                "messages": [
-                    {
-                        "token_class": "AccessToken",
-                        "token_type": "access",
-                        "message": "Token is expired",
-                    }
-                ],
-            },
-            status_codes=["401"],
-        ),
-    ],
+ERROR_404 = error_response(
+    '`pk` is neither yours nor "me" (another user\'s id answers the same).',
+    examples=[example("Not yours", {"detail": "Not found."}, 404)],
 )
-ERROR_404 = OpenApiResponse(
-    ErrorOutput,
-    description='`pk` is neither yours nor "me" (another user\'s id answers the same).',
-    examples=[OpenApiExample("Not yours", value={"detail": "Not found."}, status_codes=["404"])],
-)
-ERROR_503 = OpenApiResponse(
-    ErrorOutput,
-    description="The database cannot be reached; nothing was changed.",
+ERROR_503 = error_response(
+    "The database cannot be reached; nothing was changed.",
     examples=[DATABASE_DOWN_EXAMPLE],
 )
-ERROR_400 = OpenApiResponse(
+ERROR_400 = error_response(
+    "Invalid input: a list of messages per field, or a `detail` for a body that is not valid JSON.",
     ValidationErrorOutput,
-    description="Invalid input: a list of messages per field, or a `detail` for a body "
-    "that is not valid JSON.",
     examples=[
-        OpenApiExample(
-            "Unknown code",
-            value={"user_referral": ["Object with referral=222222 does not exist."]},
-            status_codes=["400"],
+        example(
+            "Unknown code", {"user_referral": ["Object with referral=222222 does not exist."]}, 400
         ),
-        OpenApiExample(
-            "Already activated",
-            value={"user_referral": ["Referral already input."]},
-            status_codes=["400"],
-        ),
-        OpenApiExample(
-            "Own code",
-            value={"user_referral": ["You cannot activate your own invite code."]},
-            status_codes=["400"],
-        ),
-        OpenApiExample(
+        example("Already activated", {"user_referral": ["Referral already input."]}, 400),
+        example("Own code", {"user_referral": ["You cannot activate your own invite code."]}, 400),
+        example(
             "Code of a user you invited",
-            value={
+            {
                 "user_referral": [
                     "You cannot activate the code of a user who joined with your invite "
                     "code, directly or through other users."
                 ]
             },
-            status_codes=["400"],
+            400,
         ),
-        OpenApiExample(
+        example(
             "Malformed code",
-            value={"user_referral": ["An invite code is 6 characters: digits and letters A-Z."]},
-            status_codes=["400"],
+            {"user_referral": ["An invite code is 6 characters: digits and letters A-Z."]},
+            400,
         ),
-        OpenApiExample(
-            "New phone taken",
-            value={"phone": ["This number already belongs to another account."]},
-            status_codes=["400"],
+        example(
+            "New phone taken", {"phone": ["This number already belongs to another account."]}, 400
         ),
-        OpenApiExample(
-            "Invalid phone",
-            value={"phone": ["Enter a valid phone number, e.g. +79111234567."]},
-            status_codes=["400"],
+        example(
+            "Invalid phone", {"phone": ["Enter a valid phone number, e.g. +79111234567."]}, 400
         ),
-        OpenApiExample(
-            "Bad avatar",
-            value={"avatar": ["Upload a valid image: JPEG, PNG, WebP or GIF."]},
-            status_codes=["400"],
-        ),
-        OpenApiExample(
-            "Bad e-mail",
-            value={"email": ["Enter a valid email address."]},
-            status_codes=["400"],
-        ),
+        example("Bad avatar", {"avatar": ["Upload a valid image: JPEG, PNG, WebP or GIF."]}, 400),
+        example("Bad e-mail", {"email": ["Enter a valid email address."]}, 400),
     ],
 )
 
@@ -160,9 +109,9 @@ profile = extend_schema_view(
         responses={
             200: OpenApiResponse(
                 ProfileOutput,
-                examples=[OpenApiExample("Profile", value=PROFILE_EXAMPLE)],
+                examples=[example("Profile", PROFILE_EXAMPLE, 200)],
             ),
-            401: ERROR_401,
+            401: ACCESS_TOKEN_REFUSED,
             503: ERROR_503,
             404: ERROR_404,
         },
@@ -177,21 +126,21 @@ referrals = extend_schema_view(
         parameters=[PK_PARAMETER],
         responses={
             200: ReferralOutput(many=True),
-            401: ERROR_401,
+            401: ACCESS_TOKEN_REFUSED,
             503: ERROR_503,
             404: OpenApiResponse(
                 DetailOutput,
                 description="`pk` is not yours, or the page does not exist.",
                 examples=[
-                    OpenApiExample("Not yours", value={"detail": "Not found."}),
-                    OpenApiExample("No such page", value={"detail": "Invalid page."}),
+                    example("Not yours", {"detail": "Not found."}, 404),
+                    example("No such page", {"detail": "Invalid page."}, 404),
                 ],
             ),
         },
         examples=[
-            OpenApiExample(
+            example(
                 "Referrals",
-                value={
+                {
                     "count": 1,
                     "next": None,
                     "previous": None,
@@ -199,8 +148,7 @@ referrals = extend_schema_view(
                         {"phone": "+71111111113", "referred_at": "2026-11-27T16:40:00.123456Z"}
                     ],
                 },
-                response_only=True,
-                status_codes=["200"],
+                200,
             )
         ],
     )
@@ -216,7 +164,7 @@ delete = extend_schema_view(
         request=None,
         responses={
             204: OpenApiResponse(description="Deleted."),
-            401: ERROR_401,
+            401: ACCESS_TOKEN_REFUSED,
             503: ERROR_503,
             404: ERROR_404,
         },
@@ -246,13 +194,14 @@ UPDATE_SCHEMA = {
         200: OpenApiResponse(
             ProfileOutput,
             examples=[
-                OpenApiExample(
+                example(
                     "Updated profile",
-                    value={
+                    {
                         **PROFILE_EXAMPLE,
                         "first_name": "Anna",
                         "user_referral": "Q4ZT1B",
                     },
+                    200,
                 )
             ],
         ),
@@ -261,23 +210,23 @@ UPDATE_SCHEMA = {
             description="A new phone: the other fields are saved, a code was sent to the "
             "new number; the phone changes once the code is confirmed.",
             examples=[
-                OpenApiExample(
+                example(
                     "Phone change pending",
-                    value={
+                    {
                         **PROFILE_EXAMPLE,
                         "pending_phone": "+79219876543",
                         "task_id": "7c1e2d3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f",
                         "expires_in": 300,
                         "resend_in": 60,
                     },
+                    202,
                 )
             ],
         ),
         400: ERROR_400,
-        401: ERROR_401,
-        429: OpenApiResponse(
-            ErrorOutput,
-            description=RATE_LIMITED.description + " Only a new `phone` is rate-limited; "
+        401: ACCESS_TOKEN_REFUSED,
+        429: error_response(
+            RATE_LIMITED.description + " Only a new `phone` is rate-limited; "
             "nothing of the request was saved.",
             examples=[
                 example(
@@ -298,29 +247,19 @@ UPDATE_SCHEMA = {
                 ),
             ],
         ),
-        503: OpenApiResponse(
-            ErrorOutput,
-            description="The database, Redis or the message broker cannot be reached.",
+        503: error_response(
+            "The database, Redis or the message broker cannot be reached.",
             examples=[DATABASE_DOWN_EXAMPLE, REDIS_DOWN_EXAMPLE, BROKER_DOWN_EXAMPLE],
         ),
         404: ERROR_404,
     },
     "parameters": [PK_PARAMETER, RETRY_AFTER],
     "examples": [
-        OpenApiExample(
-            "Change the phone",
-            value={"phone": "+7 921 987-65-43"},
-            request_only=True,
-        ),
-        OpenApiExample(
-            "Activate a code",
-            value={"user_referral": "q4zt1b"},
-            request_only=True,
-        ),
-        OpenApiExample(
+        example("Change the phone", {"phone": "+7 921 987-65-43"}),
+        example("Activate a code", {"user_referral": "q4zt1b"}),
+        example(
             "Edit names",
-            value={"first_name": "Anna", "last_name": "Petrova", "email": "anna@example.com"},
-            request_only=True,
+            {"first_name": "Anna", "last_name": "Petrova", "email": "anna@example.com"},
         ),
     ],
 }
@@ -328,7 +267,7 @@ UPDATE_SCHEMA = {
 
 update = extend_schema_view(
     patch=extend_schema(
-        summary="Update your profile, activate an invite code or change your number",
+        summary=UPDATE_SUMMARY,
         **UPDATE_SCHEMA,
     ),
     put=extend_schema(summary=f"{UPDATE_SUMMARY} (same as PATCH)", **UPDATE_SCHEMA),
@@ -349,14 +288,12 @@ CONFIRM_SCHEMA = {
         200: OpenApiResponse(
             ProfileOutput,
             description="The number is changed.",
-            examples=[
-                OpenApiExample("Phone changed", value={**PROFILE_EXAMPLE, "phone": "+79219876543"})
-            ],
+            examples=[example("Phone changed", {**PROFILE_EXAMPLE, "phone": "+79219876543"}, 200)],
         ),
-        400: OpenApiResponse(
-            ValidationErrorOutput,
-            description="Wrong, expired or dead code, no change waiting for this number, "
+        400: error_response(
+            "Wrong, expired or dead code, no change waiting for this number, "
             "or the number was taken meanwhile; nothing was changed.",
+            ValidationErrorOutput,
             examples=[
                 example("Wrong code", {"sms_code": ["Invalid code. 4 attempt(s) left."]}, 400),
                 example(
@@ -399,11 +336,10 @@ CONFIRM_SCHEMA = {
                 MALFORMED_JSON_EXAMPLE,
             ],
         ),
-        401: ERROR_401,
+        401: ACCESS_TOKEN_REFUSED,
         404: ERROR_404,
-        429: OpenApiResponse(
-            ErrorOutput,
-            description=RATE_LIMITED.description,
+        429: error_response(
+            RATE_LIMITED.description,
             examples=[
                 example(
                     "Too many wrong codes",
@@ -412,9 +348,8 @@ CONFIRM_SCHEMA = {
                 )
             ],
         ),
-        503: OpenApiResponse(
-            ErrorOutput,
-            description="The database or Redis cannot be reached; nothing was changed.",
+        503: error_response(
+            "The database or Redis cannot be reached; nothing was changed.",
             examples=[DATABASE_DOWN_EXAMPLE, REDIS_DOWN_EXAMPLE],
         ),
     },

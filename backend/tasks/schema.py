@@ -16,8 +16,8 @@ from project.openapi import (
     NOT_FOUND,
     REDIS_DOWN_EXAMPLE,
     UNAVAILABLE,
-    ErrorOutput,
     TokenErrorOutput,
+    error_response,
     example,
 )
 
@@ -86,13 +86,13 @@ task_status = extend_schema_view(
         ],
         responses={
             200: TaskStatusStaffOutput,
-            400: OpenApiResponse(TaskIdErrorOutput, description="The task id is not a UUID."),
-            401: OpenApiResponse(
-                TokenErrorOutput,
-                description="An Authorization header was sent with an invalid or expired "
+            400: error_response("The task id is not a UUID.", TaskIdErrorOutput),
+            401: error_response(
+                "An Authorization header was sent with an invalid or expired "
                 "access token (without one, the public fields answer).",
+                TokenErrorOutput,
             ),
-            404: OpenApiResponse(ErrorOutput, description="No task with this id."),
+            404: error_response("No task with this id."),
             503: UNAVAILABLE,
         },
         examples=[
