@@ -93,6 +93,15 @@ ERROR_400 = error_response(
             "Invalid phone", {"phone": ["Enter a valid phone number, e.g. +79111234567."]}, 400
         ),
         example("Bad avatar", {"avatar": ["Upload a valid image: JPEG, PNG, WebP or GIF."]}, 400),
+        example(
+            "Avatar with too many pixels",
+            {
+                "avatar": [
+                    "The image is too large: at most 16,777,216 pixels (this one is 8000 x 6000)."
+                ]
+            },
+            400,
+        ),
         example("Bad e-mail", {"email": ["Enter a valid email address."]}, 400),
     ],
 )
@@ -185,7 +194,9 @@ UPDATE_SCHEMA = {
     "address's) and the answer is 202 with the profile, still with the old phone, plus "
     "`pending_phone`, `task_id`, `expires_in` and `resend_in`. Confirm with "
     "`PUT|PATCH /users/update/sms/<pk>/`. A new request replaces a pending change. A number "
-    "that already belongs to an account is refused (400) and no SMS is sent.",
+    "that already belongs to an account is refused (400) and no SMS is sent.\n\n"
+    "Unknown invite codes are limited per user: beyond INVITE_FAILURES_HOURLY_LIMIT (20) in "
+    "a clock hour every activation answers 429 with `Retry-After` until the hour ends.",
     "request": {
         "application/json": ProfileUpdateInput,
         "multipart/form-data": ProfileUpdateInput,
@@ -226,8 +237,8 @@ UPDATE_SCHEMA = {
         400: ERROR_400,
         401: ACCESS_TOKEN_REFUSED,
         429: error_response(
-            RATE_LIMITED.description + " Only a new `phone` is rate-limited; "
-            "nothing of the request was saved.",
+            RATE_LIMITED.description + " Only a new `phone` and unknown invite "
+            "codes are rate-limited; nothing of the request was saved.",
             examples=[
                 example(
                     "Asked again within a minute",
@@ -243,6 +254,11 @@ UPDATE_SCHEMA = {
                         "detail": "Too many codes requested from your address. "
                         "Try again in 1975 seconds."
                     },
+                    429,
+                ),
+                example(
+                    "Too many unknown invite codes",
+                    {"detail": "Too many unknown invite codes. Try again in 1820 seconds."},
                     429,
                 ),
             ],

@@ -30,7 +30,8 @@ dev_inbox = extend_schema_view(
         tags=["development"],
         summary="Latest simulated SMS for a phone (development only)",
         description="Lets the Postman suite, the browser UI and people finish the login "
-        "without a phone. Answers only with the simulated sender and SMS_DEV_INBOX=true, "
+        "without a phone. Answers only with the simulated sender, SMS_DEV_INBOX=true and "
+        "DJANGO_DEBUG=true, "
         "404 otherwise (the default outside development), and 404 until the worker has "
         "delivered an SMS to the phone (1-2 s after POST /auth/sms/: poll). The message "
         "stays for the code's lifetime.",
