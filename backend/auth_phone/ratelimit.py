@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.cache import cache
 
+from project import metrics
 from project.errors import RateLimited
+
+
+def _refused(key: str) -> None:
+    """Count a refusal under the limit's name: `rl:sms:ip:<ip>` -> `sms_ip`."""
+    metrics.RATE_LIMITED.labels("_".join(key.split(":")[1:3])).inc()
 
 
 def _retry_after(anchor_key: str, now: float, period: float) -> float:
@@ -36,6 +42,7 @@ def _take_cooldown(key: str, period: int, reservations: Reservations, what: str)
     if cache.add(key, now + period, period):
         reservations._undo.append(lambda: cache.delete(key))
         return
+    _refused(key)
     raise RateLimited(_retry_after(key, now, period), what)
 
 
@@ -60,6 +67,7 @@ def _take_count(key: str, limit: int, period: int, reservations: Reservations, w
     now = time.time()
     if _incr_in_window(key, period, now) > limit:
         cache.decr(key)
+        _refused(key)
         raise RateLimited(_retry_after(f"{key}:reset", now, period), what)
     reservations._undo.append(lambda: cache.decr(key))
 
@@ -109,6 +117,7 @@ def check_login_allowed(*, phone: str) -> None:
     failures = cache.get(key) or 0
     if failures >= settings.LOGIN_FAILURES_HOURLY_LIMIT:
         now = time.time()
+        _refused(key)
         raise RateLimited(
             _retry_after(f"{key}:reset", now, settings.RATE_LIMIT_WINDOW),
             "Too many wrong codes for this number.",

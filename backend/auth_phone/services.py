@@ -15,6 +15,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from profiles.models import User
 from profiles.services import get_or_create_user
+from project import metrics
 from tasks.services import queue_login_code_sms
 
 from . import codes, ratelimit
@@ -58,6 +59,7 @@ def request_login_code(*, phone: str, client_ip: str) -> CodeRequest:
     except BaseException:
         reservations.release()
         raise
+    metrics.CODES_REQUESTED.labels(str(created).lower()).inc()
     return CodeRequest(
         user=user,
         created=created,
@@ -104,7 +106,9 @@ def verify_login_code(*, phone: str, code: str) -> User:
             )
     if error is not None:
         ratelimit.record_login_failure(phone=phone)
+        metrics.LOGINS.labels(type(error).__name__).inc()
         raise error
+    metrics.LOGINS.labels("success").inc()
     return login_code.user
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from auth_phone import codes
 from auth_phone.models import LoginCode
+from project import metrics
 
 from . import sms
 from .models import SmsDelivery
@@ -65,6 +66,7 @@ def deliver_login_code(*, delivery_id: int, final_attempt: bool = True) -> str:
         code = codes.issue_code(login_code_id=delivery.login_code_id)
         if code is None:
             _set_status(delivery_id, SmsDelivery.Status.STALE)
+            metrics.SMS.labels(delivery.backend, "stale").inc()
             logger.info("delivery %s is stale: its code was replaced, used or expired", delivery_id)
             return SmsDelivery.Status.STALE
         _set_status(delivery_id, SmsDelivery.Status.SENDING, attempts=F("attempts") + 1)
@@ -75,12 +77,14 @@ def deliver_login_code(*, delivery_id: int, final_attempt: bool = True) -> str:
     except sms.SmsTransientError as exc:
         status = SmsDelivery.Status.FAILED if final_attempt else SmsDelivery.Status.RETRYING
         _set_status(delivery_id, status, error=str(exc))
+        metrics.SMS.labels(delivery.backend, "failed" if final_attempt else "retried").inc()
         logger.warning("SMS delivery %s failed (%s): %s", delivery_id, status, exc)
         if final_attempt:
             return SmsDelivery.Status.FAILED
         raise
     except sms.SmsRejected as exc:
         _set_status(delivery_id, SmsDelivery.Status.FAILED, error=str(exc))
+        metrics.SMS.labels(delivery.backend, "failed").inc()
         logger.warning("SMS delivery %s rejected: %s", delivery_id, exc)
         return SmsDelivery.Status.FAILED
     _set_status(
@@ -90,4 +94,5 @@ def deliver_login_code(*, delivery_id: int, final_attempt: bool = True) -> str:
         sent_at=timezone.now(),
         error="",
     )
+    metrics.SMS.labels(delivery.backend, "sent").inc()
     return SmsDelivery.Status.SENT
