@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -34,6 +36,10 @@ class DevInboxQuery(serializers.Serializer):
 class DevInboxOutput(serializers.Serializer):
     phone = serializers.CharField()
     text = serializers.CharField()
+    code = serializers.CharField(
+        allow_null=True,
+        help_text="The one-time code found in `text` (4 to 8 digits), null if it has none.",
+    )
     message_id = serializers.CharField()
     sent_at = serializers.DateTimeField()
 
@@ -70,6 +76,7 @@ class DevInboxApi(APIView):
                 {
                     "phone": "+79111234567",
                     "text": "Your login code: 4821. It expires in 5 min. Do not share it.",
+                    "code": "4821",
                     "message_id": "sim-8f14e45f-ceea-467f-a0e6-1d2f3c4b5a69",
                     "sent_at": "2026-11-27T12:00:01.532000Z",
                 },
@@ -91,6 +98,13 @@ class DevInboxApi(APIView):
         message = sms.read_dev_inbox(query.validated_data["phone"])
         if message is None:
             raise Http404
+        # `sent_at` is ISO text in the cache (the browser UI compares it); as a datetime it
+        # renders like every other timestamp of the API (`...Z`).
+        message = {
+            **message,
+            "code": sms.code_in_text(message["text"]),
+            "sent_at": datetime.fromisoformat(message["sent_at"]),
+        }
         return Response(DevInboxOutput(message).data)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import time
 import uuid
 from typing import Protocol
@@ -50,6 +51,16 @@ def dev_inbox_enabled() -> bool:
 
 def _inbox_key(phone: str) -> str:
     return f"devinbox:{phone}"
+
+
+# A one-time code as a message carries it: a run of 4 to 8 digits standing alone.
+_CODE_IN_TEXT = re.compile(r"(?<!\d)(\d{4,8})(?!\d)")
+
+
+def code_in_text(text: str) -> str | None:
+    """The one-time code a message carries, as a phone's code autofill would find it."""
+    match = _CODE_IN_TEXT.search(text)
+    return match.group(1) if match else None
 
 
 def read_dev_inbox(phone: str) -> dict | None:

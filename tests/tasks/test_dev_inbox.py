@@ -1,5 +1,7 @@
 """The development inbox: the simulated sender keeps the last SMS of a phone for /dev/sms/."""
 
+import re
+
 import pytest
 
 PHONE = "+79111234567"
@@ -21,8 +23,41 @@ def test_inbox_shows_the_latest_simulated_sms(api, simulated):
     assert body["phone"] == PHONE
     assert body["text"].startswith("Your login code: ")
     code = body["text"].split(": ")[1][:4]
-    login = api.post("/users/login/", {"phone": PHONE, "password": code}, format="json")
+    assert body["code"] == code
+    login = api.post("/users/login/", {"phone": PHONE, "password": body["code"]}, format="json")
     assert login.status_code == 200
+
+
+def test_inbox_time_is_in_the_z_form_of_the_other_timestamps(api, simulated):
+    simulated.SMS_DEV_INBOX = True
+    api.post("/auth/sms/", {"phone": PHONE}, format="json")
+    sent_at = api.get("/dev/sms/", {"phone": PHONE}).json()["sent_at"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", sent_at), sent_at
+
+
+def test_inbox_code_is_null_for_a_message_without_one(api, simulated):
+    from tasks import sms
+
+    simulated.SMS_DEV_INBOX = True
+    sms.SimulatedSender().send(phone=PHONE, text="Welcome back in 5 min.")
+    body = api.get("/dev/sms/", {"phone": PHONE}).json()
+    assert body["text"] == "Welcome back in 5 min." and body["code"] is None
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("Your login code: 4821. It expires in 5 min.", "4821"),
+        ("0042 is your code", "0042"),
+        ("code 12345678", "12345678"),
+        ("call +79111234567", None),
+        ("123 and 45", None),
+    ],
+)
+def test_code_in_text_finds_a_standalone_run_of_four_to_eight_digits(text, code):
+    from tasks import sms
+
+    assert sms.code_in_text(text) == code
 
 
 def test_inbox_is_404_when_switched_off(api, simulated):
