@@ -135,7 +135,7 @@ class WebServer:
         assert self.proc.poll() is None, "gunicorn exited"
         try:
             return requests.get(f"{self.url}/livez", timeout=2).status_code == 200
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not up yet, or a busy machine
             return False
 
     def get(self, path: str) -> requests.Response:
