@@ -45,7 +45,12 @@ BENCH_DIR = ROOT / "benchmarks"
 BIN = Path(sys.executable).parent
 LOCUSTFILE = BENCH_DIR / "locustfile.py"
 CODE_RE = re.compile(r"\b(\d{4})\b")
-READY_RE = re.compile(r"^\[([0-9-]+ [0-9:,]+): INFO/MainProcess\] \S+ ready\.$", re.MULTILINE)
+# The worker's "ready" line: Celery's own format, or the service's JSON log lines.
+READY_RE = re.compile(
+    r"^(?:\[([0-9-]+ [0-9:,]+): INFO/MainProcess\] \S+ ready\."
+    r'|\{"time": "([0-9-]+ [0-9:,]+)", .*"message": "\S+ ready\."\})$',
+    re.MULTILINE,
+)
 DB_ERROR_RE = re.compile(
     r"OperationalError|too many clients|remaining connection slots|could not connect|"
     r"connection (?:refused|failed)|InterfaceError",
@@ -352,7 +357,8 @@ class Stack:
             if not match:
                 return None
             # Celery logs local time with milliseconds: the moment it began consuming.
-            return dt.datetime.strptime(match.group(1), "%Y-%m-%d %H:%M:%S,%f").timestamp()
+            stamp = match.group(1) or match.group(2)
+            return dt.datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S,%f").timestamp()
 
         return _wait_for_process(self.worker, ready, "the Celery worker", "celery.log")
 
