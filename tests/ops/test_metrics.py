@@ -142,3 +142,51 @@ def test_unknown_methods_and_paths_do_not_create_new_series(api):
     assert delta(before, after, "http_request_duration_seconds_count",
                  view="unmatched", method="other", status="404") == 1  # fmt: skip
     assert not any("BREW" in str(key) or "/no/such" in str(key) for key in after)
+
+
+def test_with_a_multiprocess_directory_the_processes_counts_are_added_up(
+    api, tmp_path, monkeypatch
+):
+    """gunicorn's processes each write their own file; one scrape reports the sum."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "from prometheus_client import Counter; "
+        "Counter('invite_activations', 'Invite codes activated.').inc({})"
+    )
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    for amount in (2, 3):  # two processes
+        subprocess.run([sys.executable, "-c", script.format(amount)], env=env, check=True)
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    assert samples(api)[("invite_activations_total", ())] == 5
+
+
+def test_gunicorn_starts_with_an_empty_metrics_directory_and_forgets_dead_workers(
+    tmp_path, monkeypatch
+):
+    import runpy
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from gunicorn import util
+
+    monkeypatch.setattr(util, "write_error", util.write_error)  # restored afterwards
+    directory = tmp_path / "prometheus"
+    directory.mkdir()
+    (directory / "counter_4242.db").write_bytes(b"left over")
+    (directory / "gauge_livesum_4242.db").write_bytes(b"left over")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(directory))
+    config = runpy.run_path(str(Path(__file__).parents[2] / "backend" / "gunicorn.conf.py"))
+    assert config["max_requests"] == 0  # no recycling unless GUNICORN_MAX_REQUESTS says so
+
+    config["on_starting"](None)
+    assert directory.is_dir() and list(directory.iterdir()) == []
+    (directory / "gauge_livesum_77.db").write_bytes(b"")
+    config["child_exit"](None, SimpleNamespace(pid=77))
+    assert not (directory / "gauge_livesum_77.db").exists()
+
+
+def test_a_peer_address_that_is_not_an_address_is_refused(api):
+    assert api.get("/metrics", REMOTE_ADDR="unix-socket").status_code == 403
