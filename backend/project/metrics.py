@@ -57,12 +57,18 @@ _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"
 
 class RequestMetricsMiddleware:
     """Times every request into REQUESTS, labelled by the URL pattern's name (bounded, unlike
-    the path) so that one series exists per view."""
+    the path) so that one series exists per view.
+
+    It also answers GET /metrics itself, before host validation and the HTTPS redirect (as
+    the health probes are): a scraper calls `web:8000` over plain HTTP on the internal
+    network, a host name nobody lists in DJANGO_ALLOWED_HOSTS."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path == "/metrics":
+            return metrics_view(request)
         start = perf_counter()
         response = self.get_response(request)
         match = request.resolver_match

@@ -190,3 +190,13 @@ def test_gunicorn_starts_with_an_empty_metrics_directory_and_forgets_dead_worker
 
 def test_a_peer_address_that_is_not_an_address_is_refused(api):
     assert api.get("/metrics", REMOTE_ADDR="unix-socket").status_code == 403
+
+
+def test_a_scraper_on_the_compose_network_is_answered_over_plain_http(api, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    settings.ALLOWED_HOSTS = ["referral.example.com"]
+    response = api.get("/metrics", HTTP_HOST="web:8000", REMOTE_ADDR="172.18.0.9")
+    assert response.status_code == 200
+    assert b"# TYPE invite_activations_total counter" in response.content
+    # Everything else still goes through host validation and the redirect.
+    assert api.get("/users/me/", HTTP_HOST="web:8000").status_code == 400
