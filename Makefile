@@ -70,6 +70,7 @@ clean:
 
 # Benchmarks of the real stack (gunicorn, a Celery worker, the local PostgreSQL and Redis):
 # results in benchmarks/results/<date>.json and .png; see README "Benchmarks".
-# BENCH_ARGS passes options, e.g. BENCH_ARGS="--max-load 1.5" on a shared machine.
+# BENCH_ARGS passes options, e.g. BENCH_ARGS="--max-load 1.5" on a shared machine, or
+# BENCH_ARGS=--soak for the 10-minute soak (failed requests, 5xx, RSS of each process).
 bench: install
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
