@@ -9,9 +9,10 @@ from .models import LoginCode
 class LoginCodeAdmin(ReadOnlyModelAdmin):
     """Read-only, and without the code hash: operators see when codes were issued and used."""
 
-    list_display = ("id", "user", "created_at", "expires_at", "attempts", "used_at")
+    list_display = ("id", "user", "purpose", "created_at", "expires_at", "attempts", "used_at")
     list_select_related = ("user",)
-    search_fields = ("user__phone",)
+    list_filter = ("purpose",)
+    search_fields = ("user__phone", "phone")
     ordering = ("-created_at",)
-    fields = ("user", "created_at", "expires_at", "attempts", "used_at")
+    fields = ("user", "purpose", "phone", "created_at", "expires_at", "attempts", "used_at")
     readonly_fields = fields

@@ -6,9 +6,18 @@ from django.db.models import Q
 
 
 class LoginCode(models.Model):
+    class Purpose(models.TextChoices):
+        # A login code opens the account; a phone-change code only proves a new number.
+        # Each is looked up by its own purpose, so neither can stand in for the other.
+        LOGIN = "login", "login"
+        PHONE_CHANGE = "phone_change", "phone change"
+
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="login_codes"
     )
+    purpose = models.CharField(max_length=16, choices=Purpose.choices, default=Purpose.LOGIN)
+    # The number the code was sent to: for a phone change, the new number it proves.
+    phone = models.CharField(max_length=16, blank=True, default="")
     # HMAC-SHA256 of the code, set by the worker that generates and sends it; empty until then.
     code_hash = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -18,13 +27,13 @@ class LoginCode(models.Model):
 
     class Meta:
         constraints = [
-            # A new code replaces the old one: at most one unused code per user.
+            # A new code replaces the old one: at most one unused code per user and purpose.
             models.UniqueConstraint(
-                fields=["user"],
+                fields=["user", "purpose"],
                 condition=Q(used_at__isnull=True),
-                name="one_unused_login_code_per_user",
+                name="one_unused_code_per_user_and_purpose",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"login code #{self.pk} for user #{self.user_id}"
+        return f"{self.get_purpose_display()} code #{self.pk} for user #{self.user_id}"

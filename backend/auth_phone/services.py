@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -38,21 +39,37 @@ class CodeRequest:
     resend_in: int
 
 
-def request_login_code(*, phone: str, client_ip: str) -> CodeRequest:
+def request_login_code(
+    *,
+    phone: str,
+    client_ip: str,
+    purpose: str = LoginCode.Purpose.LOGIN,
+    user: User | None = None,
+    in_transaction: Callable[[], object] | None = None,
+) -> CodeRequest:
     """Create the user if new, replace any unused code with a new one and queue its SMS.
-    Raises RateLimited; a refused or failed request sends nothing and counts nothing."""
+    Raises RateLimited; a refused or failed request sends nothing and counts nothing.
+    With `user` given (a phone change), `phone` is the number to prove and no user is made;
+    `in_transaction` runs first in the code's transaction (its errors undo both)."""
     reservations = ratelimit.reserve_code_request(phone=phone, ip=client_ip)
     try:
         with transaction.atomic():
-            user, created = get_or_create_user(phone=phone)
+            if in_transaction is not None:
+                in_transaction()
+            if user is None:
+                user, created = get_or_create_user(phone=phone)
+            else:
+                created = False
             if not created:
                 # Serialises concurrent requests for one phone: one unused code at a time.
                 # A user created by this transaction has no code yet and stays invisible
                 # to other requests until the commit, so it needs neither step.
                 User.objects.select_for_update().filter(pk=user.pk).first()
-                LoginCode.objects.filter(user=user, used_at__isnull=True).delete()
+                LoginCode.objects.filter(user=user, purpose=purpose, used_at__isnull=True).delete()
             login_code = LoginCode.objects.create(
                 user=user,
+                purpose=purpose,
+                phone=phone,
                 expires_at=timezone.now() + timedelta(seconds=settings.LOGIN_CODE_TTL),
             )
             delivery = queue_login_code_sms(login_code=login_code, phone=phone)
@@ -69,19 +86,36 @@ def request_login_code(*, phone: str, client_ip: str) -> CodeRequest:
     )
 
 
-def verify_login_code(*, phone: str, code: str) -> User:
+def _mark_logged_in(login_code: LoginCode, now: datetime) -> None:
+    # One UPDATE: the first successful login marks the phone verified.
+    User.objects.filter(pk=login_code.user_id).update(
+        last_login=now, phone_verified_at=Coalesce("phone_verified_at", Value(now))
+    )
+
+
+def verify_login_code(
+    *,
+    phone: str,
+    code: str,
+    purpose: str = LoginCode.Purpose.LOGIN,
+    user: User | None = None,
+    on_verified: Callable[[LoginCode, datetime], None] = _mark_logged_in,
+) -> User:
     """Consume the right, live code of `phone` and return its user. Raises RateLimited,
-    NoActiveCode, CodeExpired, CodeAttemptsExhausted, WrongCode."""
+    NoActiveCode, CodeExpired, CodeAttemptsExhausted, WrongCode. With `user` given (a phone
+    change), only its code of `purpose` sent to `phone` counts, and `on_verified` runs in
+    the transaction that consumes it (an error it raises undoes the consumption)."""
     ratelimit.check_login_allowed(phone=phone)
     now = timezone.now()
     error = None
     # The wrong-attempt counter must be committed even though the request fails, so the
     # transaction decides and the error is raised after it.
     with transaction.atomic():
+        owner = {"user__phone": phone} if user is None else {"user": user, "phone": phone}
         login_code = (
             LoginCode.objects.select_for_update()
             .select_related("user")
-            .filter(user__phone=phone, used_at__isnull=True)
+            .filter(**owner, purpose=purpose, used_at__isnull=True)
             .first()
         )
         if login_code is None:
@@ -100,10 +134,7 @@ def verify_login_code(*, phone: str, code: str) -> User:
             )
         else:
             LoginCode.objects.filter(pk=login_code.pk).update(used_at=now)
-            # One UPDATE: the first successful login marks the phone verified.
-            User.objects.filter(pk=login_code.user_id).update(
-                last_login=now, phone_verified_at=Coalesce("phone_verified_at", Value(now))
-            )
+            on_verified(login_code, now)
     if error is not None:
         ratelimit.record_login_failure(phone=phone)
         metrics.LOGINS.labels(type(error).__name__).inc()

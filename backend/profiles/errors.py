@@ -8,9 +8,12 @@ __all__ = [
     "InviteCodeInvalid",
     "InviteCodeNotFound",
     "InviteCycle",
+    "NoPendingPhoneChange",
     "NotFound",
+    "NotPendingPhone",
     "OwnInviteCode",
     "PhoneReadOnly",
+    "PhoneTaken",
 ]
 
 CODE_FIELD = "user_referral"
@@ -49,6 +52,24 @@ class InviteCycle(DomainError):
 class PhoneReadOnly(DomainError):
     field = "phone"
     message = "The phone number cannot be changed."
+
+
+class PhoneTaken(DomainError):
+    code = "phone_taken"
+    field = "phone"
+    message = "This number already belongs to another account."
+
+
+class NoPendingPhoneChange(DomainError):
+    code = "no_pending_phone_change"
+    field = "phone"
+    message = "No change of number is waiting for a code. Ask for the change again."
+
+
+class NotPendingPhone(DomainError):
+    code = "not_pending_phone"
+    field = "phone"
+    message = "This is not the number you asked to change to."
 
 
 class AvatarInvalid(DomainError):

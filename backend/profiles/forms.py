@@ -5,6 +5,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from auth_phone.phones import MAX_INPUT_LENGTH, InvalidPhone, normalize_phone
+from project.ui_messages import error_text
+
 from .models import INVITE_CODE_LENGTH, User
 
 
@@ -30,6 +33,19 @@ def _model_field(name: str, label) -> forms.Field:
 
 
 class ProfileForm(forms.Form):
+    phone = forms.CharField(
+        label=_("Phone number"),
+        required=False,
+        help_text=_("A new number gets a code by SMS; it replaces this one once you enter it."),
+        widget=forms.TextInput(
+            attrs={
+                "type": "tel",
+                "autocomplete": "tel",
+                "inputmode": "tel",
+                "maxlength": MAX_INPUT_LENGTH,
+            }
+        ),
+    )
     first_name = _model_field("first_name", _("First name"))
     last_name = _model_field("last_name", _("Last name"))
     email = _model_field("email", _("E-mail"))
@@ -41,11 +57,42 @@ class ProfileForm(forms.Form):
     )
     remove_avatar = forms.BooleanField(label=_("Remove the avatar"), required=False)
 
+    def clean_phone(self) -> str | None:
+        raw = self.cleaned_data["phone"]
+        if not raw:
+            return None  # left empty: the number stays as it is
+        try:
+            return normalize_phone(raw)
+        except InvalidPhone as exc:
+            raise forms.ValidationError(error_text(exc)) from exc
+
     def changes(self) -> dict:
         """The fields for services.update_profile: the avatar only when replaced or removed."""
         fields = {name: self.cleaned_data[name] for name in ("first_name", "last_name", "email")}
+        if self.cleaned_data.get("phone"):
+            fields["phone"] = self.cleaned_data["phone"]
         if self.cleaned_data.get("avatar"):
             fields["avatar"] = self.cleaned_data["avatar"]
         elif self.cleaned_data.get("remove_avatar"):
             fields["avatar"] = None
         return fields
+
+
+class PhoneCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from the SMS"),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "placeholder": "0000",
+                "autofocus": True,
+            }
+        ),
+    )
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].strip()
+        if not (len(code) == 4 and code.isascii() and code.isdigit()):
+            raise forms.ValidationError(error_text(ValueError("The code is 4 digits.")))
+        return code

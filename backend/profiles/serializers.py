@@ -53,7 +53,11 @@ class ReferralOutput(serializers.Serializer):
 class ProfileUpdateInput(serializers.Serializer):
     """Every field is optional, with PUT as with PATCH: what is absent stays as it is."""
 
-    phone = PhoneField(required=False, help_text="Read-only: only the current number is accepted.")
+    phone = PhoneField(
+        required=False,
+        help_text="Your number (any spelling: nothing changes), or a new one: a code goes "
+        "there by SMS and the change waits for it (202).",
+    )
     email = serializers.EmailField(
         required=False, allow_null=True, allow_blank=True, max_length=254
     )
@@ -81,3 +85,36 @@ class ProfileUpdateInput(serializers.Serializer):
         if not value:
             return None
         return _domain_check(services.normalize_invite_code, value)
+
+
+class PhoneChangePendingOutput(ProfileOutput):
+    """The profile, still with the old phone, and the change waiting for its code."""
+
+    pending_phone = serializers.CharField(
+        help_text="The new number (E.164) the code was sent to; confirm it at "
+        "/users/update/sms/<pk>/."
+    )
+    task_id = serializers.CharField(help_text="Celery task that delivers the code's SMS.")
+    expires_in = serializers.IntegerField(help_text="Seconds the code lives.")
+    resend_in = serializers.IntegerField(
+        help_text="Seconds until another code may be asked for this number."
+    )
+
+
+SMS_CODE_FIELD = {
+    "regex": r"^\d{4}$",
+    "required": False,
+    "error_messages": {"invalid": "The code is 4 digits."},
+}
+
+
+class PhoneChangeConfirmInput(serializers.Serializer):
+    phone = PhoneField(help_text="The new number the code was sent to (any spelling).")
+    sms_code = serializers.RegexField(help_text="The 4-digit code from the SMS.", **SMS_CODE_FIELD)
+    code = serializers.RegexField(help_text="Alias of `sms_code`.", **SMS_CODE_FIELD)
+
+    def validate(self, attrs):
+        code = attrs.get("sms_code") or attrs.get("code")
+        if not code:
+            raise serializers.ValidationError({"sms_code": ["This field is required."]})
+        return {"phone": attrs["phone"], "code": code}

@@ -8,5 +8,10 @@ urlpatterns = [
     path("users/<str:pk>/", apis.ProfileApi.as_view(), name="profile"),
     path("users/<str:pk>/referrals/", apis.ReferralListApi.as_view(), name="profile-referrals"),
     path("users/update/<str:pk>/", apis.ProfileUpdateApi.as_view(), name="profile-update"),
+    path(
+        "users/update/sms/<str:pk>/",
+        apis.PhoneChangeConfirmApi.as_view(),
+        name="profile-phone-confirm",
+    ),
     path("users/delete/<str:pk>/", apis.ProfileDeleteApi.as_view(), name="profile-delete"),
 ]

@@ -8,5 +8,6 @@ urlpatterns = [
     path("profile/", views.profile_view, name="ui-profile"),
     path("profile/activate/", views.activate_view, name="ui-profile-activate"),
     path("profile/edit/", views.edit_view, name="ui-profile-edit"),
+    path("profile/phone/", views.phone_view, name="ui-profile-phone"),
     path("profile/delete/", views.delete_view, name="ui-profile-delete"),
 ]

@@ -10,18 +10,23 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from auth_phone.views import INVITE_CODE
+from auth_phone.views import INVITE_CODE, _delivered_sms
 from project.errors import DomainError
+from project.http import client_ip
 from project.ui_messages import error_text
+from tasks import sms
 
-from . import selectors, services
-from .forms import ActivateInviteForm, ProfileForm
+from . import phone_change, selectors, services
+from .forms import ActivateInviteForm, PhoneCodeForm, ProfileForm
 
 REFERRALS_PER_PAGE = 20
+# Session key: when the code of the pending change of number was asked (for the dev inbox).
+PHONE_CHANGE_REQUESTED_AT = "phone_change_requested_at"
 
 
 def _render_profile(request: HttpRequest, activate_form: ActivateInviteForm | None = None):
@@ -82,17 +87,59 @@ def activate_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def edit_view(request: HttpRequest) -> HttpResponse:
     user = request.user
-    initial = {"first_name": user.first_name, "last_name": user.last_name, "email": user.email}
+    initial = {
+        "phone": user.phone,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "email": user.email,
+    }
     form = ProfileForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
+        requested_at = timezone.now()  # before the call: an eager task delivers within it
         try:
-            services.update_profile(user=user, **form.changes())
+            user, pending = phone_change.update_profile(
+                user=user, client_ip=client_ip(request), **form.changes()
+            )
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, error_text(exc))
         else:
             messages.success(request, _("Your profile has been saved."))
+            if pending is not None:
+                request.session[PHONE_CHANGE_REQUESTED_AT] = requested_at.isoformat()
+                return redirect("ui-profile-phone")
             return redirect("ui-profile")
-    return render(request, "profiles/edit.html", {"form": form})
+    context = {"form": form, "pending_phone": phone_change.get_pending_phone(user=user)}
+    return render(request, "profiles/edit.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def phone_view(request: HttpRequest) -> HttpResponse:
+    """Enter the code sent to the new number of a pending change of number."""
+    pending = phone_change.get_pending_phone(user=request.user)
+    if pending is None:
+        return redirect("ui-profile-edit")
+    form = PhoneCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            phone_change.confirm_phone_change(
+                user=request.user, phone=pending, code=form.cleaned_data["code"]
+            )
+        except DomainError as exc:
+            form.add_error("code", error_text(exc))
+        else:
+            request.session.pop(PHONE_CHANGE_REQUESTED_AT, None)
+            messages.success(request, _("Your phone number is now %(phone)s.") % {"phone": pending})
+            return redirect("ui-profile")
+    context = {"form": form, "phone": pending}
+    if sms.dev_inbox_enabled():
+        since = request.session.get(PHONE_CHANGE_REQUESTED_AT)
+        context["dev_inbox"] = {
+            "message": _delivered_sms(pending, since),
+            "url": reverse("dev-sms-inbox") + "?" + urlencode({"phone": pending}),
+            "since": since,
+        }
+    return render(request, "profiles/phone.html", context)
 
 
 @login_required

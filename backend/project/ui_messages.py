@@ -62,6 +62,16 @@ MESSAGES = {
     "Upload a valid image: JPEG, PNG, WebP or GIF.": _(
         "Upload a valid image: JPEG, PNG, WebP or GIF."
     ),
+    # profiles.errors: a change of phone number
+    "This number already belongs to another account.": _(
+        "This number already belongs to another account."
+    ),
+    "No change of number is waiting for a code. Ask for the change again.": _(
+        "No change of number is waiting for a code. Ask for the change again."
+    ),
+    "This is not the number you asked to change to.": _(
+        "This is not the number you asked to change to."
+    ),
 }
 
 

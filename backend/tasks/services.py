@@ -73,7 +73,80 @@ def deliver_login_code(*, delivery_id: int, final_attempt: bool = True) -> str:
 
     # The SMS goes out after the commit: no row stays locked while the provider answers.
     try:
-        message_id = sms.get_sender().send(phone=delivery.phone, text=sms.render_text(code))
+        text = sms.render_text(code, purpose=_code_purpose(delivery.login_code_id))
+        message_id = sms.get_sender().send(phone=delivery.phone, text=text)
+    except sms.SmsTransientError as exc:
+        status = SmsDelivery.Status.FAILED if final_attempt else SmsDelivery.Status.RETRYING
+        _set_status(delivery_id, status, error=str(exc))
+        logger.warning("SMS delivery %s failed (%s): %s", delivery_id, status, exc)
+        if final_attempt:
+            return SmsDelivery.Status.FAILED
+        raise
+    except sms.SmsRejected as exc:
+        _set_status(delivery_id, SmsDelivery.Status.FAILED, error=str(exc))
+        logger.warning("SMS delivery %s rejected: %s", delivery_id, exc)
+        return SmsDelivery.Status.FAILED
+    _set_status(
+        delivery_id,
+        SmsDelivery.Status.SENT,
+        provider_message_id=message_id[:128],
+        sent_at=timezone.now(),
+        error="",
+    )
+    return SmsDelivery.Status.SENT
+
+
+def _code_purpose(login_code_id: int) -> str:
+    """What the code is for (login or phone change): its SMS says so."""
+    purpose = LoginCode.objects.filter(pk=login_code_id).values_list("purpose", flat=True)
+    return purpose.first() or LoginCode.Purpose.LOGIN
+
+
+# --- Notices: fixed texts without any code ------------------------------------------------
+def queue_notice_sms(*, phone: str, notice: str) -> SmsDelivery:
+    """Record the delivery of a notice (a name in sms.NOTICES) and queue its task once the
+    surrounding transaction commits. A broker that refuses it is logged, not raised: the
+    event the notice reports has already happened."""
+    from .tasks import deliver_notice  # the task module imports this one
+
+    sms.render_notice(notice)  # an unknown notice fails here, in the caller, not in a worker
+    delivery = SmsDelivery.objects.create(
+        phone=phone, backend=settings.SMS_BACKEND, task_id=str(uuid.uuid4())
+    )
+
+    def publish() -> None:
+        try:
+            deliver_notice.apply_async((delivery.pk, notice), task_id=delivery.task_id)
+        except Exception as exc:
+            _set_status(
+                delivery.pk,
+                SmsDelivery.Status.FAILED,
+                error=f"Could not be queued: {type(exc).__name__}",
+            )
+            logger.error("notice SMS %s could not be queued: %s", delivery.pk, type(exc).__name__)
+
+    transaction.on_commit(publish)
+    return delivery
+
+
+def deliver_notice(*, delivery_id: int, notice: str, final_attempt: bool = True) -> str:
+    """Send a notice SMS once; return the outcome. Raises SmsTransientError when another
+    attempt should follow."""
+    with transaction.atomic():
+        delivery = SmsDelivery.objects.select_for_update().filter(pk=delivery_id).first()
+        if delivery is None:
+            return "missing"
+        if delivery.status == SmsDelivery.Status.SENT:
+            return delivery.status  # a re-delivered task: it was handled already
+        _set_status(delivery_id, SmsDelivery.Status.SENDING, attempts=F("attempts") + 1)
+    return _send_and_record(delivery_id, delivery.phone, sms.render_notice(notice), final_attempt)
+
+
+def _send_and_record(delivery_id: int, phone: str, text: str, final_attempt: bool) -> str:
+    """Send `text` and record the outcome on the delivery. Raises SmsTransientError when
+    another attempt should follow."""
+    try:
+        message_id = sms.get_sender().send(phone=phone, text=text)
     except sms.SmsTransientError as exc:
         status = SmsDelivery.Status.FAILED if final_attempt else SmsDelivery.Status.RETRYING
         _set_status(delivery_id, status, error=str(exc))

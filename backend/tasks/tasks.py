@@ -21,3 +21,22 @@ def deliver_login_code(self, delivery_id: int) -> str:
             full_jitter=True,
         )
         raise self.retry(exc=exc, countdown=countdown) from None
+
+
+@shared_task(bind=True, acks_late=True, max_retries=settings.SMS_MAX_RETRIES)
+def deliver_notice(self, delivery_id: int, notice: str) -> str:
+    """Send a notice SMS without any code (e.g. to the old number after a phone change);
+    retried like deliver_login_code. Returns the delivery's status."""
+    final = self.request.retries >= self.max_retries
+    try:
+        return str(
+            services.deliver_notice(delivery_id=delivery_id, notice=notice, final_attempt=final)
+        )
+    except SmsTransientError as exc:
+        countdown = get_exponential_backoff_interval(
+            factor=settings.SMS_RETRY_BACKOFF,
+            retries=self.request.retries,
+            maximum=settings.SMS_RETRY_BACKOFF_MAX,
+            full_jitter=True,
+        )
+        raise self.retry(exc=exc, countdown=countdown) from None

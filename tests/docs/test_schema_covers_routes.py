@@ -114,5 +114,7 @@ def test_protected_operations_use_the_jwt_bearer_scheme(schema):
         ("GET", "/users/{id}/referrals/"),
         ("PATCH", "/users/update/{id}/"),
         ("PUT", "/users/update/{id}/"),
+        ("PATCH", "/users/update/sms/{id}/"),
+        ("PUT", "/users/update/sms/{id}/"),
         ("DELETE", "/users/delete/{id}/"),
     }

@@ -1,0 +1,124 @@
+"""Changing the phone number of an account: a code sent to the new number proves it.
+
+The code is a LoginCode of purpose PHONE_CHANGE, issued, delivered and checked by the very
+functions of the phone login (same TTL, attempts, rate limits and rules on which numbers
+may get an SMS). Looked up by purpose, it can never log in, and a login code can never
+confirm a change. The account moves to the new number only when the code is confirmed;
+the unique phone column decides between two accounts confirming one number.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import DatabaseError, IntegrityError, transaction
+
+from auth_phone.errors import CodeAttemptsExhausted, CodeExpired, NoActiveCode, WrongCode
+from auth_phone.models import LoginCode
+from auth_phone.services import request_login_code, verify_login_code
+from tasks.services import queue_notice_sms
+
+from . import services
+from .errors import NoPendingPhoneChange, NotPendingPhone, PhoneTaken
+from .models import User
+
+CHANGE = LoginCode.Purpose.PHONE_CHANGE
+CODE_FIELD = "sms_code"
+PHONE_CHANGED_NOTICE = "phone_changed"
+
+
+@dataclass(frozen=True)
+class PendingPhoneChange:
+    phone: str
+    task_id: str
+    expires_in: int
+    resend_in: int
+
+
+def update_profile(
+    *, user: User, client_ip: str, **fields
+) -> tuple[User, PendingPhoneChange | None]:
+    """services.update_profile, except that a `phone` (E.164) other than the account's
+    starts a change: the other fields are saved and a code goes to the new number, in one
+    transaction. Raises PhoneTaken, RateLimited and the errors of update_profile."""
+    phone = fields.pop("phone", None)
+    if phone is None or phone == user.phone:
+        return services.update_profile(user=user, **fields), None
+    if User.objects.filter(phone=phone).exists():
+        raise PhoneTaken()
+    try:
+        # The profile is written in the code's transaction, before the code: a refused
+        # invite code or image then sends nothing and costs the new number nothing.
+        sent = request_login_code(
+            phone=phone,
+            client_ip=client_ip,
+            purpose=CHANGE,
+            user=user,
+            in_transaction=lambda: services.update_profile(user=user, **fields),
+        )
+    except BaseException:
+        # The rollback left the in-memory user with the refused values.
+        with contextlib.suppress(DatabaseError):  # the database may be what failed
+            user.refresh_from_db()
+        raise
+    pending = PendingPhoneChange(
+        phone=phone, task_id=sent.task_id, expires_in=sent.expires_in, resend_in=sent.resend_in
+    )
+    return user, pending
+
+
+def get_pending_phone(*, user: User) -> str | None:
+    """The number `user` asked to change to and has not confirmed yet, or None."""
+    return (
+        LoginCode.objects.filter(user=user, purpose=CHANGE, used_at__isnull=True)
+        .values_list("phone", flat=True)
+        .first()
+    )
+
+
+def _move_to(phone: str) -> Callable[[LoginCode, datetime], None]:
+    def move(change_code: LoginCode, now: datetime) -> None:
+        old_phone = change_code.user.phone  # locked with the code by verify_login_code
+        try:
+            with transaction.atomic():
+                User.objects.filter(pk=change_code.user_id).update(
+                    phone=phone, phone_verified_at=now
+                )
+        except IntegrityError as exc:  # another account took the number meanwhile
+            raise PhoneTaken() from exc
+        # A login code sent to the old number must not open the account afterwards.
+        LoginCode.objects.filter(
+            user_id=change_code.user_id,
+            purpose=LoginCode.Purpose.LOGIN,
+            used_at__isnull=True,
+        ).delete()
+        queue_notice_sms(phone=old_phone, notice=PHONE_CHANGED_NOTICE)
+
+    return move
+
+
+def confirm_phone_change(*, user: User, phone: str, code: str) -> User:
+    """Move `user` to `phone` with the right, live code sent there for this change; its
+    unused login codes die and the old number gets a notice. Raises NoPendingPhoneChange,
+    NotPendingPhone, PhoneTaken; on `sms_code`: WrongCode, CodeExpired,
+    CodeAttemptsExhausted; RateLimited."""
+    pending = get_pending_phone(user=user)
+    # Checked first: a number nobody asked a code for costs that number no failed attempt.
+    if pending is None:
+        raise NoPendingPhoneChange()
+    if pending != phone:
+        raise NotPendingPhone()
+    try:
+        verify_login_code(
+            phone=phone, code=code, purpose=CHANGE, user=user, on_verified=_move_to(phone)
+        )
+    except NoActiveCode:  # replaced or confirmed by a concurrent request
+        raise NoPendingPhoneChange() from None
+    except (WrongCode, CodeExpired, CodeAttemptsExhausted) as exc:
+        exc.field = CODE_FIELD
+        raise
+    user.refresh_from_db()
+    return user
