@@ -20,13 +20,21 @@ def mask_phones(text: str) -> str:
     return _PHONE.sub(lambda match: mask_phone(match.group(0)), text)
 
 
+_TRACEBACKS = logging.Formatter()
+
+
 class MaskPhones(logging.Filter):
     """Masks every phone number in the formatted message of a record (also those that
-    arrive as arguments), so no caller has to remember to."""
+    arrive as arguments) and in its traceback (a database error quotes the row), so no
+    caller has to remember to."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         masked = mask_phones(message)
         if masked != message:
             record.msg, record.args = masked, None
+        if record.exc_info:
+            # Formatters print exc_text when exc_info is gone: the masked text is printed.
+            record.exc_text = mask_phones(_TRACEBACKS.formatException(record.exc_info))
+            record.exc_info = None
         return True

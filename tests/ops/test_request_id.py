@@ -122,3 +122,13 @@ def test_log_lines_are_json_with_the_request_id_and_masked_phones(log_lines, api
     (line,) = [line for line in log_lines() if line["logger"] == "tests.ops"]
     assert line["message"] == f"sending to {mask_phone(PHONE)}"
     assert line["level"] == "WARNING" and "time" in line and "request_id" in line
+
+
+def test_phones_in_a_traceback_are_masked_too(log_lines):
+    try:
+        raise ValueError(f"Key (phone)=({PHONE}) already exists.")
+    except ValueError:
+        logging.getLogger("tests.ops").exception("insert failed")
+    (line,) = [line for line in log_lines() if line["logger"] == "tests.ops"]
+    assert "ValueError: Key (phone)=(+791*****567) already exists." in line["exc_info"]
+    assert PHONE not in json.dumps(line)
