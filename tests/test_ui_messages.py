@@ -98,11 +98,13 @@ def rate_limit_errors(settings) -> list[RateLimited]:
             ratelimit.reserve_code_request(phone=phone, ip=ip)
         except RateLimited as exc:
             errors.append(exc)  # per phone, then per address
-    ratelimit.record_login_failure(phone="+79110000001")
-    try:
-        ratelimit.check_login_allowed(phone="+79110000001")
-    except RateLimited as exc:
-        errors.append(exc)
+    settings.LOGIN_FAILURES_IP_HOURLY_LIMIT = 1
+    ratelimit.reserve_login(phone="+79110000001", ip="10.0.0.1")
+    for phone, ip in (("+79110000001", "10.0.0.2"), ("+79110000002", "10.0.0.1")):
+        try:
+            ratelimit.reserve_login(phone=phone, ip=ip)
+        except RateLimited as exc:
+            errors.append(exc)  # per phone, then per address
     return errors
 
 
@@ -114,6 +116,7 @@ def test_every_rate_limit_is_worded_in_russian_with_its_wait(settings):
         "Too many codes requested for this number.",
         "Too many codes requested from your address.",
         "Too many wrong codes for this number.",
+        "Too many failed logins from your address.",
     }
     for exc in errors:
         with translation.override("en"):

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from project.admin import ReadOnlyModelAdmin
 
-from .models import LoginCode
+from .models import LoginCode, TokenFamily
 
 
 @admin.register(LoginCode)
@@ -16,3 +16,15 @@ class LoginCodeAdmin(ReadOnlyModelAdmin):
     ordering = ("-created_at",)
     fields = ("user", "purpose", "phone", "created_at", "expires_at", "attempts", "used_at")
     readonly_fields = fields
+
+
+@admin.register(TokenFamily)
+class TokenFamilyAdmin(ReadOnlyModelAdmin):
+    """Read-only: one row per login; `revoked_at` tells when a reused refresh token or a
+    logout ended it."""
+
+    list_display = ("id", "user", "created_at", "revoked_at")
+    list_select_related = ("user",)
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
+    search_fields = ("user__phone",)
+    ordering = ("-created_at",)

@@ -1,11 +1,8 @@
-from django.contrib.auth import get_user_model
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.serializers import TokenRefreshSerializer
-from rest_framework_simplejwt.views import TokenRefreshView
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
 from project.http import client_ip
 from project.openapi import (
@@ -33,7 +30,6 @@ from .serializers import (
     SmsCodeRequestOutput,
     TokenRefreshInput,
     TokenRefreshOutput,
-    refresh_token_field,
 )
 
 # Shortened but well-formed tokens for the examples.
@@ -150,9 +146,14 @@ class LoginApi(APIView):
         summary="Log in with the SMS code",
         description="Exchanges the right, unexpired, unused code (`password`, or its alias "
         "`code`) for JWT tokens; the code is consumed and the first login marks the phone "
-        "verified. A wrong code answers 400 with the attempts left; after 5 wrong tries the "
-        "code is dead (even the right one fails) and a new one must be requested. More than "
-        "10 wrong tries per phone per hour answer 429.",
+        "verified. Digits of any script (fullwidth, Arabic-Indic ...) are read as ASCII "
+        "digits; anything else that is not 4 digits is a field error that costs nothing. A "
+        "wrong code answers 400 with the attempts left; after 5 wrong tries the code is dead "
+        "(even the right one fails) and a new one must be requested. Limits, each answering "
+        "429 with `Retry-After`: more than 10 wrong guesses at a live code per phone per "
+        "hour (a login for a number without a live code does not count here), and more than "
+        "30 failed logins per client address per hour (IPv6: per /64), after which every "
+        "login from that address is refused, whatever the phone.",
         request=LoginInput,
         responses={
             200: LoginOutput,
@@ -195,13 +196,18 @@ class LoginApi(APIView):
                 {"detail": "Too many wrong codes for this number. Try again in 2710 seconds."},
                 429,
             ),
+            example(
+                "Too many failed logins from the address",
+                {"detail": "Too many failed logins from your address. Try again in 1975 seconds."},
+                429,
+            ),
             *UNAVAILABLE_EXAMPLES,
         ],
     )
     def post(self, request):
         serializer = LoginInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = services.verify_login_code(**serializer.validated_data)
+        user = services.verify_login_code(**serializer.validated_data, client_ip=client_ip(request))
         return Response(LoginOutput(services.issue_tokens(user=user)).data)
 
 
@@ -211,7 +217,8 @@ class LogoutApi(APIView):
     @extend_schema(
         tags=["auth"],
         summary="Log out: blacklist the refresh token",
-        description="Blacklists the given refresh token, so it can no longer be refreshed. "
+        description="Blacklists the given refresh token and ends its login: no refresh token "
+        "of the same login can be refreshed any more. "
         "Access tokens already issued stay valid until they expire (15 min).",
         request=LogoutInput,
         responses={
@@ -240,30 +247,22 @@ class LogoutApi(APIView):
         return Response({"detail": "Logged out."})
 
 
-class RotatingTokenRefreshSerializer(TokenRefreshSerializer):
-    """simplejwt's refresh, except that a token whose user was deleted answers 401
-    (simplejwt itself lets User.DoesNotExist escape as a 500), and the token is read
-    as sent, like on logout."""
+class TokenRefreshApi(APIView):
+    authentication_classes: list = []
 
-    refresh = refresh_token_field()
-
-    def validate(self, attrs):
-        try:
-            return super().validate(attrs)
-        except get_user_model().DoesNotExist as exc:
-            raise AuthenticationFailed(
-                self.error_messages["no_active_account"], "no_active_account"
-            ) from exc
-
-
-class TokenRefreshApi(TokenRefreshView):
-    serializer_class = RotatingTokenRefreshSerializer
+    def get_authenticate_header(self, request) -> str:
+        # As simplejwt's own view: a refused token answers 401 with this challenge, not 403.
+        return 'Bearer realm="api"'
 
     @extend_schema(
         tags=["auth"],
         summary="Rotate the refresh token",
         description="Returns a new access token and a new refresh token; the refresh token "
-        "sent is blacklisted, so each one works once. Refresh tokens live 7 days.",
+        "sent is blacklisted, so each one works once, and of concurrent refreshes of one "
+        "token exactly one succeeds. A refresh token that comes back after it was rotated "
+        "out (reuse, RFC 9700 4.14.2) answers 401 and revokes every refresh token of the "
+        "same login, so its live successor answers 401 too and the client must log in "
+        "again. Refresh tokens live 7 days.",
         request=TokenRefreshInput,
         responses={
             200: TokenRefreshOutput,
@@ -279,6 +278,11 @@ class TokenRefreshApi(TokenRefreshView):
             example("Invalid or expired token", INVALID_TOKEN_BODY, 401),
             example("Already used or logged out", BLACKLISTED_TOKEN_BODY, 401),
             example(
+                "Successor of a reused token (the whole login is revoked)",
+                BLACKLISTED_TOKEN_BODY,
+                401,
+            ),
+            example(
                 "Account deleted",
                 {"detail": "No active account found for the given token."},
                 401,
@@ -286,5 +290,11 @@ class TokenRefreshApi(TokenRefreshView):
             DATABASE_DOWN_EXAMPLE,
         ],
     )
-    def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)
+    def post(self, request):
+        serializer = TokenRefreshInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            tokens = services.rotate_refresh_token(refresh=serializer.validated_data["refresh"])
+        except TokenError as exc:  # simplejwt's own answer: {"detail", "code": "token_not_valid"}
+            raise InvalidToken(exc.args[0]) from exc
+        return Response(TokenRefreshOutput(tokens).data)

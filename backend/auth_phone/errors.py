@@ -20,3 +20,9 @@ class WrongCode(DomainError):
 class InvalidRefreshToken(DomainError):
     status = 401
     message = "Token is invalid or expired."
+
+
+class NoActiveAccount(DomainError):
+    status = 401
+    code = "no_active_account"
+    message = "No active account found for the given token."

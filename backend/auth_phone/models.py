@@ -1,5 +1,7 @@
 """One-time login codes. Only a keyed hash of the code is ever stored."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -37,3 +39,22 @@ class LoginCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_purpose_display()} code #{self.pk} for user #{self.user_id}"
+
+
+class TokenFamily(models.Model):
+    """The refresh tokens that came from one login, rotated one into the next. Each
+    carries the family's id in its `fam` claim; once the family is revoked (a rotated-out
+    token came back, or logout) none of them refreshes any more."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="token_families"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "token families"
+
+    def __str__(self) -> str:
+        return f"token family {self.pk} of user #{self.user_id}"

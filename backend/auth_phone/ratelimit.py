@@ -7,6 +7,7 @@ refuses, the earlier reservations are given back, so a refused request costs not
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
 
@@ -63,13 +64,21 @@ def _incr_in_window(key: str, period: int, now: float) -> int:
         return cache.incr(key)
 
 
+def _give_back(key: str) -> None:
+    """Take one hit back from the window of `key`. A window that has expired meanwhile
+    has nothing left to give back: that is not an error (and must not turn the failure
+    being cleaned up after, such as an outage, into another one)."""
+    with contextlib.suppress(ValueError):
+        cache.decr(key)
+
+
 def _take_count(key: str, limit: int, period: int, reservations: Reservations, what: str) -> None:
     now = time.time()
     if _incr_in_window(key, period, now) > limit:
-        cache.decr(key)
+        _give_back(key)
         _refused(key)
         raise RateLimited(_retry_after(f"{key}:reset", now, period), what)
-    reservations._undo.append(lambda: cache.decr(key))
+    reservations._undo.append(lambda: _give_back(key))
 
 
 def reserve_code_request(*, phone: str, ip: str) -> Reservations:
@@ -105,26 +114,48 @@ def reserve_code_request(*, phone: str, ip: str) -> Reservations:
     return reservations
 
 
-def _failures_key(phone: str) -> str:
-    return f"rl:login:fail:{phone}"
+@dataclass
+class LoginReservations:
+    """The two counts a login takes before its code is checked. A login that guessed
+    wrong keeps both; one that guessed nothing (no live code) gives `phone` back; a
+    successful or refused one gives both back."""
+
+    phone: Reservations = field(default_factory=Reservations)
+    address: Reservations = field(default_factory=Reservations)
+
+    def release(self) -> None:
+        self.phone.release()
+        self.address.release()
 
 
-def check_login_allowed(*, phone: str) -> None:
-    """Refuse a login for `phone` once it has had too many wrong codes. Raises RateLimited."""
+def reserve_login(*, phone: str, ip: str | None) -> LoginReservations:
+    """Count one failed login for `ip` (None: a confirmation by a logged-in account, which
+    only the number's count limits) and one wrong code for `phone` before the code is
+    checked, so that parallel guesses cannot all pass a limit that each would see as not
+    yet reached. Raises RateLimited (and then counts nothing)."""
+    reservations = LoginReservations()
     if not settings.RATE_LIMITS_ENABLED:
-        return
-    key = _failures_key(phone)
-    failures = cache.get(key) or 0
-    if failures >= settings.LOGIN_FAILURES_HOURLY_LIMIT:
-        now = time.time()
-        _refused(key)
-        raise RateLimited(
-            _retry_after(f"{key}:reset", now, settings.RATE_LIMIT_WINDOW),
+        return reservations
+    window = settings.RATE_LIMIT_WINDOW
+    # The address first: beyond its limit every login from it is refused, whatever the
+    # phone, and a refusal there must not move the phone's count.
+    if ip is not None:
+        _take_count(
+            f"rl:login:ip:{ip}",
+            settings.LOGIN_FAILURES_IP_HOURLY_LIMIT,
+            window,
+            reservations.address,
+            "Too many failed logins from your address.",
+        )
+    try:
+        _take_count(
+            f"rl:login:fail:{phone}",
+            settings.LOGIN_FAILURES_HOURLY_LIMIT,
+            window,
+            reservations.phone,
             "Too many wrong codes for this number.",
         )
-
-
-def record_login_failure(*, phone: str) -> None:
-    if not settings.RATE_LIMITS_ENABLED:
-        return
-    _incr_in_window(_failures_key(phone), settings.RATE_LIMIT_WINDOW, time.time())
+    except BaseException:
+        reservations.release()
+        raise
+    return reservations

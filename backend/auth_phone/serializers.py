@@ -1,3 +1,6 @@
+import re
+import unicodedata
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -44,20 +47,38 @@ class SmsCodeRequestOutput(serializers.Serializer):
     resend_in = serializers.IntegerField(help_text="Seconds until another code may be asked.")
 
 
+ASCII_CODE = re.compile(r"[0-9]{4}")
+
+
+def ascii_digits(value: str) -> str:
+    """Every Unicode decimal digit (fullwidth, Arabic-Indic, Devanagari ...) as its ASCII
+    digit; anything else as it is."""
+    return "".join(
+        str(digit) if (digit := unicodedata.decimal(char, None)) is not None else char
+        for char in value
+    )
+
+
+@extend_schema_field({"type": "string", "pattern": "^[0-9]{4}$", "example": "1234"})
+class OneTimeCodeField(serializers.CharField):
+    """A 4-digit one-time code, as a person may type it: digits of any script are read as
+    the ASCII digits they stand for (a phone keyboard may send "\uff11\uff12\uff13\uff14"
+    for 1234). Anything else that is not 4 digits is a field error, refused before any
+    code is looked at, so it costs no attempt and moves no counter."""
+
+    default_error_messages = {"invalid": "The code is 4 digits."}
+
+    def to_internal_value(self, data):
+        value = ascii_digits(super().to_internal_value(data))
+        if not ASCII_CODE.fullmatch(value):
+            self.fail("invalid")
+        return value
+
+
 class LoginInput(serializers.Serializer):
     phone = PhoneField()
-    password = serializers.RegexField(
-        r"^\d{4}$",
-        required=False,
-        help_text="The 4-digit code from the SMS.",
-        error_messages={"invalid": "The code is 4 digits."},
-    )
-    code = serializers.RegexField(
-        r"^\d{4}$",
-        required=False,
-        help_text="Alias of `password`.",
-        error_messages={"invalid": "The code is 4 digits."},
-    )
+    password = OneTimeCodeField(required=False, help_text="The 4-digit code from the SMS.")
+    code = OneTimeCodeField(required=False, help_text="Alias of `password`.")
 
     def validate(self, attrs):
         code = attrs.get("password") or attrs.get("code")

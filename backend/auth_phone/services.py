@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -11,8 +12,12 @@ from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.exceptions import TokenError
-from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import BlacklistMixin, RefreshToken
+from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from profiles.models import User
 from profiles.services import get_or_create_user
@@ -24,10 +29,11 @@ from .errors import (
     CodeAttemptsExhausted,
     CodeExpired,
     InvalidRefreshToken,
+    NoActiveAccount,
     NoActiveCode,
     WrongCode,
 )
-from .models import LoginCode
+from .models import LoginCode, TokenFamily
 
 
 @dataclass(frozen=True)
@@ -97,6 +103,7 @@ def verify_login_code(
     *,
     phone: str,
     code: str,
+    client_ip: str | None = None,
     purpose: str = LoginCode.Purpose.LOGIN,
     user: User | None = None,
     on_verified: Callable[[LoginCode, datetime], None] = _mark_logged_in,
@@ -104,27 +111,63 @@ def verify_login_code(
     """Consume the right, live code of `phone` and return its user. Raises RateLimited,
     NoActiveCode, CodeExpired, CodeAttemptsExhausted, WrongCode. With `user` given (a phone
     change), only its code of `purpose` sent to `phone` counts, and `on_verified` runs in
-    the transaction that consumes it (an error it raises undoes the consumption)."""
-    ratelimit.check_login_allowed(phone=phone)
+    the transaction that consumes it (an error it raises undoes the consumption).
+
+    Every failure counts against `client_ip` (when given); only a guess at a live code
+    counts against `phone`, since a try for a number without one can guess nothing."""
+    reservations = ratelimit.reserve_login(phone=phone, ip=client_ip)
+    try:
+        login_code, error, guessed = _check_code(
+            phone=phone, code=code, purpose=purpose, user=user, on_verified=on_verified
+        )
+    except BaseException:
+        reservations.release()
+        raise
+    if purpose == LoginCode.Purpose.LOGIN:  # phone-change confirmations are no logins
+        metrics.LOGINS.labels("success" if error is None else type(error).__name__).inc()
+    if error is None:
+        reservations.release()
+        return login_code.user
+    if not guessed:
+        reservations.phone.release()
+    raise error
+
+
+def _check_code(
+    *,
+    phone: str,
+    code: str,
+    purpose: str,
+    user: User | None,
+    on_verified: Callable[[LoginCode, datetime], None],
+) -> tuple[LoginCode | None, Exception | None, bool]:
+    """(code, error, whether a live code was guessed at). The wrong-attempt counter must
+    be committed even though the request fails, so the transaction decides and the
+    caller raises the error after it."""
     now = timezone.now()
-    error = None
-    # The wrong-attempt counter must be committed even though the request fails, so the
-    # transaction decides and the error is raised after it.
     with transaction.atomic():
-        owner = {"user__phone": phone} if user is None else {"user": user, "phone": phone}
+        # Lock order, the same in every writer: the user's row, then its codes
+        # (request_login_code and delete_user lock the user first too; locking the code
+        # first deadlocked a login against a new code request for the same number). A
+        # phone change rewrites the unique phone column, which needs the full row lock.
+        owner = {"phone": phone} if user is None else {"pk": user.pk}
+        locked = User.objects.select_for_update(no_key=user is None).filter(**owner).first()
+        if locked is None:
+            return None, NoActiveCode(), False
         login_code = (
             LoginCode.objects.select_for_update()
-            .select_related("user")
-            .filter(**owner, purpose=purpose, used_at__isnull=True)
+            .filter(user=locked, purpose=purpose, used_at__isnull=True)
+            .filter(**({} if user is None else {"phone": phone}))
             .first()
         )
         if login_code is None:
-            error = NoActiveCode()
-        elif login_code.expires_at <= now:
-            error = CodeExpired()
-        elif login_code.attempts >= settings.LOGIN_CODE_MAX_ATTEMPTS:
-            error = CodeAttemptsExhausted()
-        elif not codes.code_matches(login_code, code):
+            return None, NoActiveCode(), False
+        login_code.user = locked
+        if login_code.expires_at <= now:
+            return None, CodeExpired(), False
+        if login_code.attempts >= settings.LOGIN_CODE_MAX_ATTEMPTS:
+            return None, CodeAttemptsExhausted(), False
+        if not codes.code_matches(login_code, code):
             LoginCode.objects.filter(pk=login_code.pk).update(attempts=F("attempts") + 1)
             left = settings.LOGIN_CODE_MAX_ATTEMPTS - login_code.attempts - 1
             error = (
@@ -132,25 +175,119 @@ def verify_login_code(
                 if left > 0
                 else CodeAttemptsExhausted("Invalid code. No attempts left: request a new code.")
             )
-        else:
-            LoginCode.objects.filter(pk=login_code.pk).update(used_at=now)
-            on_verified(login_code, now)
-    if error is not None:
-        ratelimit.record_login_failure(phone=phone)
-        metrics.LOGINS.labels(type(error).__name__).inc()
-        raise error
-    metrics.LOGINS.labels("success").inc()
-    return login_code.user
+            return None, error, True
+        LoginCode.objects.filter(pk=login_code.pk).update(used_at=now)
+        on_verified(login_code, now)
+    return login_code, None, True
+
+
+FAMILY_CLAIM = "fam"
+LEGACY_FAMILY_NAMESPACE = uuid.UUID("4d2a7c51-0f3e-4b8e-9d61-2c5b7a9e8f10")
+
+
+class _RefreshTokenBlacklistCheckedLater(RefreshToken):
+    """Verifies signature, expiry and type, but not the blacklist: rotate_refresh_token
+    reads that under the user's row lock, where a concurrent rotation cannot slip by."""
+
+    def check_blacklist(self) -> None:
+        pass
+
+
+def _outstand(token: RefreshToken, user: User) -> OutstandingToken:
+    return OutstandingToken.objects.create(
+        user=user,
+        jti=token[api_settings.JTI_CLAIM],
+        token=str(token),
+        created_at=token.current_time,
+        expires_at=datetime_from_epoch(token["exp"]),
+    )
 
 
 def issue_tokens(*, user: User) -> dict:
-    refresh = RefreshToken.for_user(user)
+    """Tokens of a new login: the refresh token starts a token family of its own."""
+    family = TokenFamily.objects.create(user=user)
+    # Token.for_user without the blacklist mixin's step, which records the token before
+    # the family claim is in it.
+    refresh = super(BlacklistMixin, RefreshToken).for_user(user)
+    refresh[FAMILY_CLAIM] = str(family.pk)
+    _outstand(refresh, user)
     return {"refresh": str(refresh), "access": str(refresh.access_token), "user_id": user.pk}
 
 
+def _family_id(token: RefreshToken) -> str:
+    """The family of `token`. A token issued before families existed carries none; its
+    successors get one named after it, so that its reuse revokes them too."""
+    if FAMILY_CLAIM in token:
+        return str(token[FAMILY_CLAIM])
+    return str(uuid.uuid5(LEGACY_FAMILY_NAMESPACE, str(token[api_settings.JTI_CLAIM])))
+
+
+def _revoke_family(family_id: str) -> None:
+    TokenFamily.objects.filter(pk=family_id, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+def rotate_refresh_token(*, refresh: str) -> dict:
+    """Exchange a live refresh token for a new access and refresh token, once. Raises
+    TokenError, NoActiveAccount.
+
+    Reuse detection (RFC 9700, section 4.14.2): a rotated-out token that comes back
+    revokes its whole family, so the successor the legitimate client (or a thief) holds
+    stops working too. Rotations of one user's tokens queue on the user's row lock: of
+    concurrent refreshes of one token exactly one wins, and the others are reuses."""
+    token = _RefreshTokenBlacklistCheckedLater(refresh)
+    legacy = FAMILY_CLAIM not in token
+    family_id = _family_id(token)
+    with transaction.atomic():
+        user = (
+            User.objects.select_for_update(no_key=True)
+            .filter(pk=token.get(api_settings.USER_ID_CLAIM))
+            .first()
+        )
+        outstanding = OutstandingToken.objects.filter(jti=token[api_settings.JTI_CLAIM]).first()
+        rotated_out = (
+            outstanding is not None and BlacklistedToken.objects.filter(token=outstanding).exists()
+        )
+        if rotated_out:
+            # Committed although the request fails: the revocation is the point.
+            _revoke_family(family_id)
+            error: Exception = TokenError(_("Token is blacklisted"))
+        elif user is None or not api_settings.USER_AUTHENTICATION_RULE(user):
+            error = NoActiveAccount()
+        elif (
+            not legacy
+            and not TokenFamily.objects.filter(
+                pk=family_id, user=user, revoked_at__isnull=True
+            ).exists()
+        ):
+            error = TokenError(_("Token is blacklisted"))
+        else:
+            if outstanding is None:  # issued before tokens were recorded
+                outstanding = _outstand(token, user)
+            BlacklistedToken.objects.create(token=outstanding)
+            if legacy:
+                TokenFamily.objects.create(pk=family_id, user=user)
+                token[FAMILY_CLAIM] = family_id
+            token.set_jti()
+            token.set_exp()
+            token.set_iat()
+            _outstand(token, user)
+            return {"access": str(token.access_token), "refresh": str(token)}
+    raise error
+
+
 def logout(*, refresh: str) -> None:
-    """Blacklist a refresh token. Raises InvalidRefreshToken."""
+    """Blacklist a refresh token and end its login's token family. Raises
+    InvalidRefreshToken."""
     try:
-        RefreshToken(refresh).blacklist()
+        token = _RefreshTokenBlacklistCheckedLater(refresh)
     except TokenError as exc:
         raise InvalidRefreshToken() from exc
+    # Logout ends the login; a rotated-out token that comes back here is a reuse as well.
+    _revoke_family(_family_id(token))
+    try:
+        RefreshToken.check_blacklist(token)
+    except TokenError as exc:
+        raise InvalidRefreshToken() from exc
+    token.blacklist()

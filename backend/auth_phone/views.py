@@ -97,7 +97,9 @@ def code_view(request: HttpRequest) -> HttpResponse:
         form = CodeForm(request.POST)
         if form.is_valid():
             try:
-                user = services.verify_login_code(phone=phone, code=form.cleaned_data["code"])
+                user = services.verify_login_code(
+                    phone=phone, code=form.cleaned_data["code"], client_ip=client_ip(request)
+                )
             except DomainError as exc:
                 form.add_error("code", error_text(exc))
             else:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
 
 from auth_phone.phones import MAX_INPUT_LENGTH, InvalidPhone, normalize_phone
-from project.ui_messages import error_text
+from auth_phone.serializers import OneTimeCodeField
+from project.ui_messages import error_text, ui_text
 
 from .models import INVITE_CODE_LENGTH, User
 
@@ -92,7 +94,8 @@ class PhoneCodeForm(forms.Form):
     )
 
     def clean_code(self) -> str:
-        code = self.cleaned_data["code"].strip()
-        if not (len(code) == 4 and code.isascii() and code.isdigit()):
-            raise forms.ValidationError(error_text(ValueError("The code is 4 digits.")))
-        return code
+        # The API's code field: digits of any script read as ASCII, anything else refused.
+        try:
+            return OneTimeCodeField().run_validation(self.cleaned_data["code"])
+        except serializers.ValidationError as exc:
+            raise forms.ValidationError([ui_text(str(m)) for m in exc.detail]) from exc

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from auth_phone.serializers import PhoneField
+from auth_phone.serializers import OneTimeCodeField, PhoneField
 from project.errors import DomainError
 
 from . import services
@@ -101,17 +101,12 @@ class PhoneChangePendingOutput(ProfileOutput):
     )
 
 
-SMS_CODE_FIELD = {
-    "regex": r"^\d{4}$",
-    "required": False,
-    "error_messages": {"invalid": "The code is 4 digits."},
-}
-
-
 class PhoneChangeConfirmInput(serializers.Serializer):
     phone = PhoneField(help_text="The new number the code was sent to (any spelling).")
-    sms_code = serializers.RegexField(help_text="The 4-digit code from the SMS.", **SMS_CODE_FIELD)
-    code = serializers.RegexField(help_text="Alias of `sms_code`.", **SMS_CODE_FIELD)
+    # The login's own code field: digits of any script read as ASCII, anything else a
+    # field error that costs no attempt.
+    sms_code = OneTimeCodeField(required=False, help_text="The 4-digit code from the SMS.")
+    code = OneTimeCodeField(required=False, help_text="Alias of `sms_code`.")
 
     def validate(self, attrs):
         code = attrs.get("sms_code") or attrs.get("code")

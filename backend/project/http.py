@@ -1,18 +1,33 @@
 """Small request helpers shared by the API and the template views."""
 
-from django.conf import settings
+import ipaddress
+
 from django.template.response import SimpleTemplateResponse
+from rest_framework.throttling import BaseThrottle
+
+IPV6_CLIENT_PREFIX = 64
 
 
 def client_ip(request) -> str:
-    """The caller's address; with NUM_PROXIES > 0, taken from X-Forwarded-For."""
-    num_proxies = settings.REST_FRAMEWORK.get("NUM_PROXIES") or 0
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
-    if num_proxies and forwarded:
-        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-        if hops:
-            return hops[-min(num_proxies, len(hops))]
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    """The key every per-address limit counts under.
+
+    The address is the one DRF's throttles use (REMOTE_ADDR, or with NUM_PROXIES > 0 the
+    matching X-Forwarded-For hop). An IPv6 client is counted by its /64: one subscriber
+    is routinely given a whole /64, so counting single addresses would give each caller
+    2**64 fresh budgets. Anything that is not an address shares one key, "unknown".
+    """
+    raw = (BaseThrottle().get_ident(request) or "").strip()
+    try:
+        address = ipaddress.ip_address(raw)
+    except ValueError:
+        return "unknown"
+    if address.version == 4:
+        return str(address)
+    if address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    host_bits = 128 - IPV6_CLIENT_PREFIX
+    network = ipaddress.IPv6Network((int(address) >> host_bits << host_bits, IPV6_CLIENT_PREFIX))
+    return str(network)
 
 
 class ReleaseResponseMixin:

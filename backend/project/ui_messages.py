@@ -38,6 +38,9 @@ MESSAGES = {
         "Invalid code. No attempts left: request a new code."
     ),
     "Token is invalid or expired.": _("Token is invalid or expired."),
+    "No active account found for the given token.": _(
+        "No active account found for the given token."
+    ),
     # project.errors
     "Request could not be processed.": _("Request could not be processed."),
     "Too many requests.": _("Too many requests."),
@@ -47,6 +50,7 @@ MESSAGES = {
     "Too many codes requested for this number.": _("Too many codes requested for this number."),
     "Too many codes requested from your address.": _("Too many codes requested from your address."),
     "Too many wrong codes for this number.": _("Too many wrong codes for this number."),
+    "Too many failed logins from your address.": _("Too many failed logins from your address."),
     # profiles.errors
     "An invite code is 6 characters: digits and letters A-Z.": _(
         "An invite code is 6 characters: digits and letters A-Z."

@@ -129,9 +129,9 @@ def test_wrong_codes_per_phone_per_hour(api, request_code, settings):
 def test_disabled_limits_let_everything_through(api, settings):
     settings.RATE_LIMITS_ENABLED = False
     assert [ask(api).status_code for _ in range(3)] == [201, 200, 200]
-    ratelimit.check_login_allowed(phone=PHONE)
-    ratelimit.record_login_failure(phone=PHONE)
+    ratelimit.reserve_login(phone=PHONE, ip="10.1.1.1")
     assert cache.get(f"rl:login:fail:{PHONE}") is None
+    assert cache.get("rl:login:ip:10.1.1.1") is None
 
 
 def test_a_failed_request_gives_its_reservations_back(api, monkeypatch):
