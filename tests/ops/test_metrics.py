@@ -200,3 +200,19 @@ def test_a_scraper_on_the_compose_network_is_answered_over_plain_http(api, setti
     assert b"# TYPE invite_activations_total counter" in response.content
     # Everything else still goes through host validation and the redirect.
     assert api.get("/users/me/", HTTP_HOST="web:8000").status_code == 400
+
+
+def test_a_refused_login_is_counted_under_its_limit_and_not_as_a_login(api, settings):
+    settings.LOGIN_FAILURES_IP_HOURLY_LIMIT = 1
+    before = samples(api)
+    first = api.post("/users/login/", {"phone": "+79111230005", "password": "1234"})
+    second = api.post("/users/login/", {"phone": "+79111230006", "password": "1234"})
+    assert (first.status_code, second.status_code) == (400, 429)
+    after = samples(api)
+    assert delta(before, after, "rate_limit_refusals_total", limit="login_ip") == 1
+    assert delta(before, after, "logins_total", outcome="NoActiveCode") == 1
+    assert (
+        sum(v for (name, _), v in after.items() if name == "logins_total")
+        - sum(v for (name, _), v in before.items() if name == "logins_total")
+        == 1
+    )
