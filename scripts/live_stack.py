@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Run the API checks that need the real stack: the Postman collection under newman, then
-schemathesis against the OpenAPI schema.
+"""Run the API checks that need the real stack: the Postman collection under newman,
+schemathesis against the OpenAPI schema, then the whole flow through a client generated
+from that schema (openapi-python-client), imported as generated.
 
 The stack is what production runs: gunicorn (`project.wsgi:application`) with DEBUG off and
 the static files served by WhiteNoise, a Celery worker (threads pool) on Redis, data in
@@ -9,7 +10,7 @@ It gets its own database (created if missing, migrated) and its own Redis databa
 at start), on a free port. It is stopped on exit, whatever happens; its logs are printed when
 a check fails.
 
-    python scripts/live_stack.py [newman|schemathesis|all]     (`make test-live` runs all)
+    python scripts/live_stack.py [newman|schemathesis|client|all]   (`make test-live`: all)
 
 Environment: LIVE_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/referral_live),
 LIVE_REDIS_URL (default redis://127.0.0.1:6379/14), LIVE_PORT (default: a free port),
@@ -18,10 +19,12 @@ LIVE_KEEP_LOGS=1 to print the logs even on success.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -42,6 +45,7 @@ WORK = REPO / "var" / "live"
 PYTHON = sys.executable
 NEWMAN = REPO / "node_modules" / ".bin" / "newman"
 SCHEMATHESIS = Path(PYTHON).parent / "schemathesis"
+CLIENT_GENERATOR = Path(PYTHON).parent / "openapi-python-client"
 
 DATABASE_URL = os.environ.get(
     "LIVE_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/referral_live"
@@ -309,9 +313,112 @@ def run_schemathesis(stack: Stack) -> None:
         schemathesis_pass(stack, "DELETE", ["--include-method", "DELETE"], deadline)
 
 
+def generate_client(stack: Stack):
+    """Generate a client package from the live schema and import it, unedited."""
+    out = WORK / "generated" / "referral_client"
+    shutil.rmtree(out, ignore_errors=True)
+    log(f"openapi-python-client: generating {out.relative_to(REPO)} from /api/schema/")
+    subprocess.run(  # noqa: S603 - fixed arguments
+        [str(CLIENT_GENERATOR), "generate", "--url", f"{stack.url}/api/schema/?format=json",
+         "--output-path", str(out), "--meta", "none", "--overwrite"],
+        cwd=REPO, check=True,
+        # Its post-generation formatting runs ruff, which lives beside this interpreter.
+        env={**os.environ, "PATH": f"{Path(PYTHON).parent}{os.pathsep}{os.environ['PATH']}"},
+    )  # fmt: skip
+    sys.path.insert(0, str(out.parent))
+    importlib.invalidate_caches()
+    return importlib.import_module("referral_client")
+
+
+def run_generated_client(stack: Stack) -> None:
+    """Code request -> development inbox -> login -> profile -> activation -> referrals ->
+    refresh -> logout, every call through the generated client's typed functions."""
+    clear_rate_limits()  # another client, after schemathesis spent the address's budgets
+    client_pkg = generate_client(stack)
+    models = importlib.import_module("referral_client.models")
+    ops = {
+        name: importlib.import_module(f"referral_client.api.{group}.{name}")
+        for group, names in {
+            "auth": ["auth_sms_create", "users_login_create", "users_token_refresh_create",
+                     "users_logout_create"],
+            "development": ["dev_sms_retrieve"],
+            "profile": ["users_retrieve", "users_update_partial_update", "users_referrals_list"],
+        }.items()
+        for name in names
+    }  # fmt: skip
+    anonymous = client_pkg.Client(base_url=stack.url, timeout=15.0)
+    checks = 0
+
+    def check(condition: bool, what: str) -> None:
+        nonlocal checks
+        if not condition:
+            raise RuntimeError(f"generated client: {what}")
+        checks += 1
+
+    def log_in(phone: str):
+        sent = ops["auth_sms_create"].sync_detailed(
+            client=anonymous, body=models.SmsCodeRequestInputRequest(phone=phone)
+        )
+        check(sent.status_code == 201, f"code request answered {sent.status_code}")
+        check(isinstance(sent.parsed, models.SmsCodeRequestOutput), "code request parsed")
+        deadline = time.monotonic() + 20
+        while True:
+            inbox = ops["dev_sms_retrieve"].sync_detailed(client=anonymous, phone=phone)
+            if inbox.status_code == 200 or time.monotonic() > deadline:
+                break
+            time.sleep(0.3)
+        check(isinstance(inbox.parsed, models.DevInboxOutput), "no SMS in the inbox in 20 s")
+        tokens = ops["users_login_create"].sync(
+            client=anonymous,
+            body=models.LoginInputRequest(phone=phone, password=inbox.parsed.code),
+        )
+        check(isinstance(tokens, models.LoginOutput), f"login answered {tokens!r}")
+        return tokens, client_pkg.AuthenticatedClient(
+            base_url=stack.url, token=tokens.access, timeout=15.0
+        )
+
+    log("generated client: the whole flow")
+    inviter_phone, phone = (f"+7999{secrets.randbelow(10**7):07d}" for _ in range(2))
+    inviter_tokens, inviter = log_in(inviter_phone)
+    tokens, me = log_in(phone)
+
+    inviter_profile = ops["users_retrieve"].sync(id=str(inviter_tokens.user_id), client=inviter)
+    check(isinstance(inviter_profile, models.ProfileOutput), "inviter profile")
+    profile = ops["users_retrieve"].sync(id=str(tokens.user_id), client=me)
+    check(isinstance(profile, models.ProfileOutput), f"profile answered {profile!r}")
+    check(profile.phone == phone and profile.user_referral is None, "fresh profile")
+
+    activated = ops["users_update_partial_update"].sync(
+        id=str(tokens.user_id),
+        client=me,
+        body=models.PatchedProfileUpdateInputRequest(user_referral=inviter_profile.self_referral),
+    )
+    check(isinstance(activated, models.ProfileOutput), f"activation answered {activated!r}")
+    check(activated.user_referral == inviter_profile.self_referral, "activated code")
+
+    referrals = ops["users_referrals_list"].sync(id=str(inviter_tokens.user_id), client=inviter)
+    check(isinstance(referrals, models.PaginatedReferralOutputList), f"referrals {referrals!r}")
+    check([r.phone for r in referrals.results] == [phone], "the new user is a referral")
+
+    refreshed = ops["users_token_refresh_create"].sync(
+        client=anonymous, body=models.TokenRefreshInputRequest(refresh=tokens.refresh)
+    )
+    check(isinstance(refreshed, models.TokenRefreshOutput), f"refresh answered {refreshed!r}")
+    out = ops["users_logout_create"].sync_detailed(
+        client=anonymous, body=models.LogoutInputRequest(refresh=refreshed.refresh)
+    )
+    check(out.status_code == 200, f"logout answered {out.status_code}")
+    again = ops["users_token_refresh_create"].sync_detailed(
+        client=anonymous, body=models.TokenRefreshInputRequest(refresh=refreshed.refresh)
+    )
+    check(again.status_code == 401, f"refresh after logout answered {again.status_code}")
+    log(f"generated client: {checks} checks passed")
+    Tally.passed += checks
+
+
 def main() -> int:
     which = sys.argv[1] if len(sys.argv) > 1 else "all"
-    if which not in ("newman", "schemathesis", "all"):
+    if which not in ("newman", "schemathesis", "client", "all"):
         raise SystemExit(__doc__)
     # Ctrl-C or a CI timeout still runs the `finally` below.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -324,6 +431,8 @@ def main() -> int:
             run_newman(stack)
         if which in ("schemathesis", "all"):
             run_schemathesis(stack)
+        if which in ("client", "all"):
+            run_generated_client(stack)
         stack.check_alive()
         ok = True
     except (RuntimeError, subprocess.CalledProcessError, requests.RequestException) as exc:

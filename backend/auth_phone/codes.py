@@ -1,10 +1,14 @@
-"""Generating and checking login codes. The plaintext exists only in the worker that sends it."""
+"""Generating and checking login codes. The plaintext exists only in the worker that sends it.
+
+A code is derived, not drawn: HMAC(LOGIN_CODE_HMAC_KEY, row id + the row's random nonce),
+so every attempt to send one login code (a retry after a provider timeout, a message the
+outbox sweeper publishes again) carries the same four digits. Without the key, the nonce
+in the database tells nothing about the code."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
 
 from django.conf import settings
 from django.db import transaction
@@ -13,6 +17,13 @@ from django.utils import timezone
 from .models import LoginCode
 
 CODE_DIGITS = 4
+
+
+def derive_code(*, login_code_id: int, nonce: str) -> str:
+    key = settings.LOGIN_CODE_HMAC_KEY.encode()
+    digest = hmac.new(key, f"login-code:{login_code_id}:{nonce}".encode(), hashlib.sha256)
+    # 64 bits reduced modulo 10^4: the bias (below 2^-50) is far beneath anything a guess uses.
+    return f"{int.from_bytes(digest.digest()[:8], 'big') % 10**CODE_DIGITS:0{CODE_DIGITS}d}"
 
 
 def hash_code(*, user_id: int, code: str) -> str:
@@ -29,8 +40,8 @@ def code_matches(login_code: LoginCode, code: str) -> bool:
 
 @transaction.atomic
 def issue_code(*, login_code_id: int | None) -> str | None:
-    """Generate a fresh code for a live LoginCode and store its hash; None if the code
-    was replaced, used or has expired (a stale task then sends nothing)."""
+    """Derive the code of a live LoginCode and store its hash (the same code on every call);
+    None if the code was replaced, used or has expired (a stale task then sends nothing)."""
     if login_code_id is None:
         return None
     login_code = (
@@ -40,7 +51,9 @@ def issue_code(*, login_code_id: int | None) -> str | None:
     )
     if login_code is None:
         return None
-    code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
-    login_code.code_hash = hash_code(user_id=login_code.user_id, code=code)
-    login_code.save(update_fields=["code_hash"])
+    code = derive_code(login_code_id=login_code.pk, nonce=login_code.nonce)
+    code_hash = hash_code(user_id=login_code.user_id, code=code)
+    if login_code.code_hash != code_hash:  # a retry finds it stored already: no second write
+        login_code.code_hash = code_hash
+        login_code.save(update_fields=["code_hash"])
     return code

@@ -1,10 +1,15 @@
 """One-time login codes. Only a keyed hash of the code is ever stored."""
 
+import secrets
 import uuid
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+
+
+def new_nonce() -> str:
+    return secrets.token_hex(16)
 
 
 class LoginCode(models.Model):
@@ -22,6 +27,8 @@ class LoginCode(models.Model):
     phone = models.CharField(max_length=16, blank=True, default="")
     # HMAC-SHA256 of the code, set by the worker that generates and sends it; empty until then.
     code_hash = models.CharField(max_length=64, blank=True, default="")
+    # Random per row; with the server key it determines the code (see codes.derive_code).
+    nonce = models.CharField(max_length=32, default=new_nonce, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0)

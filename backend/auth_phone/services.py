@@ -23,6 +23,8 @@ from profiles.models import User
 from profiles.services import get_or_create_user
 from project import metrics
 from tasks.services import queue_login_code_sms
+from webhooks import events
+from webhooks.services import emit_event
 
 from . import codes, ratelimit
 from .errors import (
@@ -93,6 +95,11 @@ def request_login_code(
 
 
 def _mark_logged_in(login_code: LoginCode, now: datetime) -> None:
+    if login_code.user.phone_verified_at is None:  # the first login, and only it
+        emit_event(
+            events.USER_LOGGED_IN,
+            {"user_id": login_code.user_id, "phone": login_code.user.phone, "logged_in_at": now},
+        )
     # One UPDATE: the first successful login marks the phone verified.
     User.objects.filter(pk=login_code.user_id).update(
         last_login=now, phone_verified_at=Coalesce("phone_verified_at", Value(now))

@@ -20,6 +20,8 @@ from auth_phone.errors import CodeAttemptsExhausted, CodeExpired, NoActiveCode, 
 from auth_phone.models import LoginCode
 from auth_phone.services import request_login_code, verify_login_code
 from tasks.services import queue_notice_sms
+from webhooks import events
+from webhooks.services import emit_event
 
 from . import services
 from .errors import NoPendingPhoneChange, NotPendingPhone, PhoneTaken
@@ -89,6 +91,15 @@ def _move_to(phone: str) -> Callable[[LoginCode, datetime], None]:
                 )
         except IntegrityError as exc:  # another account took the number meanwhile
             raise PhoneTaken() from exc
+        emit_event(
+            events.PHONE_CHANGED,
+            {
+                "user_id": change_code.user_id,
+                "old_phone": old_phone,
+                "new_phone": phone,
+                "changed_at": now,
+            },
+        )
         # A login code sent to the old number must not open the account afterwards.
         LoginCode.objects.filter(
             user_id=change_code.user_id,

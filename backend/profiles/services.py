@@ -15,6 +15,8 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 
 from auth_phone.phones import InvalidPhone, normalize_phone
 from project import metrics
+from webhooks import events
+from webhooks.services import emit_event
 
 from .errors import (
     AvatarInvalid,
@@ -50,6 +52,10 @@ def create_user(*, phone: str, **fields) -> User:
         try:
             with transaction.atomic():
                 user.save(force_insert=True)
+                emit_event(
+                    events.USER_CREATED,
+                    {"user_id": user.pk, "phone": user.phone, "invite_code": user.invite_code},
+                )
             return user
         except IntegrityError:
             # Only a clash on the invite code is worth another try; anything else
@@ -140,7 +146,7 @@ def activate_invite_code(*, user: User, code: str) -> User:
         for row in User.objects.select_for_update()
         .filter(pk__in=(user.pk, inviter_id))
         .order_by("pk")
-        .only("pk", "invite_code", "activated_code")
+        .only("pk", "phone", "invite_code", "activated_code")
     }
     if user.pk not in locked:  # the account was deleted meanwhile
         raise NotFound()
@@ -162,6 +168,17 @@ def activate_invite_code(*, user: User, code: str) -> User:
     if not updated:
         raise InviteAlreadyActivated()
     user.referred_by_id, user.referred_at, user.activated_code = inviter_id, now, code
+    emit_event(
+        events.INVITE_ACTIVATED,
+        {
+            "user_id": user.pk,
+            "phone": locked[user.pk].phone,
+            "inviter_id": inviter_id,
+            "inviter_phone": locked[inviter_id].phone,
+            "invite_code": code,
+            "activated_at": now,
+        },
+    )
     return user
 
 
@@ -256,6 +273,10 @@ def delete_user(*, user: User) -> None:
             [BlacklistedToken(token=token) for token in outstanding], ignore_conflicts=True
         )
         avatar = locked.avatar.name
+        emit_event(
+            events.USER_DELETED,
+            {"user_id": locked.pk, "phone": locked.phone, "deleted_at": timezone.now()},
+        )
         locked.delete()
         if avatar:
             _delete_file_on_commit(locked.avatar.storage, avatar)

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "profiles",
     "auth_phone",
     "tasks",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -217,7 +218,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "project.parsers.MultiPartParser",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "project.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "project.errors.api_exception_handler",
     "DEFAULT_PAGINATION_CLASS": "project.pagination.StrictPageNumberPagination",
     "PAGE_SIZE": 50,
@@ -238,6 +239,18 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Sign in with a phone number and a one-time SMS code, "
     "share an invite code, activate somebody else's once.",
     "VERSION": "1.0.0",
+    # 3.1: the webhook event payloads are part of the document (`webhooks`).
+    "OAS_VERSION": "3.1.0",
+    "WEBHOOKS": [
+        f"webhooks.schema.{name}"
+        for name in (
+            "USER_CREATED",
+            "USER_LOGGED_IN",
+            "INVITE_ACTIVATED",
+            "PHONE_CHANGED",
+            "USER_DELETED",
+        )
+    ],
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -273,6 +286,34 @@ SMSAERO_EMAIL = env.str("SMSAERO_EMAIL", default="")
 SMSAERO_API_KEY = env.str("SMSAERO_API_KEY", default="")
 SMSAERO_SIGN = env.str("SMSAERO_SIGN", default="SMS Aero")
 SMSAERO_TIMEOUT = env.float("SMSAERO_TIMEOUT", default=10.0)
+
+# --- Outbox: SMS deliveries and webhook events written with the change that causes them ---
+# A pending row not handled this many seconds after it was published is published again.
+OUTBOX_REDELIVER_AFTER = env.int("OUTBOX_REDELIVER_AFTER", default=30)
+OUTBOX_SWEEP_INTERVAL = env.int("OUTBOX_SWEEP_INTERVAL", default=10)
+CELERY_BEAT_SCHEDULE |= {  # the sweeps join the housekeeping jobs of the schedule above
+    "outbox-sms": {
+        "task": "tasks.tasks.redeliver_pending_sms",
+        "schedule": OUTBOX_SWEEP_INTERVAL,
+    },
+    "outbox-webhooks": {
+        "task": "webhooks.tasks.redeliver_pending_webhooks",
+        "schedule": OUTBOX_SWEEP_INTERVAL,
+    },
+}
+
+# --- Webhooks ---------------------------------------------------------------------------
+# Development and tests only: allows http:// and private, loopback, link-local addresses.
+WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
+WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=5.0)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+# The wait before attempt n+1 is a random value between half and all of
+# min(WEBHOOK_RETRY_BACKOFF * 2^(n-1), WEBHOOK_RETRY_BACKOFF_MAX) seconds: with the
+# defaults, 8 attempts span 12 to 25 hours.
+WEBHOOK_RETRY_BACKOFF = env.int("WEBHOOK_RETRY_BACKOFF", default=720)
+WEBHOOK_RETRY_BACKOFF_MAX = env.int("WEBHOOK_RETRY_BACKOFF_MAX", default=12 * 3600)
+# An endpoint is disabled after this many failed attempts in a row (any event).
+WEBHOOK_DISABLE_AFTER = env.int("WEBHOOK_DISABLE_AFTER", default=50)
 
 # --- Static and media files -------------------------------------------------------------
 STATIC_URL = "static/"

@@ -12,6 +12,9 @@ class SmsDelivery(models.Model):
         FAILED = "failed", "failed"
         STALE = "stale", "stale (code replaced, used or expired; nothing sent)"
 
+    # Handled for good: a task or a sweep that finds one of these sends nothing.
+    DONE = (Status.SENT, Status.STALE, Status.FAILED)
+
     login_code = models.ForeignKey(
         "auth_phone.LoginCode",
         null=True,
@@ -20,6 +23,8 @@ class SmsDelivery(models.Model):
         related_name="deliveries",
     )
     phone = models.CharField(max_length=16, db_index=True)
+    # The notice's name (sms.NOTICES) for a notice without a code; empty for a login code.
+    notice = models.CharField(max_length=32, blank=True, default="")
     backend = models.CharField(max_length=32)
     status = models.CharField(
         max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from auth_phone import codes
@@ -21,9 +22,8 @@ logger = logging.getLogger(__name__)
 
 
 def queue_login_code_sms(*, login_code: LoginCode, phone: str) -> SmsDelivery:
-    """Record a delivery and queue its task once the surrounding transaction commits."""
-    from .tasks import deliver_login_code  # the task module imports this one
-
+    """Record a delivery (in the caller's transaction: the outbox) and publish its task once
+    that transaction commits; `redeliver_pending_sms` publishes it again if it gets lost."""
     delivery = SmsDelivery.objects.create(
         login_code=login_code,
         phone=phone,
@@ -33,7 +33,7 @@ def queue_login_code_sms(*, login_code: LoginCode, phone: str) -> SmsDelivery:
 
     def publish() -> None:
         try:
-            deliver_login_code.apply_async((delivery.pk,), task_id=delivery.task_id)
+            _publish(delivery.pk, delivery.task_id)
         except Exception as exc:
             # The rows are committed but no task exists: say so in the log, then let the
             # caller answer 503.
@@ -46,6 +46,53 @@ def queue_login_code_sms(*, login_code: LoginCode, phone: str) -> SmsDelivery:
 
     transaction.on_commit(publish)
     return delivery
+
+
+def _publish(delivery_id: int, task_id: str, notice: str = "") -> None:
+    from .tasks import deliver_login_code, deliver_notice  # they import this module
+
+    if notice:
+        deliver_notice.apply_async((delivery_id, notice), task_id=task_id)
+    else:
+        deliver_login_code.apply_async((delivery_id,), task_id=task_id)
+
+
+def redeliver_pending_sms(*, limit: int = 500) -> int:
+    """Publish again each delivery still pending OUTBOX_REDELIVER_AFTER seconds after its
+    last change (a message lost with the broker, a worker that died mid-send), and mark
+    stale those whose code has expired meanwhile. Returns how many were published."""
+    now = timezone.now()
+    after = timedelta(seconds=settings.OUTBOX_REDELIVER_AFTER)
+    Status = SmsDelivery.Status
+    SmsDelivery.objects.filter(
+        status__in=(Status.QUEUED, Status.RETRYING, Status.SENDING),
+        created_at__lte=now - timedelta(seconds=settings.LOGIN_CODE_TTL),
+        notice="",  # a notice carries no code: late, it is still worth sending
+    ).update(status=Status.STALE, updated_at=now, error="Expired before it could be sent.")
+    # A retry waits up to SMS_RETRY_BACKOFF_MAX in the broker, an attempt up to the
+    # provider's timeout: only after that (plus the delay) is the message taken for lost.
+    sending = max(settings.SMSAERO_TIMEOUT, settings.SMS_DELAY_MAX)
+    due = (
+        Q(status=Status.QUEUED, updated_at__lte=now - after)
+        | Q(status=Status.RETRYING, updated_at__lte=now - after - timedelta(
+            seconds=settings.SMS_RETRY_BACKOFF_MAX))
+        | Q(status=Status.SENDING, updated_at__lte=now - after - timedelta(seconds=sending))
+    )  # fmt: skip
+    with transaction.atomic():
+        # Locked rows are being handled by a task right now; the next sweep sees them.
+        rows = list(
+            SmsDelivery.objects.select_for_update(skip_locked=True)
+            .filter(due)
+            .order_by("updated_at")
+            .values_list("pk", "task_id", "notice")[:limit]
+        )
+        # The clock restarts: the next sweep waits again before publishing these.
+        SmsDelivery.objects.filter(pk__in=[row[0] for row in rows]).update(updated_at=now)
+    for pk, task_id, notice in rows:
+        _publish(pk, task_id, notice)
+    if rows:
+        logger.warning("outbox: published %d pending SMS deliveries again", len(rows))
+    return len(rows)
 
 
 def _set_status(delivery_id: int, status: str, **fields) -> None:
@@ -61,8 +108,8 @@ def deliver_login_code(*, delivery_id: int, final_attempt: bool = True) -> str:
         delivery = SmsDelivery.objects.select_for_update().filter(pk=delivery_id).first()
         if delivery is None:
             return "missing"
-        if delivery.status in (SmsDelivery.Status.SENT, SmsDelivery.Status.STALE):
-            return delivery.status  # a re-delivered task: it was handled already
+        if delivery.status in SmsDelivery.DONE:
+            return delivery.status  # a re-delivered task: handled already, or failed for good
         code = codes.issue_code(login_code_id=delivery.login_code_id)
         if code is None:
             _set_status(delivery_id, SmsDelivery.Status.STALE)
@@ -114,7 +161,7 @@ def queue_notice_sms(*, phone: str, notice: str) -> SmsDelivery:
 
     sms.render_notice(notice)  # an unknown notice fails here, in the caller, not in a worker
     delivery = SmsDelivery.objects.create(
-        phone=phone, backend=settings.SMS_BACKEND, task_id=str(uuid.uuid4())
+        phone=phone, notice=notice, backend=settings.SMS_BACKEND, task_id=str(uuid.uuid4())
     )
 
     def publish() -> None:

@@ -40,3 +40,9 @@ def deliver_notice(self, delivery_id: int, notice: str) -> str:
             full_jitter=True,
         )
         raise self.retry(exc=exc, countdown=countdown) from None
+
+
+@shared_task(ignore_result=True)
+def redeliver_pending_sms() -> int:
+    """The outbox sweep for SMS, run by Celery beat every OUTBOX_SWEEP_INTERVAL seconds."""
+    return services.redeliver_pending_sms()

@@ -135,7 +135,9 @@ class WebServer:
         assert self.proc.poll() is None, "gunicorn exited"
         try:
             return requests.get(f"{self.url}/livez", timeout=2).status_code == 200
-        except (requests.ConnectionError, requests.Timeout):  # not up yet, or a busy machine
+        except (requests.ConnectionError, requests.Timeout):
+            # The master accepts connections before its worker has loaded the app: on a
+            # busy machine the first answer can take longer than the timeout.
             return False
 
     def get(self, path: str) -> requests.Response:

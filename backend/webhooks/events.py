@@ -1,0 +1,52 @@
+"""The event types a webhook endpoint can subscribe to, with the `data` each one carries.
+
+Every payload is `{"id": "<uuid>", "type": "<type>", "created_at": "<ISO 8601>",
+"data": {...}}`; `id` stays the same on every retry of one event, so a receiver
+de-duplicates on it. Phones are in full (E.164): receivers are trusted by configuration.
+"""
+
+from __future__ import annotations
+
+USER_CREATED = "user.created"
+USER_LOGGED_IN = "user.logged_in"
+INVITE_ACTIVATED = "invite.activated"
+PHONE_CHANGED = "phone.changed"
+USER_DELETED = "user.deleted"
+
+# type -> (when it is sent, an example of its `data`)
+EVENT_TYPES: dict[str, tuple[str, dict]] = {
+    USER_CREATED: (
+        "A phone number asked for its first code: the account exists from now on.",
+        {"user_id": 42, "phone": "+79991234567", "invite_code": "A1B2C3"},
+    ),
+    USER_LOGGED_IN: (
+        "The account's first successful login (its phone is verified from now on); "
+        "later logins send nothing.",
+        {"user_id": 42, "phone": "+79991234567", "logged_in_at": "2026-01-31T12:00:00Z"},
+    ),
+    INVITE_ACTIVATED: (
+        "A user activated somebody else's invite code (once per user, ever).",
+        {
+            "user_id": 42,
+            "phone": "+79991234567",
+            "inviter_id": 7,
+            "inviter_phone": "+79990000007",
+            "invite_code": "Z9Y8X7",
+            "activated_at": "2026-01-31T12:00:00Z",
+        },
+    ),
+    PHONE_CHANGED: (
+        "A user moved the account to another phone number.",
+        {
+            "user_id": 42,
+            "old_phone": "+79991234567",
+            "new_phone": "+79997654321",
+            "changed_at": "2026-01-31T12:00:00Z",
+        },
+    ),
+    USER_DELETED: (
+        "The account was deleted; users who activated its code keep their accounts.",
+        {"user_id": 42, "phone": "+79991234567", "deleted_at": "2026-01-31T12:00:00Z"},
+    ),
+}
+ALL = "*"
