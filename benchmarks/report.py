@@ -1,6 +1,7 @@
-"""The table (Markdown, as in the README) and the chart (PNG) of a benchmark results file.
+"""The table (Markdown, as in benchmarks/README.md) and the chart (PNG) of a results file.
 
-python benchmarks/report.py benchmarks/results/<date>.json   # print the table again
+python benchmarks/report.py benchmarks/results/<date>.json [--chart]   # the table again
+                                                              # (and the chart, redrawn)
 """
 
 from __future__ import annotations
@@ -9,17 +10,8 @@ import json
 import sys
 from pathlib import Path
 
-ROWS = [
-    ("code_request_1", "Code request `POST /auth/sms/`"),
-    ("code_request_16", "Code request `POST /auth/sms/`"),
-    ("login_16", "Login `POST /users/login/`"),
-    ("profile_1", "Profile, 10,000 referrals `GET /users/<pk>/`"),
-]
 
-TARGET_RATIO = {"code_request_16": 0.30, "login_16": 0.30}
-
-
-def _fmt(value, digits: int = 1) -> str:
+def _fmt(value, digits: int = 2) -> str:
     if value is None:
         return "-"
     if isinstance(value, float):
@@ -27,76 +19,74 @@ def _fmt(value, digits: int = 1) -> str:
     return str(value)
 
 
-def _others(statuses: dict | None) -> str:
-    others = {k: v for k, v in (statuses or {}).items() if not k.startswith("2")}
-    return ", ".join(f"{k}: {v}" for k, v in others.items()) or "none"
+def _turns(values: list) -> str:
+    return " / ".join(_fmt(v) for v in values)
 
 
 def table(results: dict) -> str:
-    scenarios = results["scenarios"]
-    lines = [
-        "| scenario | clients | 2xx/s | p50 ms | p95 ms | p99 ms | reference 2xx/s | "
-        "reference p50 ms | throughput ratio | server CPU ms/request (reference) | not 2xx |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
-    ]
-    for key, label in ROWS:
-        row = scenarios.get(key) or {}
-        ref = row.get("reference") or {}
-        lines.append(
-            f"| {label} | {_fmt(row.get('clients'))} | {_fmt(row.get('throughput_rps'))} | "
-            f"{_fmt(row.get('p50_ms'))} | {_fmt(row.get('p95_ms'))} | "
-            f"{_fmt(row.get('p99_ms'))} | {_fmt(ref.get('throughput_rps'))} | "
-            f"{_fmt(ref.get('p50_ms'))} | {_fmt(row.get('throughput_ratio'), 2)} | "
-            f"{_fmt(row.get('server_cpu_ms_per_request'), 2)} "
-            f"({_fmt(row.get('reference_server_cpu_ms_per_request'), 2)}) | "
-            f"{_others(row.get('statuses'))} |"
-        )
-    pipeline = scenarios.get("pipeline") or {}
+    versions = results["versions"]
+    ab = "B" in versions
+    lines = [f"A = {versions['A']}"]
+    if ab:
+        lines.append(f"B = {versions['B']}")
+    machine = results["machine"]
     lines += [
+        f"order of the turns: {results['config']['order']}; "
+        f"load average {machine['load_average_before']} before, "
+        f"{machine['load_average_after']} after (1, 5, 15 min); "
+        f"{machine['bench_wall_s']} s in all",
         "",
-        "| SMS pipeline | value |",
-        "|---|---:|",
-        f"| codes requested (2xx) | {_fmt(pipeline.get('codes_accepted'))} |",
-        f"| SMS sent / failed or stale | {_fmt(pipeline.get('sms_sent'))} / "
-        f"{_fmt(pipeline.get('sms_failed_or_stale'))} |",
-        f"| time to the last SMS | {_fmt(pipeline.get('time_to_last_sms_s'))} s |",
-        f"| throughput | {_fmt(pipeline.get('throughput_sms_per_s'))} SMS/s |",
-        f"| bound: concurrency {pipeline.get('worker_concurrency')} ÷ "
-        f"{pipeline.get('mean_delay_s')} s | {_fmt(pipeline.get('bound_sms_per_s'))} SMS/s |",
-        f"| ratio to the bound | {_fmt(pipeline.get('ratio_to_bound'), 2)} |",
-        f"| database errors in the logs | {pipeline.get('db_errors_in_logs')} |",
     ]
-    memory = results.get("memory") or {}
-    lines += [
-        "",
-        "| target | value | met |",
-        "|---|---|---|",
-    ]
-    for target in results.get("targets", []):
-        value = target["value"]
-        if isinstance(value, dict):
-            value = ", ".join(f"{k} {v}" for k, v in value.items())
-        lines.append(
-            f"| {target['scenario']}: {target['target']} | {_fmt(value, 2)} | "
-            f"{'yes' if target['met'] else 'NO'} |"
-        )
-    lines += [
-        "",
-        f"Peak RSS of the web workers: {memory.get('web_worker_peak_rss_mb')} MB; "
-        f"of the Celery worker: {memory.get('celery_worker_peak_rss_mb')} MB. "
-        f"Peak connections to the benchmark database: {memory.get('peak_db_connections_bench')}"
-        f" (server-wide {memory.get('peak_db_connections_server')}).",
-    ]
+    if ab:
+        lines += [
+            "| figure | A | B | A/B | A turns | B turns |",
+            "|---|---:|---:|---:|---|---|",
+        ]
+    else:
+        lines += ["| figure | value | turns |", "|---|---:|---|"]
+    for row in results["figures"]:
+        unit = row["unit"]
+        label = f"{row['label']} ({unit}, {row['better']} is better)"
+        if ab:
+            lines.append(
+                f"| {label} | {_fmt(row['A'])} | {_fmt(row['B'])} | "
+                f"**{_fmt(row.get('ratio_a_b'))}** | {_turns(row['A_turns'])} | "
+                f"{_turns(row['B_turns'])} |"
+            )
+        else:
+            lines.append(f"| {label} | {_fmt(row['A'])} | {_turns(row['A_turns'])} |")
+    lines += ["", "| target (version A) | value | met |", "|---|---:|---|"]
+    for target in results["targets"]:
+        met = {True: "yes", False: "NO", None: "-"}[target["met"]]
+        lines.append(f"| {target['label']} {target['target']} | {_fmt(target['value'])} | {met} |")
+    lines += ["", "| turn | not 2xx | SMS sent / failed or stale | DB errors in logs |"]
+    lines.append("|---|---|---|---|")
+    for turns in results["turns"].values():
+        for turn in turns:
+            c = turn["checks"]
+            bad = {k: v for k, v in c["not_2xx"].items() if v} or "none"
+            lines.append(
+                f"| {turn['label']} | {bad} | {c['sms_sent']} / {c['sms_failed_or_stale']} | "
+                f"{c['db_errors_in_logs']} |"
+            )
     return "\n".join(lines)
 
 
 def print_table(results: dict) -> None:
-    machine = results["machine"]
-    print(
-        f"\n{machine['cores']} cores ({machine.get('cpu_model')}), load average "
-        f"{machine['load_average_before']} before, {machine.get('load_average_after')} after\n"
-    )
+    print()
     print(table(results))
+    print()
+
+
+CHART_FIGURES = [
+    ("code_16_web_cpu_ms", "code request\nweb CPU ms"),
+    ("login_web_cpu_ms", "login\nweb CPU ms"),
+    ("sms_worker_cpu_ms", "SMS\nworker CPU ms"),
+    ("code_16_p50_ms", "code request\np50 ms (16)"),
+    ("code_16_rps", "code request\nreq/s (16)"),
+    ("web_rss_mb", "web worker\nRSS MB"),
+    ("worker_rss_mb", "Celery worker\nRSS MB"),
+]
 
 
 def write_chart(results: dict, path: Path) -> None:
@@ -105,80 +95,36 @@ def write_chart(results: dict, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    scenarios = results["scenarios"]
-    labels, values, references = [], [], []
-    latency = {"p50": [], "p95": [], "p99": []}
-    for key, label in ROWS:
-        row = scenarios.get(key) or {}
-        short = label.split(" `")[0] + f"\n{row.get('clients')} client(s)"
-        labels.append(short)
-        values.append(row.get("throughput_rps") or 0)
-        references.append((row.get("reference") or {}).get("throughput_rps") or 0)
-        for q in latency:
-            latency[q].append(row.get(f"{q}_ms") or 0)
-    pipeline = scenarios.get("pipeline") or {}
-    memory = results.get("memory") or {}
-
-    fig, axes = plt.subplots(1, 4, figsize=(19, 5.2), gridspec_kw={"width_ratios": [4, 4, 1.4, 2]})
-    xs = range(len(labels))
-    width = 0.38
-    ax = axes[0]
-    ax.bar([x - width / 2 for x in xs], values, width, label="scenario", color="#3b75af")
-    ax.bar([x + width / 2 for x in xs], references, width, label="reference /livez", color="#bbb")
-    for x, value, ref in zip(xs, values, references, strict=True):
-        if ref:
-            ax.annotate(f"{value / ref:.0%}", (x - width / 2, value), ha="center", va="bottom")
-    for x, (key, _) in zip(xs, ROWS, strict=True):
-        if key in TARGET_RATIO:
-            ref = references[x]
-            ax.hlines(ref * TARGET_RATIO[key], x - width, x, colors="#c03d3e", linestyles="--")
-    ax.plot([], [], color="#c03d3e", linestyle="--", label="target: 30 % of the reference")
-    ax.set_xticks(list(xs), labels, fontsize=8)
-    ax.set_ylabel("2xx answers per second")
-    ax.set_title("Throughput (ratio to the reference)")
-    ax.legend(fontsize=8)
-
-    ax = axes[1]
-    third = 0.26
-    colors = (("p50", "#3b75af"), ("p95", "#e1812c"), ("p99", "#c03d3e"))
-    for offset, (q, color) in zip((-third, 0, third), colors, strict=True):
-        ax.bar([x + offset for x in xs], latency[q], third, label=q, color=color)
-    ax.set_xticks(list(xs), labels, fontsize=8)
-    ax.set_ylabel("ms")
-    ax.set_title("Latency")
-    ax.legend(fontsize=8)
-
-    ax = axes[2]
-    ax.bar(
-        ["measured", "bound"],
-        [pipeline.get("throughput_sms_per_s") or 0, pipeline.get("bound_sms_per_s") or 0],
-        color=["#3b75af", "#bbb"],
-    )
-    ax.set_title(f"SMS pipeline\n{pipeline.get('ratio_to_bound')} of the bound", fontsize=10)
-    ax.set_ylabel("SMS per second")
-
-    ax = axes[3]
-    webs = memory.get("web_worker_peak_rss_mb") or []
-    names = [f"web {i + 1}" for i in range(len(webs))] + ["celery"]
-    ax.bar(names, [*webs, memory.get("celery_worker_peak_rss_mb") or 0], color="#3b75af")
-    ax.axhline(120, color="#e1812c", linestyle="--", linewidth=1, label="web target 120 MB")
-    ax.axhline(250, color="#c03d3e", linestyle="--", linewidth=1, label="worker target 250 MB")
-    ax.set_title("Peak RSS")
-    ax.set_ylabel("MB")
-    ax.tick_params(axis="x", labelsize=8)
-    ax.legend(fontsize=7)
-
-    machine = results["machine"]
-    fig.suptitle(
-        f"{results['date']}  ·  {machine['cores']} cores  ·  load average "
-        f"{machine['load_average_before'][0]} before, "
-        f"{(machine.get('load_average_after') or ['?'])[0]} after",
-        fontsize=10,
-    )
+    rows = {row["figure"]: row for row in results["figures"]}
+    targets = {t["figure"]: t for t in results["targets"]}
+    versions = results["versions"]
+    fig, axes = plt.subplots(1, len(CHART_FIGURES), figsize=(2.2 * len(CHART_FIGURES), 3.6))
+    for ax, (key, title) in zip(axes, CHART_FIGURES, strict=True):
+        row = rows[key]
+        sides = [s for s in ("B", "A") if s in versions]  # before, then after
+        values = [row[s] or 0 for s in sides]
+        bars = ax.bar(sides, values, color=["#999999", "#2a7ab9"][-len(sides) :])
+        for bar, value in zip(bars, values, strict=True):
+            ax.annotate(f"{value:.1f}", (bar.get_x() + bar.get_width() / 2, value),
+                        ha="center", va="bottom", fontsize=8)  # fmt: skip
+        target = targets.get(key)
+        top = max([*values, 1])
+        if target is not None:
+            goal = float(target["target"].split()[1].rstrip("/s"))
+            ax.axhline(goal, color="#c0392b", linestyle="--", linewidth=1)
+            top = max(top, goal)
+        ax.set_title(title, fontsize=9)
+        ax.tick_params(labelsize=8)
+        ax.set_ylim(0, top * 1.25)
+    names = "; ".join(f"{side} = {ref}" for side, ref in versions.items())
+    fig.suptitle(f"{names}\n(dashed: target)", fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, dpi=90)
+    fig.savefig(path, dpi=110)
     plt.close(fig)
 
 
 if __name__ == "__main__":
-    print_table(json.loads(Path(sys.argv[1]).read_text()))
+    path = Path(sys.argv[1])
+    print_table(json.loads(path.read_text()))
+    if "--chart" in sys.argv[2:]:
+        write_chart(json.loads(path.read_text()), path.with_suffix(".png"))

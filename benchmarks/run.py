@@ -1,13 +1,21 @@
-"""Benchmarks of the real stack: gunicorn + a Celery worker on PostgreSQL and Redis.
+"""Benchmarks of the real stack: gunicorn + a Celery worker on PostgreSQL and Redis, and
+A/B comparisons of two versions of the code on the same machine in one run.
 
-    python benchmarks/run.py            # full run (`make bench`), a few minutes
-    python benchmarks/run.py --smoke    # seconds: proves the harness still works
+    python benchmarks/run.py                  # the working tree alone (`make bench`)
+    python benchmarks/run.py --base 3d5982d   # A/B: working tree (A) against a git ref (B)
+    python benchmarks/run.py --smoke          # seconds: proves the harness still works
 
-The stack is configured as in production (DEBUG off, a secret key, static files through
-WhiteNoise) except that the per-address SMS limit is raised, so that one load generator on
-127.0.0.1 measures work and not 429s. Every scenario is measured next to a reference,
-GET /livez of the same server (no database, no Redis), in the same run, and reported as a
-ratio to it. Results: benchmarks/results/<date>.json and <date>.png.
+With --base, the ref is checked out with `git worktree add` into a temporary directory
+(sharing this virtualenv) and the two versions run in turns, A B A B ... (--rounds), each
+turn on the same freshly re-created database and flushed Redis database, migrated by the
+version under measurement. Every figure is reported for A and B and as the ratio A/B.
+
+Each turn starts the stack configured as in production (DEBUG off, a secret key, every
+other setting at its default) except that the per-address SMS limit is raised, so that one
+load generator on 127.0.0.1 measures work and not 429s, and runs the scenarios: the SMS
+pipeline (worker CPU per SMS), login, the profile with many referrals, GET /livez as a
+reference, and code requests with 1 and 16 clients while the worker consumes their SMS.
+Results: benchmarks/results/<date>.json and <date>.png.
 """
 
 from __future__ import annotations
@@ -23,16 +31,17 @@ import resource
 import secrets
 import shutil
 import signal
-import socket
+import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import psutil
 import psycopg
@@ -40,24 +49,20 @@ import redis
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
-BACKEND = ROOT / "backend"
 BENCH_DIR = ROOT / "benchmarks"
 BIN = Path(sys.executable).parent
 LOCUSTFILE = BENCH_DIR / "locustfile.py"
+sys.path.insert(0, str(ROOT))
+from scripts import stack  # noqa: E402 - the live stack's one set of helpers
+
 CODE_RE = re.compile(r"\b(\d{4})\b")
-# The worker's "ready" line: Celery's own format, or the service's JSON log lines.
-READY_RE = re.compile(
-    r"^(?:\[([0-9-]+ [0-9:,]+): INFO/MainProcess\] \S+ ready\."
-    r'|\{"time": "([0-9-]+ [0-9:,]+)", .*"message": "\S+ ready\."\})$',
-    re.MULTILINE,
-)
 DB_ERROR_RE = re.compile(
     r"OperationalError|too many clients|remaining connection slots|could not connect|"
-    r"connection (?:refused|failed)|InterfaceError",
+    r"connection (?:refused|failed)|InterfaceError|PoolTimeout",
     re.IGNORECASE,
 )
 
-SCENARIOS = ("code", "pipeline", "login", "profile")
+SCENARIOS = ("pipeline", "login", "profile", "code")
 
 # Phone number ranges (index into benchmarks.locustfile.phone_number), one per phase.
 PHONES_CODE_1 = 1_000_000
@@ -82,9 +87,10 @@ class Config:
     database_url: str
     redis_url: str
     reference_path: str
-    db_conn_max_age: int
     work_dir: Path
     results_dir: Path | None
+    rounds: int = 1
+    base: str | None = None
     notes_file: Path | None = None
     scenarios: tuple[str, ...] = SCENARIOS
 
@@ -97,21 +103,22 @@ def full_config(args: argparse.Namespace) -> Config:
     return Config(
         smoke=False,
         duration=args.duration,
-        warmup=2.0,
+        warmup=1.0,
         clients=16,
         web_workers=args.web_workers,
         web_threads=args.web_threads,
         worker_concurrency=args.worker_concurrency,
-        pipeline_codes=1000,
+        pipeline_codes=args.pipeline_codes,
         referrals=10_000,
         sms_delay=(1.0, 2.0),
-        phase_request_cap=100_000,  # far above what 12 s allow here; bounds each phase
+        phase_request_cap=100_000,  # far above what a phase allows here; bounds each phase
         database_url=args.database_url,
         redis_url=args.redis_url,
         reference_path=args.reference_path,
-        db_conn_max_age=60,
         work_dir=args.work_dir,
         results_dir=args.results_dir,
+        rounds=args.rounds or (2 if args.base else 1),
+        base=args.base,
         notes_file=args.notes,
         scenarios=args.scenarios,
     )
@@ -133,9 +140,10 @@ def smoke_config(args: argparse.Namespace) -> Config:
         database_url=args.database_url,
         redis_url=args.redis_url,
         reference_path=args.reference_path,
-        db_conn_max_age=60,
         work_dir=args.work_dir,
         results_dir=args.results_dir,
+        rounds=args.rounds or 1,
+        base=args.base,
         notes_file=args.notes,
         scenarios=args.scenarios,
     )
@@ -188,42 +196,21 @@ def ratio(value: float | None, reference: float | None) -> float | None:
 
 
 # --- Processes and services ------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def check_loopback(url: str) -> None:
     host = urlsplit(url).hostname or ""
     if host != "localhost" and not host.startswith("127."):
         raise SystemExit(f"benchmarks only talk to loopback addresses, not {host!r}")
 
 
-def database_name(url: str) -> str:
-    name = urlsplit(url).path.lstrip("/")
-    if not re.fullmatch(r"[A-Za-z0-9_]+", name):
-        raise SystemExit(f"unexpected database name {name!r}")
-    return name
-
-
-def libpq_url(url: str, dbname: str | None = None) -> str:
-    parts = urlsplit(url)
-    scheme = "postgresql"
-    path = f"/{dbname}" if dbname else parts.path
-    return urlunsplit((scheme, parts.netloc, path, parts.query, ""))
-
-
-def recreate_database(url: str) -> None:
-    name = database_name(url)
-    with psycopg.connect(libpq_url(url, "postgres"), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def stack_env(cfg: Config) -> dict:
-    """The production configuration, except for the raised per-address SMS limit."""
-    env = dict(os.environ)
+def stack_env(cfg: Config, backend_dir: Path) -> dict:
+    """The production configuration (every setting at its default unless named here),
+    except for the raised per-address SMS limit."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        # The shell's own settings must not change what is measured.
+        if not key.startswith(("CELERY_", "SMS_", "DJANGO_", "DB_", "GUNICORN_", "WEB_"))
+    }
     env.update(
         {
             "DJANGO_SETTINGS_MODULE": "project.settings",
@@ -234,87 +221,60 @@ def stack_env(cfg: Config) -> dict:
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(48),
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "WHITENOISE_USE_FINDERS": "true",
-            "DB_CONN_MAX_AGE": str(cfg.db_conn_max_age),
             "SMS_BACKEND": "simulated",
             "SMS_DELAY_MIN": str(cfg.sms_delay[0]),
             "SMS_DELAY_MAX": str(cfg.sms_delay[1]),
             "SMS_DEV_INBOX": "true",
-            "RATE_LIMITS_ENABLED": "true",
             "SMS_IP_HOURLY_LIMIT": "1000000000",
-            "SMS_PHONE_HOURLY_LIMIT": "5",
-            "SMS_RESEND_COOLDOWN": "60",
-            "CELERY_TASK_ALWAYS_EAGER": "false",
             "CELERY_WORKER_CONCURRENCY": str(cfg.worker_concurrency),
             "WEB_CONCURRENCY": str(cfg.web_workers),
             "GUNICORN_THREADS": str(cfg.web_threads),
-            "LOG_LEVEL": "INFO",
+            "BENCH_BACKEND_DIR": str(backend_dir),
+            "APP_VAR_DIR": str(cfg.work_dir / "var"),
         }
     )
     return env
 
 
-def _wait_for_process(process, check, name: str, log_name: str, seconds: float = 60):
-    """Poll `check()` until it returns something truthy (returned); fail if `process`
-    exits or `seconds` pass first."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{name} exited; see {log_name}")
-        result = check()
-        if result:
-            return result
-        time.sleep(0.2)
-    raise RuntimeError(f"{name} was not ready within {seconds:.0f} s")
-
-
 class Stack:
-    """gunicorn and the Celery worker as child processes, logs in the work directory."""
+    """gunicorn and the Celery worker of one checkout (`backend_dir`) as child processes,
+    logs in the work directory."""
 
-    def __init__(self, cfg: Config) -> None:
+    def __init__(self, cfg: Config, backend_dir: Path, label: str) -> None:
         self.cfg = cfg
-        self.env = stack_env(cfg)
-        self.port = free_port()
+        self.backend_dir = backend_dir
+        self.label = label
+        self.env = stack_env(cfg, backend_dir)
+        self.port = stack.free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.web: subprocess.Popen | None = None
         self.worker: subprocess.Popen | None = None
         self._logs: list = []
 
+    def log_path(self, name: str) -> Path:
+        return self.cfg.work_dir / f"{self.label}-{name}.log"
+
     def _log(self, name: str):
-        handle = open(self.cfg.work_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed in stop()
+        handle = open(self.log_path(name), "ab")  # noqa: SIM115 - closed in stop()
         self._logs.append(handle)
         return handle
 
-    def manage(self, *args: str, timeout: float = 300) -> str:
-        result = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=BACKEND,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-        if result.returncode:
-            raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stderr[-3000:]}")
-        return result.stdout
+    def prepare(self) -> None:
+        """The same database and Redis database for every run, empty and migrated by the
+        code under measurement."""
+        stack.prepare_database(self.cfg.database_url, recreate=True)
+        stack.flush_redis(self.cfg.redis_url)
+        stack.migrate(self.backend_dir, self.env)
 
     def start_web(self) -> None:
-        log = self._log("gunicorn")
-        self.web = subprocess.Popen(
-            [
-                str(BIN / "gunicorn"),
-                "project.wsgi:application",
-                # backend/gunicorn.conf.py as in production, but on loopback only and
-                # without recycling, which would restart workers inside timed phases.
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--max-requests",
-                "0",
-            ],
-            cwd=BACKEND,
-            env=self.env,
-            stdout=log,
-            stderr=log,
+        # backend/gunicorn.conf.py as in production, but on loopback only and without
+        # recycling, which would restart workers inside timed phases.
+        self.web = stack.start_gunicorn(
+            self.backend_dir,
+            self.env,
+            self._log("gunicorn"),
+            port=self.port,
+            extra_args=("--max-requests", "0"),
         )
 
         def answers() -> bool:
@@ -323,44 +283,28 @@ class Stack:
                 return answer.status_code == 200 and len(self.web_workers()) == self.cfg.web_workers
             return False
 
-        _wait_for_process(self.web, answers, "gunicorn", "gunicorn.log")
+        stack.wait_for(answers, 60, f"gunicorn ({self.log_path('gunicorn')})", self.web, 0.2)
 
     def start_worker(self) -> float:
         """Start the worker; return the time (epoch) it reported itself ready."""
-        log_path = self.cfg.work_dir / "celery.log"
+        log_path = self.log_path("celery")
         log = self._log("celery")
         offset = log_path.stat().st_size
-        self.worker = subprocess.Popen(
-            [
-                str(BIN / "celery"),
-                "-A",
-                "project",
-                "worker",
-                "--pool=threads",
-                f"--concurrency={self.cfg.worker_concurrency}",
-                "--loglevel=INFO",
-                "--without-mingle",
-                "--without-gossip",
-                "-n",
-                f"bench-{os.getpid()}@%h",
-            ],
-            cwd=BACKEND,
-            env=self.env,
-            stdout=log,
-            stderr=log,
+        self.worker = stack.start_worker(
+            self.backend_dir,
+            self.env,
+            log,
+            name=f"bench-{os.getpid()}",
+            concurrency=self.cfg.worker_concurrency,
+            extra_args=("--without-mingle", "--without-gossip"),
         )
-
-        def ready() -> float | None:
-            with open(log_path, "rb") as handle:
-                handle.seek(offset)
-                match = READY_RE.search(handle.read().decode(errors="replace"))
-            if not match:
-                return None
-            # Celery logs local time with milliseconds: the moment it began consuming.
-            stamp = match.group(1) or match.group(2)
-            return dt.datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S,%f").timestamp()
-
-        return _wait_for_process(self.worker, ready, "the Celery worker", "celery.log")
+        return stack.wait_for(
+            lambda: stack.worker_ready_at(log_path, offset),
+            60,
+            f"the Celery worker ({log_path})",
+            self.worker,
+            0.2,
+        )
 
     def web_workers(self) -> list[psutil.Process]:
         if self.web is None:
@@ -372,24 +316,17 @@ class Stack:
 
     def stop(self) -> None:
         for proc in (self.worker, self.web):
-            if proc is not None and proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for proc in (self.worker, self.web):
-            if proc is None:
-                continue
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
+            if proc is not None:
+                stack.stop(proc)
         for handle in self._logs:
             handle.close()
+        self._logs.clear()
 
     def log_errors(self) -> dict:
         """Database connection errors reported in the logs of the stack."""
         found = {}
         for name in ("gunicorn", "celery"):
-            path = self.cfg.work_dir / f"{name}.log"
+            path = self.log_path(name)
             text = path.read_text(errors="replace") if path.exists() else ""
             found[name] = len(DB_ERROR_RE.findall(text))
         return found
@@ -428,8 +365,8 @@ class Sampler:
             by_phase[role] = max(by_phase.get(role, 0.0), round(rss / 2**20, 1))
 
     def _run(self) -> None:
-        name = database_name(self.stack.cfg.database_url)
-        conn = psycopg.connect(libpq_url(self.stack.cfg.database_url, "postgres"), autocommit=True)
+        name = stack.database_name(self.stack.cfg.database_url)
+        conn = psycopg.connect(stack.server_url(self.stack.cfg.database_url), autocommit=True)
         try:
             while not self._stop.wait(self.interval):
                 for proc in self.stack.web_workers():
@@ -478,14 +415,17 @@ def cpu_seconds(procs: list[psutil.Process]) -> float:
 
 # --- Phases -----------------------------------------------------------------------------
 class Bench:
-    def __init__(self, cfg: Config) -> None:
+    """One turn: the stack of one version of the code, started, loaded and stopped."""
+
+    def __init__(self, cfg: Config, backend_dir: Path, label: str) -> None:
         self.cfg = cfg
-        self.stack = Stack(cfg)
+        self.label = label
+        self.stack = Stack(cfg, backend_dir, label)
         self.phases: dict[str, dict] = {}
         self.sampler = Sampler(self.stack)
 
     def say(self, message: str) -> None:
-        print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+        print(f"[bench {time.strftime('%H:%M:%S')} {self.label}] {message}", flush=True)
 
     def stack_procs(self) -> tuple[list[psutil.Process], list[psutil.Process]]:
         worker = []
@@ -505,7 +445,7 @@ class Bench:
         warmup: float | None = None,
     ) -> dict:
         """Run one locust phase and return its summary (and CPU seconds spent by each side)."""
-        out = self.cfg.work_dir / f"locust-{name}.json"
+        out = self.cfg.work_dir / f"{self.label}-locust-{name}.json"
         env = dict(os.environ)
         env.update(
             {
@@ -538,19 +478,19 @@ class Bench:
             user_class,
         ]
         web, worker = self.stack_procs()
-        dbname = database_name(self.cfg.database_url)
+        dbname = stack.database_name(self.cfg.database_url)
         postgres_before = {proc.pid: cpu_seconds([proc]) for proc in postgres_backends(dbname)}
         cpu_before = (cpu_seconds(web), cpu_seconds(worker))
         busy_before = machine_busy_seconds()
         children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.monotonic()
-        with open(self.cfg.work_dir / f"locust-{name}.log", "wb") as log:
+        with open(self.cfg.work_dir / f"{self.label}-locust-{name}.log", "wb") as log:
             result = subprocess.run(
                 cmd, env=env, stdout=log, stderr=log, timeout=run_time + 90, check=False
             )
         wall = time.monotonic() - started
         if result.returncode or not out.exists():
-            raise RuntimeError(f"locust phase {name} failed; see locust-{name}.log")
+            raise RuntimeError(f"locust phase {name} failed; see {self.label}-locust-{name}.log")
         children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
         busy = machine_busy_seconds() - busy_before
         web, worker = self.stack_procs()
@@ -562,7 +502,7 @@ class Bench:
         )
         records = json.loads(out.read_text())["records"]
         if not records:
-            raise RuntimeError(f"locust phase {name} sent no request; see locust-{name}.log")
+            raise RuntimeError(f"locust phase {name} sent no request ({self.label})")
         summary = summarize(records, self.cfg.warmup if warmup is None else warmup)
         summary["clients"] = users
         cpu = {
@@ -581,6 +521,7 @@ class Bench:
         cpu["everything_else"] = round(max(0.0, busy - ours), 2)
         requests_made = max(1, len(records))
         cpu["web_ms_per_request"] = round(cpu["web_workers"] * 1000 / requests_made, 2)
+        cpu["worker_ms_per_request"] = round(cpu["celery_worker"] * 1000 / requests_made, 2)
         cpu["postgres_ms_per_request"] = round(postgres_cpu * 1000 / requests_made, 2)
         cpu["server_ms_per_request"] = round(
             cpu["web_ms_per_request"] + cpu["postgres_ms_per_request"], 2
@@ -598,7 +539,9 @@ class Bench:
         return summary
 
     # The scenarios -----------------------------------------------------------------------
+    # The scenarios -----------------------------------------------------------------------
     def code_request_phases(self) -> None:
+        """With the worker consuming the SMS they queue, as in production."""
         self.locust("reference_1", "ReferenceUser", 1)
         self.locust(
             "code_request_1", "CodeRequestUser", 1, {"BENCH_PHONE_START": str(PHONES_CODE_1)}
@@ -611,26 +554,14 @@ class Bench:
             {"BENCH_PHONE_START": str(PHONES_CODE_16)},
         )
 
-    def purge_queue(self) -> None:
-        """The code-request phases queued SMS with no worker running: drop them so that the
-        pipeline phase measures only its own codes."""
-        result = subprocess.run(
-            [str(BIN / "celery"), "-A", "project", "purge", "-f"],
-            cwd=BACKEND,
-            env=self.stack.env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        if result.returncode:
-            raise RuntimeError(f"celery purge failed: {result.stderr[-2000:]}")
-        self.say(result.stdout.strip() or "queue purged")
-
     def pipeline_phase(self) -> dict:
-        """Queue the codes with no worker running, then start one worker and time it from
-        its "ready" line to the last SMS in the delivery log (status sent, sent_at)."""
+        """Request the codes with 16 clients while the (idle, ready) worker consumes; time
+        from the first request to the last SMS in the delivery log (status sent, sent_at),
+        and count the worker's CPU over the same span."""
         count = self.cfg.pipeline_codes
+        _, worker = self.stack_procs()
+        worker_cpu = cpu_seconds(worker)
+        started = time.time()
         requested = self.locust(
             "pipeline_requests",
             "CodeRequestUser",
@@ -640,12 +571,7 @@ class Bench:
             run_time=max(self.cfg.duration, 120),
             warmup=0,
         )
-        self.say(f"starting the Celery worker (threads pool, {self.cfg.worker_concurrency})")
-        web, _ = self.stack_procs()
-        web_cpu = cpu_seconds(web)
         self.sampler.phase = "pipeline"
-        ready_at = self.stack.start_worker()
-        _, worker = self.stack_procs()
         low, high = phone(PHONES_PIPELINE), phone(PHONES_PIPELINE + count - 1)
         query = (
             "SELECT count(*) FILTER (WHERE status = 'sent'), "
@@ -655,7 +581,10 @@ class Bench:
         )
         bound = self.cfg.worker_concurrency / self.cfg.mean_delay
         deadline = time.monotonic() + 30 + 3 * count / bound
-        with psycopg.connect(libpq_url(self.cfg.database_url), autocommit=True) as conn:
+        dbname = stack.database_name(self.cfg.database_url)
+        with psycopg.connect(
+            stack.server_url(self.cfg.database_url, dbname), autocommit=True
+        ) as conn:
             while True:
                 sent, finished_badly, recorded, last_sent = conn.execute(
                     query, (low, high)
@@ -663,7 +592,8 @@ class Bench:
                 if sent + finished_badly >= recorded or time.monotonic() > deadline:
                     break
                 time.sleep(0.25)
-        elapsed = (float(last_sent) - ready_at) if last_sent else None
+        worker_cpu = cpu_seconds(worker) - worker_cpu
+        elapsed = (float(last_sent) - started) if last_sent else None
         throughput = (sent / elapsed) if elapsed else 0.0
         result = {
             "codes_requested": requested["requests"],
@@ -679,16 +609,16 @@ class Bench:
             "ratio_to_bound": ratio(throughput, bound),
             "worker_concurrency": self.cfg.worker_concurrency,
             "mean_delay_s": self.cfg.mean_delay,
-            "cpu_s": {
-                "celery_worker": round(cpu_seconds(worker), 2),
-                "web_workers": round(cpu_seconds(web) - web_cpu, 2),
-            },
+            "worker_cpu_s": round(worker_cpu, 3),
+            "worker_cpu_ms_per_sms": round(worker_cpu * 1000 / sent, 2) if sent else None,
+            "web_cpu_ms_per_request": requested["cpu_s"]["web_ms_per_request"],
         }
         self.phases["pipeline"] = result
         self.say(
             f"pipeline: {sent}/{count} SMS sent, the last {result['time_to_last_sms_s']} s "
-            f"after the worker was ready: {result['throughput_sms_per_s']} SMS/s = "
-            f"{result['ratio_to_bound']} of the bound {result['bound_sms_per_s']} SMS/s"
+            f"after the first request: {result['throughput_sms_per_s']} SMS/s = "
+            f"{result['ratio_to_bound']} of the bound {result['bound_sms_per_s']} SMS/s; "
+            f"worker CPU {result['worker_cpu_ms_per_sms']} ms per SMS"
         )
         return result
 
@@ -711,10 +641,9 @@ class Bench:
 
     def login_phase(self) -> None:
         codes = self.read_codes(PHONES_PIPELINE, self.cfg.pipeline_codes)
-        path = self.cfg.work_dir / "codes.json"
+        path = self.cfg.work_dir / f"{self.label}-codes.json"
         path.write_text(json.dumps(codes))
         self.say(f"login: {len(codes)} valid codes read from the development inbox")
-        self.locust("reference_16_login", "ReferenceUser", self.cfg.clients)
         self.locust(
             "login_16",
             "LoginUser",
@@ -722,8 +651,7 @@ class Bench:
             {"BENCH_CODES": str(path)},
             limit=len(codes),
             run_time=max(self.cfg.duration, 60),
-            # Each code logs in once, so the phase lasts only seconds; the workers are
-            # warm from the reference phase just before.
+            # Each code logs in once, so the phase lasts only seconds.
             warmup=min(self.cfg.warmup, 0.5),
         )
 
@@ -772,7 +700,6 @@ class Bench:
         self.say(f"seeded: {seed}")
         self.phases["profile_seed"] = seed
         token = self.owner_token(owner_phone)
-        self.locust("reference_1_profile", "ReferenceUser", 1)
         self.locust(
             "profile_1",
             "ProfileUser",
@@ -780,76 +707,45 @@ class Bench:
             {"BENCH_TOKEN": token, "BENCH_PROFILE_PATH": f"/users/{seed['owner_id']}/"},
         )
 
-    # The whole run -----------------------------------------------------------------------
+    # One turn ---------------------------------------------------------------------------
     def run(self) -> dict:
+        """Prepare, start, measure every scenario, stop; the turn's results."""
         cfg = self.cfg
-        for url in (cfg.database_url, cfg.redis_url):
-            check_loopback(url)
-        cfg.work_dir.mkdir(parents=True, exist_ok=True)
-        machine = machine_before(cfg)
-        self.say(
-            f"{machine['cores']} cores, load average {machine['load_average_before']}; "
-            f"max_connections {machine['postgres_max_connections']}, "
-            f"{machine['postgres_connections_in_use_before']} in use"
-        )
-        recreate_database(cfg.database_url)
-        redis.Redis.from_url(cfg.redis_url).flushdb()
-        self.stack.manage("migrate", "--noinput")
-        self.say("database migrated; starting gunicorn")
-        sampler = self.sampler
         started = time.monotonic()
+        self.stack.prepare()
+        self.say("database migrated; starting gunicorn and the worker")
+        load_before = [round(x, 2) for x in os.getloadavg()]
         try:
             self.stack.start_web()
-            sampler.start()
-            if "code" in cfg.scenarios:
-                self.code_request_phases()
-                self.purge_queue()
-            self.pipeline_phase()  # also the codes of the login phase and a running worker
+            self.stack.start_worker()
+            self.sampler.start()
+            self.pipeline_phase()  # also the codes of the login phase
             if "login" in cfg.scenarios:
                 self.login_phase()
             if "profile" in cfg.scenarios:
                 self.profile_phase()
+            if "code" in cfg.scenarios:
+                # Last: the SMS queued here outnumber what the worker sends in the time.
+                self.code_request_phases()
         finally:
-            sampler.stop()
+            self.sampler.stop()
             self.stack.stop()
-            with contextlib.suppress(redis.RedisError):
-                redis.Redis.from_url(cfg.redis_url).flushdb()
-        machine["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
-        machine["bench_wall_s"] = round(time.monotonic() - started, 1)
-        return self.report(machine, sampler)
-
-    def report(self, machine: dict, sampler: Sampler) -> dict:
-        cfg, phases = self.cfg, self.phases
+        self.phases["pipeline"]["db_errors_in_logs"] = self.stack.log_errors()
+        sampler = self.sampler
         web_peaks = {k: v for k, v in sampler.peak_rss.items() if k.startswith("web:")}
-        memory = {
-            "web_worker_peak_rss_mb": sorted(round(v / 2**20, 1) for v in web_peaks.values()),
-            "celery_worker_peak_rss_mb": round(sampler.peak_rss.get("worker", 0) / 2**20, 1),
-            "peak_db_connections_bench": sampler.peak_db_connections,
-            "peak_db_connections_server": sampler.peak_server_connections,
-            "peak_rss_mb_by_phase": sampler.peak_rss_by_phase,
-        }
-        scenarios = build_scenarios(phases, memory)
-        scenarios["pipeline"]["db_errors_in_logs"] = self.stack.log_errors()
-        targets = evaluate_targets(phases, memory, scenarios)
         return {
-            "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "command": "make bench" if not cfg.smoke else "python benchmarks/run.py --smoke",
-            "git_commit": git_commit(),
-            "machine": machine,
-            "config": {
-                **{k: v for k, v in asdict(cfg).items() if k not in ("work_dir", "results_dir")},
-                "notes_file": str(cfg.notes_file) if cfg.notes_file else None,
-                "rate_limits": "enabled; SMS_IP_HOURLY_LIMIT raised to 1e9 (one client address)",
-                "gunicorn": f"backend/gunicorn.conf.py: {cfg.web_workers} processes x "
-                f"{cfg.web_threads} threads (gthread), --max-requests 0",
-                "celery": f"--pool=threads --concurrency={cfg.worker_concurrency}",
-                "planned_db_connections": planned_connections(cfg),
+            "label": self.label,
+            "load_average_before": load_before,
+            "load_average_after": [round(x, 2) for x in os.getloadavg()],
+            "wall_s": round(time.monotonic() - started, 1),
+            "phases": self.phases,
+            "memory": {
+                "web_worker_peak_rss_mb": sorted(round(v / 2**20, 1) for v in web_peaks.values()),
+                "celery_worker_peak_rss_mb": round(sampler.peak_rss.get("worker", 0) / 2**20, 1),
+                "peak_db_connections_bench": sampler.peak_db_connections,
+                "peak_db_connections_server": sampler.peak_server_connections,
+                "peak_rss_mb_by_phase": sampler.peak_rss_by_phase,
             },
-            "scenarios": scenarios,
-            "memory": memory,
-            "targets": targets,
-            "phases": phases,
-            "notes": load_notes(cfg.notes_file),
         }
 
 
@@ -857,118 +753,132 @@ def phone(index: int) -> str:
     return f"+79{index:09d}"
 
 
-def build_scenarios(phases: dict, memory: dict) -> dict:
-    def pick(name: str) -> dict:
-        data = phases.get(name, {})
-        return {
-            key: data.get(key)
-            for key in (
-                *("clients", "ok", "not_2xx", "statuses", "throughput_rps"),
-                *("p50_ms", "p95_ms", "p99_ms", "cpu_s"),
-            )
-        }
+# --- Figures ---------------------------------------------------------------------------------
+# (key, label, unit, better): what is compared between the versions, read from one turn.
+FIGURES = [
+    ("code_1_web_cpu_ms", "code request, 1 client: web CPU per request", "ms", "lower"),
+    ("code_1_p50_ms", "code request, 1 client: p50", "ms", "lower"),
+    ("code_16_web_cpu_ms", "code request, 16 clients: web CPU per request", "ms", "lower"),
+    ("code_16_worker_cpu_ms", "code request, 16 clients: worker CPU per request", "ms", "lower"),
+    ("code_16_rps", "code request + SMS, 16 clients: throughput", "/s", "higher"),
+    ("code_16_p50_ms", "code request + SMS, 16 clients: p50", "ms", "lower"),
+    ("code_16_p95_ms", "code request + SMS, 16 clients: p95", "ms", "lower"),
+    ("sms_worker_cpu_ms", "SMS pipeline: worker CPU per delivered SMS", "ms", "lower"),
+    ("sms_per_s", "SMS pipeline: delivered SMS per second", "/s", "higher"),
+    ("login_web_cpu_ms", "login, 16 clients: web CPU per request", "ms", "lower"),
+    ("login_rps", "login, 16 clients: throughput", "/s", "higher"),
+    ("login_p50_ms", "login, 16 clients: p50", "ms", "lower"),
+    ("profile_web_cpu_ms", "profile, 10,000 referrals: web CPU per request", "ms", "lower"),
+    ("profile_p50_ms", "profile, 10,000 referrals: p50", "ms", "lower"),
+    ("reference_16_web_cpu_ms", "GET /livez, 16 clients: web CPU per request", "ms", "lower"),
+    ("reference_16_rps", "GET /livez, 16 clients: throughput", "/s", "higher"),
+    ("web_rss_mb", "web worker peak RSS", "MB", "lower"),
+    ("worker_rss_mb", "Celery worker peak RSS", "MB", "lower"),
+]
 
-    def compare(name: str, reference: str) -> dict:
-        entry = pick(name)
-        ref = pick(reference)
-        entry["reference"] = {
-            k: ref[k] for k in ("throughput_rps", "p50_ms", "p95_ms", "p99_ms", "cpu_s")
-        }
-        entry["throughput_ratio"] = ratio(entry["throughput_rps"], ref["throughput_rps"])
-        entry["p50_ratio"] = ratio(entry["p50_ms"], ref["p50_ms"])
-        # On saturated cores throughput goes as the inverse of the CPU one request costs.
-        mine, theirs = entry["cpu_s"] or {}, ref["cpu_s"] or {}
-        entry["server_cpu_ms_per_request"] = mine.get("server_ms_per_request")
-        entry["reference_server_cpu_ms_per_request"] = theirs.get("server_ms_per_request")
-        entry["cpu_cost_ratio"] = ratio(
-            theirs.get("server_ms_per_request"), mine.get("server_ms_per_request")
-        )
-        return entry
 
+def turn_figures(turn: dict) -> dict:
+    """The compared figures of one turn."""
+    phases = turn["phases"]
+
+    def cpu(name: str, key: str):
+        return (phases.get(name, {}).get("cpu_s") or {}).get(key)
+
+    def get(name: str, key: str):
+        return phases.get(name, {}).get(key)
+
+    pipeline = phases.get("pipeline", {})
+    memory = turn["memory"]
     return {
-        "code_request_1": compare("code_request_1", "reference_1"),
-        "code_request_16": compare("code_request_16", "reference_16"),
-        "pipeline": dict(phases.get("pipeline", {})),
-        "login_16": compare("login_16", "reference_16_login"),
-        "profile_1": {
-            **compare("profile_1", "reference_1_profile"),
-            "referrals": phases.get("profile_seed", {}).get("referrals"),
-            "queries": phases.get("profile_seed", {}).get("queries"),
-        },
-        "memory": memory,
+        "code_1_web_cpu_ms": cpu("code_request_1", "web_ms_per_request"),
+        "code_1_p50_ms": get("code_request_1", "p50_ms"),
+        "code_16_web_cpu_ms": cpu("code_request_16", "web_ms_per_request"),
+        "code_16_worker_cpu_ms": cpu("code_request_16", "worker_ms_per_request"),
+        "code_16_rps": get("code_request_16", "throughput_rps"),
+        "code_16_p50_ms": get("code_request_16", "p50_ms"),
+        "code_16_p95_ms": get("code_request_16", "p95_ms"),
+        "sms_worker_cpu_ms": pipeline.get("worker_cpu_ms_per_sms"),
+        "sms_per_s": pipeline.get("throughput_sms_per_s"),
+        "login_web_cpu_ms": cpu("login_16", "web_ms_per_request"),
+        "login_rps": get("login_16", "throughput_rps"),
+        "login_p50_ms": get("login_16", "p50_ms"),
+        "profile_web_cpu_ms": cpu("profile_1", "web_ms_per_request"),
+        "profile_p50_ms": get("profile_1", "p50_ms"),
+        "reference_16_web_cpu_ms": cpu("reference_16", "web_ms_per_request"),
+        "reference_16_rps": get("reference_16", "throughput_rps"),
+        "web_rss_mb": max(memory["web_worker_peak_rss_mb"] or [0]) or None,
+        "worker_rss_mb": memory["celery_worker_peak_rss_mb"] or None,
     }
 
 
-def evaluate_targets(phases: dict, memory: dict, scenarios: dict) -> list[dict]:
-    def target(name: str, goal: str, value, met: bool | None) -> dict:
-        return {"scenario": name, "target": goal, "value": value, "met": met}
+def median(values: list) -> float | None:
+    present = [v for v in values if v is not None]
+    return round(statistics.median(present), 2) if present else None
 
-    code1 = scenarios["code_request_1"]
-    code16 = scenarios["code_request_16"]
-    pipeline = scenarios["pipeline"]
-    login = scenarios["login_16"]
-    profile = scenarios["profile_1"]
-    queries = profile.get("queries") or {}
-    pipeline_errors = sum(pipeline.get("db_errors_in_logs", {}).values())
-    webs = memory["web_worker_peak_rss_mb"]
-    return [
-        target(
-            "code request, 1 client",
-            "p50 <= 25 ms",
-            code1["p50_ms"],
-            code1["p50_ms"] is not None and code1["p50_ms"] <= 25,
-        ),
-        target(
-            "code request, 16 clients",
-            "throughput >= 30 % of the reference",
-            code16["throughput_ratio"],
-            (code16["throughput_ratio"] or 0) >= 0.30,
-        ),
-        target(
-            "SMS pipeline, 1000 codes",
-            ">= 80 % of concurrency / 1.5 s, no database connection errors",
-            pipeline.get("ratio_to_bound"),
-            (pipeline.get("ratio_to_bound") or 0) >= 0.80
-            and pipeline_errors == 0
-            and pipeline.get("sms_failed_or_stale") == 0,
-        ),
-        target(
-            "login, 16 clients",
-            "throughput >= 30 % of the reference",
-            login["throughput_ratio"],
-            (login["throughput_ratio"] or 0) >= 0.30,
-        ),
-        target(
-            "profile with 10,000 referrals, 1 client",
-            "p50 <= 100 ms, constant query count",
-            {"p50_ms": profile["p50_ms"], "queries": queries},
-            profile["p50_ms"] is not None
-            and profile["p50_ms"] <= 100
-            and len(set(queries.values())) == 1,
-        ),
-        target(
-            "memory, web workers",
-            "peak RSS <= 120 MB each",
-            max(webs) if webs else None,
-            bool(webs) and max(webs) <= 120,
-        ),
-        target(
-            "memory, Celery worker",
-            "peak RSS <= 250 MB",
-            memory["celery_worker_peak_rss_mb"],
-            0 < memory["celery_worker_peak_rss_mb"] <= 250,
-        ),
-    ]
+
+def compare(sides: dict[str, list[dict]]) -> list[dict]:
+    """Per figure: each side's median over its turns, its turns, and the ratio A/B."""
+    rows = []
+    for key, label, unit, better in FIGURES:
+        row = {"figure": key, "label": label, "unit": unit, "better": better}
+        for side, turns in sides.items():
+            values = [turn_figures(turn)[key] for turn in turns]
+            row[side] = median(values)
+            row[f"{side}_turns"] = values
+        if "B" in sides:
+            row["ratio_a_b"] = ratio(row["A"], row["B"])
+        rows.append(row)
+    return rows
+
+
+TARGETS = [
+    # (figure, goal, test): the performance goals, checked on side A.
+    ("code_16_web_cpu_ms", "<= 3.5 ms", lambda v: v <= 3.5),
+    ("login_web_cpu_ms", "<= 3.0 ms", lambda v: v <= 3.0),
+    ("sms_worker_cpu_ms", "<= 3.0 ms", lambda v: v <= 3.0),
+    ("code_16_rps", ">= 250/s", lambda v: v >= 250),
+    ("code_16_p50_ms", "<= 60 ms", lambda v: v <= 60),
+    ("web_rss_mb", "<= 120 MB", lambda v: v <= 120),
+    ("worker_rss_mb", "<= 250 MB", lambda v: v <= 250),
+]
+
+
+def evaluate_targets(rows: list[dict]) -> list[dict]:
+    by_key = {row["figure"]: row for row in rows}
+    found = []
+    for key, goal, test in TARGETS:
+        value = by_key[key]["A"]
+        met = None if value is None else bool(test(value))
+        found.append({"figure": key, "label": by_key[key]["label"], "target": goal,
+                      "value": value, "met": met})  # fmt: skip
+    return found
+
+
+def checks(turn: dict) -> dict:
+    """What must hold in every turn whatever the speed: all answered, all delivered."""
+    phases = turn["phases"]
+    pipeline = phases.get("pipeline", {})
+    return {
+        "not_2xx": {
+            name: phase.get("not_2xx")
+            for name, phase in phases.items()
+            if isinstance(phase, dict) and "not_2xx" in phase
+        },
+        "sms_sent": pipeline.get("sms_sent"),
+        "sms_failed_or_stale": pipeline.get("sms_failed_or_stale"),
+        "db_errors_in_logs": pipeline.get("db_errors_in_logs"),
+        "profile_queries": phases.get("profile_seed", {}).get("queries"),
+    }
 
 
 def planned_connections(cfg: Config) -> int:
-    """Connections the run may hold at once: one per web thread and per worker thread
-    (persistent, DB_CONN_MAX_AGE), the worker's main thread, and this script's two."""
+    """Connections a turn may hold at once: one per web thread and per worker thread
+    (pooled or persistent), the worker's main thread, and this script's two."""
     return cfg.web_workers * cfg.web_threads + cfg.worker_concurrency + 1 + 2
 
 
 def machine_before(cfg: Config) -> dict:
-    with psycopg.connect(libpq_url(cfg.database_url, "postgres"), autocommit=True) as conn:
+    with psycopg.connect(stack.server_url(cfg.database_url), autocommit=True) as conn:
         max_connections = int(conn.execute("SHOW max_connections").fetchone()[0])
         reserved = int(conn.execute("SHOW superuser_reserved_connections").fetchone()[0])
         in_use = conn.execute(
@@ -1002,15 +912,36 @@ def machine_before(cfg: Config) -> dict:
     }
 
 
-def git_commit() -> str | None:
+def git(*args: str, cwd: Path = ROOT) -> str:
     result = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
+        ["git", *args], cwd=cwd, capture_output=True, text=True, check=False, timeout=120
     )
-    return result.stdout.strip() or None
+    if result.returncode:
+        raise RuntimeError(f"git {' '.join(args)} failed: {result.stderr.strip()}")
+    return result.stdout.strip()
+
+
+def describe_working_tree() -> str:
+    commit = git("rev-parse", "--short", "HEAD")
+    dirty = git("status", "--porcelain", "--untracked-files=no")
+    return f"{commit} (working tree{', with uncommitted changes' if dirty else ''})"
+
+
+@contextlib.contextmanager
+def base_checkout(ref: str):
+    """`ref` checked out (detached) in a temporary directory; removed afterwards."""
+    commit = git("rev-parse", "--verify", f"{ref}^{{commit}}")
+    parent = Path(tempfile.mkdtemp(prefix="bench-base-"))
+    path = parent / "tree"
+    git("worktree", "add", "--detach", str(path), commit)
+    try:
+        yield path, commit[:12]
+    finally:
+        with contextlib.suppress(RuntimeError):
+            git("worktree", "remove", "--force", str(path))
+        shutil.rmtree(parent, ignore_errors=True)
+        with contextlib.suppress(RuntimeError):
+            git("worktree", "prune")
 
 
 def load_notes(path: Path | None):
@@ -1031,6 +962,63 @@ def wait_for_quiet_machine(max_load: float | None, max_wait: float) -> float:
     return round(time.monotonic() - started, 1)
 
 
+def run_all(cfg: Config) -> dict:
+    """Every turn, A B A B ..., and the comparison."""
+    for url in (cfg.database_url, cfg.redis_url):
+        check_loopback(url)
+    cfg.work_dir.mkdir(parents=True, exist_ok=True)
+    machine = machine_before(cfg)
+    print(
+        f"[bench] {machine['cores']} cores, load average {machine['load_average_before']}; "
+        f"PostgreSQL max_connections {machine['postgres_max_connections']}, "
+        f"{machine['postgres_connections_in_use_before']} in use",
+        flush=True,
+    )
+    started = time.monotonic()
+    versions = {"A": {"ref": describe_working_tree(), "root": ROOT}}
+    sides: dict[str, list[dict]] = {"A": []}
+    with contextlib.ExitStack() as cleanup:
+        if cfg.base:
+            path, commit = cleanup.enter_context(base_checkout(cfg.base))
+            versions["B"] = {"ref": f"{cfg.base} = {commit}", "root": path}
+            sides["B"] = []
+        for round_no in range(1, cfg.rounds + 1):
+            for side in sides:
+                label = f"{side}{round_no}"
+                print(f"[bench] turn {label}: {versions[side]['ref']}", flush=True)
+                turn = Bench(cfg, versions[side]["root"] / "backend", label).run()
+                turn["checks"] = checks(turn)
+                sides[side].append(turn)
+        with contextlib.suppress(redis.RedisError):
+            redis.Redis.from_url(cfg.redis_url).flushdb()
+    machine["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+    machine["bench_wall_s"] = round(time.monotonic() - started, 1)
+    rows = compare(sides)
+    return {
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "command": " ".join(["python benchmarks/run.py", *sys.argv[1:]]),
+        "versions": {side: v["ref"] for side, v in versions.items()},
+        "machine": machine,
+        "config": {
+            **{
+                k: v
+                for k, v in asdict(cfg).items()
+                if k not in ("work_dir", "results_dir", "notes_file")
+            },
+            "order": " ".join(f"{side}{n}" for n in range(1, cfg.rounds + 1) for side in sides),
+            "rate_limits": "enabled; SMS_IP_HOURLY_LIMIT raised to 1e9 (one client address)",
+            "gunicorn": f"backend/gunicorn.conf.py: {cfg.web_workers} processes x "
+            f"{cfg.web_threads} threads (gthread), --max-requests 0",
+            "celery": f"--pool=threads --concurrency={cfg.worker_concurrency}",
+            "settings": "every other setting at the version's own default",
+        },
+        "figures": rows,
+        "targets": evaluate_targets(rows),
+        "turns": sides,
+        "notes": load_notes(cfg.notes_file),
+    }
+
+
 # --- Soak (--soak): long load on gunicorn as configured for production ----------------------
 SOAK_PHONES = 5_000_000
 
@@ -1043,21 +1031,25 @@ def run_soak(cfg: Config, seconds: float, clients: int, results_dir: Path | None
     timed out), 5xx, and the RSS of each process at the start, after one minute and at
     the end."""
     cfg.work_dir.mkdir(parents=True, exist_ok=True)
-    recreate_database(cfg.database_url)
-    redis.Redis.from_url(cfg.redis_url).flushdb()
-    env = stack_env(cfg)
+    backend = ROOT / "backend"
+    env = stack_env(cfg, backend)
+    # Recycling is what the soak is for: GUNICORN_MAX_REQUESTS from the shell applies.
+    if "GUNICORN_MAX_REQUESTS" in os.environ:
+        env["GUNICORN_MAX_REQUESTS"] = os.environ["GUNICORN_MAX_REQUESTS"]
+    stack.prepare_database(cfg.database_url, recreate=True)
+    stack.flush_redis(cfg.redis_url)
     env["SMS_DELAY_MIN"], env["SMS_DELAY_MAX"] = "0.05", "0.1"  # the worker keeps up
-    port = free_port()
+    port = stack.free_port()
     base = f"http://127.0.0.1:{port}"
     logs = [open(cfg.work_dir / f"soak-{n}.log", "wb") for n in ("migrate", "web", "worker")]  # noqa: SIM115
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=BACKEND, env=env,
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=backend, env=env,
                    stdout=logs[0], stderr=logs[0], check=True)  # fmt: skip
     web = subprocess.Popen([str(BIN / "gunicorn"), "project.wsgi:application", "--bind",
-                            f"127.0.0.1:{port}"], cwd=BACKEND, env=env, stdout=logs[1],
+                            f"127.0.0.1:{port}"], cwd=backend, env=env, stdout=logs[1],
                            stderr=logs[1])  # fmt: skip
     worker = subprocess.Popen([str(BIN / "celery"), "-A", "project", "worker", "--pool=threads",
                                f"--concurrency={cfg.worker_concurrency}", "--loglevel=WARNING",
-                               "-n", f"soak-{os.getpid()}@%h"], cwd=BACKEND, env=env,
+                               "-n", f"soak-{os.getpid()}@%h"], cwd=backend, env=env,
                               stdout=logs[2], stderr=logs[2])  # fmt: skip
 
     def processes() -> dict[str, psutil.Process]:
@@ -1207,20 +1199,25 @@ def main(argv: list[str] | None = None) -> int:
         "--soak", type=float, metavar="SECONDS", nargs="?", const=600.0, default=None,
         help="only the soak: 16 clients for SECONDS (600) against production gunicorn",
     )  # fmt: skip
+    parser.add_argument("--base", help="git ref to compare the working tree with (A/B)")
+    parser.add_argument(
+        "--rounds", type=int, default=0, help="turns per version (default: 2 with --base, else 1)"
+    )
     parser.add_argument(
         "--database-url",
         default=os.environ.get(
             "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/referral_bench"
         ),
-        help="PostgreSQL database to (re)create for the run",
+        help="PostgreSQL database to (re)create for every turn",
     )
     parser.add_argument(
         "--redis-url",
         default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11"),
-        help="Redis database to flush and use for the run",
+        help="Redis database to flush and use for every turn",
     )
     parser.add_argument("--reference-path", default="/livez")
-    parser.add_argument("--duration", type=float, default=12.0)
+    parser.add_argument("--duration", type=float, default=8.0, help="seconds per timed phase")
+    parser.add_argument("--pipeline-codes", type=int, default=600)
     parser.add_argument("--web-workers", type=int, default=2, help="WEB_CONCURRENCY")
     parser.add_argument("--web-threads", type=int, default=4, help="GUNICORN_THREADS")
     parser.add_argument(
@@ -1235,15 +1232,17 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="first wait until the 1-minute load average is below this (shared machines)",
     )
-    parser.add_argument("--max-wait", type=float, default=1200, help="seconds, for --max-load")
+    parser.add_argument("--max-wait", type=float, default=600, help="seconds, for --max-load")
     parser.add_argument("--notes", type=Path, default=BENCH_DIR / "notes.json")
     parser.add_argument(
         "--scenarios",
         type=lambda text: tuple(part for part in text.split(",") if part),
         default=SCENARIOS,
-        help="a comma-separated subset of code,pipeline,login,profile (pipeline always runs)",
+        help="a comma-separated subset of pipeline,login,profile,code (pipeline always runs)",
     )
     args = parser.parse_args(argv)
+    # A timeout or Ctrl-C still runs the `finally` blocks that stop the stack.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if args.no_results:
         args.results_dir = None
     cfg = smoke_config(args) if args.smoke else full_config(args)
@@ -1253,16 +1252,16 @@ def main(argv: list[str] | None = None) -> int:
         result = run_soak(full_config(args), args.soak, 16, cfg.results_dir)
         return 0 if result["targets_met"] else 1
     waited = wait_for_quiet_machine(args.max_load, args.max_wait)
-    results = Bench(cfg).run()
+    results = run_all(cfg)
     results["machine"]["waited_for_load_s"] = waited
     from report import print_table, write_chart  # matplotlib is slow to import
 
     print_table(results)
     if cfg.results_dir is not None:
         cfg.results_dir.mkdir(parents=True, exist_ok=True)
-        stem = dt.date.today().isoformat()
+        stem = dt.date.today().isoformat() + ("-ab" if cfg.base else "")
         json_path = cfg.results_dir / f"{stem}.json"
-        json_path.write_text(json.dumps(results, indent=2) + "\n")
+        json_path.write_text(json.dumps(results, indent=2, default=str) + "\n")
         write_chart(results, cfg.results_dir / f"{stem}.png")
         print(f"results: {json_path} and {json_path.with_suffix('.png')}")
     return 0

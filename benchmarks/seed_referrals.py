@@ -19,7 +19,11 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-BACKEND = Path(__file__).resolve().parent.parent / "backend"
+# The code under measurement: benchmarks/run.py points BENCH_BACKEND_DIR at the checkout
+# it compares with.
+BACKEND = Path(
+    os.environ.get("BENCH_BACKEND_DIR") or Path(__file__).resolve().parent.parent / "backend"
+)
 sys.path.insert(0, str(BACKEND))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
 

@@ -26,20 +26,20 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
-from contextlib import closing, suppress
+from contextlib import suppress
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
 import redis
 import requests
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+from scripts import stack as processes  # noqa: E402 - the live stack's one set of helpers
+
 BACKEND = REPO / "backend"
 WORK = REPO / "var" / "live"
 PYTHON = sys.executable
@@ -56,24 +56,6 @@ SCHEMATHESIS_TIMEOUT = 240  # seconds; the configured example counts finish well
 
 def log(message: str) -> None:
     print(f"\n== {message}", flush=True)
-
-
-def free_port() -> int:
-    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def ensure_database(url: str) -> None:
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if not re.fullmatch(r"\w+", name):
-        raise SystemExit(f"unexpected database name in LIVE_DATABASE_URL: {name!r}")
-    server = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(server, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def stack_environment() -> dict[str, str]:
@@ -106,53 +88,40 @@ def stack_environment() -> dict[str, str]:
 
 class Stack:
     def __init__(self) -> None:
-        self.port = int(os.environ.get("LIVE_PORT") or free_port())
+        self.port = int(os.environ.get("LIVE_PORT") or processes.free_port())
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = stack_environment()
         self.processes: dict[str, subprocess.Popen] = {}
         self.logs: dict[str, Path] = {}
 
-    def manage(self, *args: str) -> None:
-        subprocess.run(  # noqa: S603 - fixed arguments
-            [PYTHON, "manage.py", *args],
-            cwd=BACKEND,
-            env=self.env,
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-
-    def spawn(self, name: str, args: list[str]) -> None:
+    def log_file(self, name: str):
         self.logs[name] = WORK / f"{name}.log"
-        with self.logs[name].open("w") as out:
-            # A session of its own: stopping it reaches the children (gunicorn's workers).
-            self.processes[name] = subprocess.Popen(  # noqa: S603 - fixed arguments
-                args, cwd=BACKEND, env=self.env, stdout=out, stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )  # fmt: skip
+        return self.logs[name].open("w")
 
     def start(self) -> None:
         started = time.monotonic()
         WORK.mkdir(parents=True, exist_ok=True)
         log(f"preparing {DATABASE_URL} and {REDIS_URL}")
-        ensure_database(DATABASE_URL)
-        redis.Redis.from_url(REDIS_URL).flushdb()
-        self.manage("migrate", "--noinput")
+        processes.prepare_database(DATABASE_URL, recreate=False)
+        processes.flush_redis(REDIS_URL)
+        processes.migrate(BACKEND, self.env)
         log(f"starting gunicorn on {self.url} and a Celery worker")
         # No worker recycling (gunicorn.conf.py's max_requests): a recycled worker closes
         # its idle keep-alive connections, and a client that reuses one at that moment
         # (schemathesis does not retry) sees a dropped connection that says nothing
-        # about the API under test.
-        self.spawn(
-            "gunicorn",
-            [PYTHON, "-m", "gunicorn", "project.wsgi:application", "--bind",
-             f"127.0.0.1:{self.port}", "--workers", "2", "--threads", "4", "--timeout", "30",
-             "--max-requests", "0", "--access-logfile", "-"],
-        )  # fmt: skip
-        self.spawn(
-            "worker",
-            [PYTHON, "-m", "celery", "-A", "project", "worker", "--pool=threads",
-             "--concurrency", "16", "--loglevel", "INFO", "--hostname", f"live-{self.port}@%h"],
-        )  # fmt: skip
+        # about the API under test. Each in a session of its own: stopping it reaches
+        # the children (gunicorn's workers).
+        with self.log_file("gunicorn") as out:
+            self.processes["gunicorn"] = processes.start_gunicorn(
+                BACKEND, self.env, out, port=self.port, new_session=True,
+                extra_args=("--workers", "2", "--threads", "4", "--timeout", "30",
+                            "--max-requests", "0", "--access-logfile", "-"),
+            )  # fmt: skip
+        with self.log_file("worker") as out:
+            self.processes["worker"] = processes.start_worker(
+                BACKEND, self.env, out, name=f"live-{self.port}", concurrency=16,
+                new_session=True,
+            )  # fmt: skip
         self.wait_until_ready()
         log(f"stack is answering, {time.monotonic() - started:.1f} s after the start")
 
@@ -178,16 +147,7 @@ class Stack:
 
     def stop(self) -> None:
         for process in self.processes.values():
-            if process.poll() is None:
-                with suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGTERM)
-        for process in self.processes.values():
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                with suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+            processes.stop(process, timeout=15)
 
     def print_logs(self, lines: int = 200) -> None:
         for name, path in self.logs.items():

@@ -94,10 +94,32 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    _db_options = DATABASES["default"].setdefault("OPTIONS", {})
     # Fail fast (and answer 503) instead of hanging when the database is unreachable.
-    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int(
-        "DB_CONNECT_TIMEOUT", default=3
-    )
+    DB_CONNECT_TIMEOUT = env.int("DB_CONNECT_TIMEOUT", default=3)
+    _db_options["connect_timeout"] = DB_CONNECT_TIMEOUT
+    # A pool of connections per process (psycopg_pool, built into Django's backend): a
+    # request or a task borrows one and gives it back, instead of opening a connection
+    # each time (the Celery worker closes its connection after every task, so without a
+    # pool each SMS paid for a new PostgreSQL connection). Idle connections are returned
+    # to min_size after max_idle seconds. The pool and DB_CONN_MAX_AGE exclude each other.
+    if env.bool("DB_POOL", default=True) and not DATABASES["default"]["CONN_MAX_AGE"]:
+        _db_options["pool"] = {
+            "min_size": env.int("DB_POOL_MIN_SIZE", default=2),
+            # Every thread of the process may hold one at once (a worker thread keeps
+            # its connection while the SMS goes out): none ever waits for another.
+            "max_size": env.int(
+                "DB_POOL_MAX_SIZE",
+                default=max(
+                    env.int("GUNICORN_THREADS", default=4),
+                    env.int("CELERY_WORKER_CONCURRENCY", default=32),
+                ),
+            ),
+            "max_idle": 300,
+            # Waiting longer for a connection than for a new one would hang requests
+            # while the database is down: they answer 503 after the same time instead.
+            "timeout": DB_CONNECT_TIMEOUT,
+        }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "profiles.User"
 
@@ -140,12 +162,18 @@ else:
 # --- Celery -----------------------------------------------------------------------------
 CELERY_RESULT_BACKEND = "django-db"
 CELERY_RESULT_EXTENDED = True  # keeps the task name; arguments are ids only
-CELERY_TASK_TRACK_STARTED = True
+# The SMS task keeps its state in the delivery log and stores no result on success
+# (ignore_result): only its retries and failures reach the result backend.
+CELERY_TASK_STORE_ERRORS_EVEN_IF_IGNORED = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True  # a killed worker's task goes back to the queue
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_SEND_SENT_EVENT = True
-CELERY_WORKER_SEND_TASK_EVENTS = True
+# Task events (a broker message per sent, received, started and finished task) only
+# serve live monitoring: off by default, on with CELERY_TASK_EVENTS=true. Flower switches
+# a running worker's events on by itself (`enable_events`).
+_task_events = env.bool("CELERY_TASK_EVENTS", default=False)
+CELERY_TASK_SEND_SENT_EVENT = _task_events
+CELERY_WORKER_SEND_TASK_EVENTS = _task_events
 CELERY_WORKER_POOL = env.str("CELERY_WORKER_POOL", default="threads")
 CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=32)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -24,8 +24,7 @@ class TaskNotFound(NotFound):
     message = "No task with this id."
 
 
-# A task the result backend has not seen yet (queued, or its result row expired) is
-# reported from the delivery log, in Celery's words.
+# The delivery log's status, in Celery's words.
 DELIVERY_STATES = {
     SmsDelivery.Status.QUEUED: states.PENDING,
     SmsDelivery.Status.SENDING: states.STARTED,
@@ -34,6 +33,12 @@ DELIVERY_STATES = {
     SmsDelivery.Status.FAILED: states.SUCCESS,  # the task ran and recorded the failure
     SmsDelivery.Status.STALE: states.SUCCESS,
 }
+# States that only Celery can know about a delivery whose log is not final.
+CELERY_ONLY_STATES = frozenset({states.FAILURE, states.REVOKED})
+# Delivery statuses after which the task does not write the log again.
+FINAL_DELIVERY_STATUSES = frozenset(
+    {SmsDelivery.Status.SENT, SmsDelivery.Status.FAILED, SmsDelivery.Status.STALE}
+)
 
 
 @dataclass(frozen=True)
@@ -97,12 +102,19 @@ def _from_delivery(delivery: SmsDelivery) -> TaskStatus:
 
 
 def get_task_status(*, task_id: str) -> TaskStatus:
-    """The state of a task from the result backend, else from the delivery log.
-    Raises TaskNotFound for an id neither knows."""
+    """The state of a task from the delivery log; from the result backend where Celery
+    knows more: a finished task that stored its result (a notice SMS), an unexpected
+    failure or a revocation while the log still says queued or sending, a task with no
+    delivery. Raises TaskNotFound for an id neither knows."""
+    delivery = SmsDelivery.objects.filter(task_id=task_id).first()
+    # The login-code task stores no result on success (ignore_result), only its retries
+    # and failures: a retry's row must not hide the log's later, final state.
     row = TaskResult.objects.filter(task_id=task_id).first()
     if row is not None:
-        return _from_result(row)
-    delivery = SmsDelivery.objects.filter(task_id=task_id).first()
+        final = delivery is not None and delivery.status in FINAL_DELIVERY_STATUSES
+        trusted = states.READY_STATES if final else CELERY_ONLY_STATES
+        if delivery is None or row.status in trusted:
+            return _from_result(row)
     if delivery is not None:
         return _from_delivery(delivery)
     raise TaskNotFound()

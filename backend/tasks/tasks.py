@@ -6,7 +6,12 @@ from . import services
 from .sms import SmsTransientError
 
 
-@shared_task(bind=True, acks_late=True, max_retries=settings.SMS_MAX_RETRIES)
+# ignore_result: the delivery log records every state of the delivery (sending,
+# retrying, sent, failed, stale) and answers GET /tasks/<id>/, so a success stores no
+# task result; retries and unexpected failures still do
+# (CELERY_TASK_STORE_ERRORS_EVEN_IF_IGNORED). This saves the worker two result-backend
+# writes per SMS (STARTED and SUCCESS).
+@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=settings.SMS_MAX_RETRIES)
 def deliver_login_code(self, delivery_id: int) -> str:
     """Send the login-code SMS of one delivery; retried with backoff and jitter on
     transient provider errors. Returns the delivery's status, never the code."""

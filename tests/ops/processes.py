@@ -1,13 +1,13 @@
 """Real processes for fault tests: a private redis-server, a gunicorn web server and
-Celery workers, each started by the test on a free loopback port and stopped by its pid."""
+Celery workers, each started by the test on a free loopback port and stopped by its pid.
+gunicorn and the workers are started as the live checks and the benchmarks start them
+(scripts/stack.py)."""
 
 from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -16,15 +16,11 @@ import redis
 import requests
 from django.db import connection
 
+from scripts import stack
+from scripts.stack import free_port
+
 REPO_DIR = Path(__file__).resolve().parents[2]
 BACKEND_DIR = REPO_DIR / "backend"
-BIN_DIR = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for(condition: Callable[[], object], timeout: float, what: str) -> object:
@@ -57,14 +53,7 @@ def child_env(**overrides: str) -> dict[str, str]:
 
 
 def stop(proc: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 30) -> None:
-    if proc.poll() is not None:
-        return
-    proc.send_signal(sig)
-    try:
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    stack.stop(proc, sig, timeout)
 
 
 class RedisServer:
@@ -117,27 +106,18 @@ class WebServer:
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**env, "PORT": str(self.port), "WEB_CONCURRENCY": "1", "GUNICORN_THREADS": "4"}
         self.log = log.open("wb")
-        self.proc = subprocess.Popen(
-            [
-                str(BIN_DIR / "gunicorn"),
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "project.wsgi:application",
-            ],
-            cwd=BACKEND_DIR,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        wait_for(self._alive, 60, f"gunicorn on port {self.port} (log: {log})")
+        self.proc = stack.start_gunicorn(BACKEND_DIR, env, self.log, port=self.port)
+        try:
+            wait_for(self._alive, 60, f"gunicorn on port {self.port} (log: {log})")
+        except BaseException:
+            self.close()  # no fixture will: leave no server behind
+            raise
 
     def _alive(self) -> bool:
         assert self.proc.poll() is None, "gunicorn exited"
         try:
-            return requests.get(f"{self.url}/livez", timeout=2).status_code == 200
+            return requests.get(f"{self.url}/livez", timeout=5).status_code == 200
         except (requests.ConnectionError, requests.Timeout):
-            # The master accepts connections before its worker has loaded the app: on a
-            # busy machine the first answer can take longer than the timeout.
             return False
 
     def get(self, path: str) -> requests.Response:
@@ -153,24 +133,13 @@ class WebServer:
 
 def start_worker(name: str, env: dict[str, str], log: Path) -> subprocess.Popen:
     """`celery -A project worker` with the threads pool, in a session of its own."""
-    return subprocess.Popen(
-        [
-            str(BIN_DIR / "celery"),
-            "-A",
-            "project",
-            "worker",
-            "--pool=threads",
-            "--concurrency=4",
-            "--loglevel=INFO",
-            "-n",
-            f"{name}@%h",
-            "--without-mingle",
-            "--without-gossip",
-            "--without-heartbeat",
-        ],
-        cwd=BACKEND_DIR,
-        env=env,
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    with log.open("ab") as out:
+        return stack.start_worker(
+            BACKEND_DIR,
+            env,
+            out,
+            name=name,
+            concurrency=4,
+            extra_args=("--without-mingle", "--without-gossip", "--without-heartbeat"),
+            new_session=True,
+        )

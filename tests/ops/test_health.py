@@ -83,13 +83,18 @@ def test_healthz_names_the_database_when_it_does_not_answer(transactional_db, cl
 
     from tests.ops.processes import free_port
 
+    def reconnect() -> None:
+        connection.close()
+        if connection.pool is not None:
+            connection.close_pool()  # the next connection comes from a new pool
+
     port = connection.settings_dict["PORT"]
-    connection.close()
+    reconnect()
     connection.settings_dict["PORT"] = str(free_port())  # nothing listens there
     try:
         response = client.get("/healthz")
     finally:
-        connection.close()
+        reconnect()
         connection.settings_dict["PORT"] = port
     assert response.status_code == 503
     assert response.json() == {

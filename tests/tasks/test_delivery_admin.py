@@ -9,6 +9,7 @@ from django_celery_results.models import TaskResult
 
 from profiles.services import create_user
 from tasks.models import SmsDelivery
+from tasks.sms import LocmemSender, SmsTransientError
 
 CHANGELIST = "/admin/tasks/smsdelivery/"
 
@@ -22,8 +23,20 @@ def staff_client(db):
 
 
 @pytest.fixture
-def two_deliveries(api, request_code, settings):
+def two_deliveries(api, request_code, settings, monkeypatch):
+    """Two SMS; the first went out at the second attempt, so its task stored a result
+    (a successful first attempt stores none: the delivery log has its state)."""
     settings.RATE_LIMITS_ENABLED = False
+    send = LocmemSender.send
+    failures = iter([SmsTransientError("provider timed out")])
+
+    def flaky_send(self, *, phone, text):
+        if phone == "+79111234567":
+            for exc in failures:
+                raise exc
+        return send(self, phone=phone, text=text)
+
+    monkeypatch.setattr(LocmemSender, "send", flaky_send)
     codes = [request_code("+79111234567"), request_code("+79215550000")]
     SmsDelivery.objects.filter(phone="+79215550000").update(status=SmsDelivery.Status.FAILED)
     return codes

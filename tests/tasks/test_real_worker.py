@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 from project.celery import app
 from tasks.models import SmsDelivery
 from tests.conftest import last_code
+from tests.ops.processes import wait_for
 
 PHONE = "+79111234567"
 
@@ -35,8 +36,16 @@ def test_code_request_delivery_and_login_through_a_real_worker(worker):
     assert response.status_code == 201
     task_id = response.json()["task_id"]
 
-    assert AsyncResult(task_id, app=app).get(timeout=30) == "sent"
+    # The task stores no result on success (the delivery log has its state): wait for
+    # the log, as GET /tasks/<id>/ reads it.
+    wait_for(
+        lambda: SmsDelivery.objects.filter(task_id=task_id, status="sent").exists(),
+        30,
+        "the SMS to be delivered",
+    )
     task_prerun.disconnect(record)
+    assert client.get(f"/tasks/{task_id}/").json()["status"] == "SUCCESS"
+    assert AsyncResult(task_id, app=app).state == "PENDING"  # nothing stored
     # It ran in a worker thread that took it from the broker, not eagerly in this one.
     assert len(runs) == 1 and runs[0][0] is False
     assert runs[0][1] != threading.current_thread().name

@@ -11,7 +11,8 @@ from auth_phone.services import issue_tokens
 from profiles.services import create_user
 from project.celery import app
 from tasks.models import SmsDelivery
-from tasks.sms import SmsRejected, SmsTransientError
+from tasks.sms import LocmemSender, SmsRejected, SmsTransientError
+from tests.conftest import last_code
 
 PHONE = "+79111234567"
 PUBLIC_KEYS = {"task_id", "status", "date_done"}
@@ -66,14 +67,49 @@ def test_staff_see_the_result_but_never_the_code(staff_api, request_code):
     assert code not in response.content.decode()
 
 
-def test_task_result_row_keeps_the_name_and_no_code(api, request_code):
-    code = request_code(PHONE)
+def test_a_delivered_sms_stores_no_task_result(api, request_code):
+    """The delivery log holds the state: a success costs the worker no result write."""
+    request_code(PHONE)
     delivery = SmsDelivery.objects.get()
-    row = TaskResult.objects.get(task_id=delivery.task_id)
+    assert delivery.status == SmsDelivery.Status.SENT
+    assert not TaskResult.objects.exists()
+    assert api.get(f"/tasks/{delivery.task_id}/").json()["status"] == "SUCCESS"
+
+
+def test_a_retried_sms_keeps_a_result_row_with_the_name_and_no_code(api, monkeypatch):
+    send = LocmemSender.send
+    failures = iter([SmsTransientError("provider timed out")])
+
+    def flaky_send(self, *, phone, text):
+        for exc in failures:
+            raise exc
+        return send(self, phone=phone, text=text)
+
+    monkeypatch.setattr(LocmemSender, "send", flaky_send)
+    task_id = sms_task_id(api)
+    code = last_code(PHONE)
+    delivery = SmsDelivery.objects.get()
+    assert delivery.status == SmsDelivery.Status.SENT and delivery.attempts == 2
+    row = TaskResult.objects.get(task_id=task_id)  # written by the retry
     assert row.task_name == "tasks.tasks.deliver_login_code"
     assert str(delivery.pk) in row.task_args
     for stored in (row.task_args, row.task_kwargs, row.result, row.meta, row.traceback):
         assert code not in (stored or "")
+    # The log is final and newer than the retry's row: it answers.
+    assert api.get(f"/tasks/{task_id}/").json()["status"] == "SUCCESS"
+
+
+def test_a_task_that_crashed_while_sending_is_a_failure(api, monkeypatch):
+    """An unexpected error leaves the log at "sending"; Celery's stored failure answers."""
+
+    def crash(self, *, phone, text):
+        raise RuntimeError("sender bug")
+
+    monkeypatch.setattr(LocmemSender, "send", crash)
+    task_id = sms_task_id(api)
+    assert SmsDelivery.objects.get().status == SmsDelivery.Status.SENDING
+    body = api.get(f"/tasks/{task_id}/").json()
+    assert body["status"] == states.FAILURE and body["date_done"] is not None
 
 
 def test_a_queued_task_is_pending(api, monkeypatch):
@@ -210,3 +246,29 @@ def test_failures_stored_in_other_shapes(staff_api, state, result, error):
     body = staff_api.get(f"/tasks/{task_id}/").json()
     assert body["status"] == state and body["date_done"] is not None
     assert body["error"] == error and body["result"] is None
+
+
+def test_a_retry_row_does_not_hide_the_final_delivery(staff_api, request_code):
+    """A worker stores the retry of an SMS that then went out, and no success: the log's
+    final state answers."""
+    request_code(PHONE)
+    delivery = SmsDelivery.objects.get()
+    TaskResult.objects.filter(task_id=delivery.task_id).delete()
+    request = Context(task="tasks.tasks.deliver_login_code", args=[delivery.pk], kwargs={})
+    app.backend.store_result(
+        delivery.task_id, SmsTransientError("timed out"), states.RETRY, request=request
+    )
+    body = staff_api.get(f"/tasks/{delivery.task_id}/").json()
+    assert body["status"] == "SUCCESS" and body["result"] == "sent"
+    assert body["date_done"] is not None and body["error"] is None
+
+
+def test_a_finished_task_that_stored_its_result_answers_from_it(staff_api, request_code):
+    """A notice SMS's task stores its result, name included: that row answers."""
+    request_code(PHONE)
+    delivery = SmsDelivery.objects.get()
+    TaskResult.objects.filter(task_id=delivery.task_id).delete()
+    request = Context(task="tasks.tasks.deliver_notice", args=[delivery.pk], kwargs={})
+    app.backend.store_result(delivery.task_id, "sent", states.SUCCESS, request=request)
+    body = staff_api.get(f"/tasks/{delivery.task_id}/").json()
+    assert body["status"] == "SUCCESS" and body["task_name"] == "tasks.tasks.deliver_notice"
