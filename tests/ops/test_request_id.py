@@ -12,10 +12,11 @@ import uuid
 
 import pytest
 from celery.contrib.testing.worker import start_worker
-from celery.result import AsyncResult
 
 from project.celery import app
 from project.logs import mask_phone, mask_phones
+from tasks.models import SmsDelivery
+from tests.ops.processes import wait_for
 
 PHONE = "+79111234567"
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
@@ -62,6 +63,10 @@ def test_every_answer_gets_a_fresh_id_without_one(api):
     assert HEX32.match(first) and HEX32.match(second) and first != second
 
 
+def finished(lines: list[dict], task_id: str) -> bool:
+    return any(f"[{task_id}] succeeded" in line["message"] for line in lines)
+
+
 @pytest.fixture
 def worker(transactional_db, settings):
     settings.CELERY_TASK_ALWAYS_EAGER = False
@@ -77,7 +82,9 @@ def test_the_request_id_reaches_the_log_line_of_the_task_it_queued(live_api, wor
     )
     assert response.status_code == 201
     assert response["X-Request-ID"] == request_id
-    assert AsyncResult(response.json()["task_id"], app=app).get(timeout=30) == "sent"
+    task_id = response.json()["task_id"]
+    wait_for(lambda: finished(log_lines(), task_id), 30, "the task's success line")
+    assert SmsDelivery.objects.get(task_id=task_id).status == "sent"
 
     lines = log_lines()
     delivered = [line for line in lines if "simulated SMS delivered" in line["message"]]
@@ -100,7 +107,8 @@ def test_a_second_request_does_not_inherit_the_first_ones_id(live_api, worker, l
         response = live_api.post(
             "/auth/sms/", {"phone": phone}, format="json", HTTP_X_REQUEST_ID=request_id
         )
-        AsyncResult(response.json()["task_id"], app=app).get(timeout=30)
+        task_id = response.json()["task_id"]
+        wait_for(lambda: finished(log_lines(), task_id), 30, "the task's success line")
     delivered = [line for line in log_lines() if "simulated SMS delivered" in line["message"]]
     by_phone = {
         line["message"].split(" to ")[1].split()[0]: line["request_id"] for line in delivered
