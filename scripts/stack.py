@@ -31,10 +31,11 @@ from typing import IO
 from urllib.parse import urlsplit, urlunsplit
 
 BIN_DIR = Path(sys.executable).parent
-# The worker's "ready" line: Celery's own format, or the service's JSON log lines.
+# The worker's "ready" line: Celery's own format, or the service's JSON or plain lines.
 READY_RE = re.compile(
     r"^(?:\[([0-9-]+ [0-9:,]+): INFO/MainProcess\] \S+ ready\."
-    r'|\{"time": "([0-9-]+ [0-9:,]+)", .*"message": "\S+ ready\."\})$',
+    r'|\{"time": "([0-9-]+ [0-9:,]+)", .*"message": "\S+ ready\."\}'
+    r"|([0-9-]+ [0-9:,]+) INFO celery\.apps\.worker \[[^\]]*\] \S+ ready\.)$",
     re.MULTILINE,
 )
 
@@ -156,7 +157,7 @@ def worker_ready_at(log_path: Path, offset: int = 0) -> float | None:
     if not match:
         return None
     # Celery logs local time with milliseconds: the moment it began consuming.
-    stamp = match.group(1) or match.group(2)
+    stamp = match.group(1) or match.group(2) or match.group(3)
     return dt.datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S,%f").timestamp()
 
 
