@@ -15,7 +15,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
+from project import metrics
 from project.errors import Message, RateLimited
+
+
+def _refused(key: str) -> None:
+    """Count a refusal under the limit's name: `rl:sms:ip:<ip>` -> `sms_ip`."""
+    metrics.RATE_LIMITED.labels("_".join(key.split(":")[1:3])).inc()
 
 
 def _retry_after(anchor_key: str, now: float, period: float) -> float:
@@ -38,6 +44,7 @@ def _take_cooldown(key: str, period: int, reservations: Reservations, what: Mess
     if cache.add(key, now + period, period):
         reservations._undo.append(lambda: cache.delete(key))
         return
+    _refused(key)
     raise RateLimited(_retry_after(key, now, period), what)
 
 
@@ -72,6 +79,7 @@ def _take_count(
     now = time.time()
     if _incr_in_window(key, period, now) > limit:
         _give_back(key)
+        _refused(key)
         raise RateLimited(_retry_after(f"{key}:reset", now, period), what)
     reservations._undo.append(lambda: _give_back(key))
 
