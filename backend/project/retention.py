@@ -20,7 +20,7 @@ from django.db.models import Exists, OuterRef, Q, Value
 from django.db.models.functions import Concat, Left, Length, Repeat, Right
 from django.utils import timezone
 
-from auth_phone.models import LoginCode
+from auth_phone.models import LoginCode, TokenFamily
 from profiles.models import User
 from tasks.models import SmsDelivery
 
@@ -47,6 +47,20 @@ def delete_dead_login_codes() -> int:
         dead = Q(used_at__isnull=False) | Q(expires_at__lte=now)
         ids = list(LoginCode.objects.filter(dead).values_list("pk", flat=True)[:batch])
         LoginCode.objects.filter(dead, pk__in=ids).delete()
+        return len(ids)
+
+    return _in_batches(step)
+
+
+def delete_dead_token_families() -> int:
+    """Delete refresh-token families whose newest token has expired: none of their tokens
+    can be presented any more, revoked or not (one row per login otherwise stays forever)."""
+    now = timezone.now()
+    dead = TokenFamily.objects.filter(expires_at__lt=now)
+
+    def step(batch: int) -> int:
+        ids = list(dead.values_list("pk", flat=True)[:batch])
+        TokenFamily.objects.filter(pk__in=ids, expires_at__lt=now).delete()
         return len(ids)
 
     return _in_batches(step)
@@ -103,6 +117,11 @@ def _run(job: Callable[[], int]) -> int:
 @shared_task(name="project.retention.delete_dead_login_codes")
 def delete_dead_login_codes_task() -> int:
     return _run(delete_dead_login_codes)
+
+
+@shared_task(name="project.retention.delete_dead_token_families")
+def delete_dead_token_families_task() -> int:
+    return _run(delete_dead_token_families)
 
 
 @shared_task(name="project.retention.delete_unverified_users")

@@ -12,7 +12,7 @@ from django_celery_results.models import TaskResult
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from auth_phone.models import LoginCode
+from auth_phone.models import LoginCode, TokenFamily
 from profiles.models import User
 from profiles.services import create_user
 from project import retention
@@ -161,3 +161,27 @@ def test_the_retention_tasks_report_what_they_did(caplog):
         assert retention.delete_unverified_users_task.apply().get() == 0
         assert retention.anonymise_sms_log_task.apply().get() == 0
     assert "delete_dead_login_codes: 1 row(s)" in caplog.text
+
+
+def test_token_families_go_once_their_newest_token_has_expired(settings):
+    settings.RETENTION_BATCH_SIZE = 2
+    now = timezone.now()
+    user = new_user()
+    dead = [
+        TokenFamily.objects.create(user=user, expires_at=now - timedelta(minutes=1))
+        for _ in range(3)
+    ]
+    dead.append(
+        TokenFamily.objects.create(
+            user=user, expires_at=now - timedelta(seconds=1), revoked_at=now - timedelta(days=8)
+        )
+    )
+    # Revoked, but a token of it could still be presented: the revocation must stay.
+    revoked_live = TokenFamily.objects.create(
+        user=user, expires_at=now + timedelta(days=1), revoked_at=now
+    )
+    live = TokenFamily.objects.create(user=user, expires_at=now + timedelta(days=7))
+
+    assert retention.delete_dead_token_families() == 4
+    assert set(TokenFamily.objects.values_list("pk", flat=True)) == {revoked_live.pk, live.pk}
+    assert retention.delete_dead_token_families() == 0  # idempotent
