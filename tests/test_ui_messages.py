@@ -10,8 +10,8 @@ from django.apps import apps
 from django.utils import translation
 
 from auth_phone import ratelimit
-from auth_phone.phones import InvalidPhone, normalize_phone
 from project.errors import DomainError, RateLimited
+from project.phones import InvalidPhone, normalize_phone
 from project.ui_messages import MESSAGES, error_text, ui_text
 
 CYRILLIC = re.compile(r"[А-Яа-яЁё]")

@@ -17,13 +17,13 @@ from project.openapi import (
     UNAUTHORIZED,
     UNAVAILABLE,
     UNAVAILABLE_EXAMPLES,
+    DetailOutput,
     error_response,
     example,
 )
 
 from . import services
 from .serializers import (
-    DetailOutput,
     LoginInput,
     LoginOutput,
     LogoutInput,

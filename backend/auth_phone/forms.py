@@ -6,9 +6,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from project.phones import MAX_INPUT_LENGTH, InvalidPhone, normalize_phone
 from project.ui_messages import error_text, ui_text
 
-from .phones import MAX_INPUT_LENGTH, InvalidPhone, normalize_phone
 from .serializers import LoginInput
 
 

@@ -21,11 +21,12 @@ from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from profiles.models import User
 from profiles.services import get_or_create_user
+from project import phones
 from tasks.services import queue_login_code_sms
 from webhooks import events
 from webhooks.services import emit_event
 
-from . import budget, codes, phones, ratelimit
+from . import budget, codes, ratelimit
 from .errors import (
     CodeAttemptsExhausted,
     CodeExpired,

@@ -14,7 +14,6 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from auth_phone.serializers import DetailOutput
 from project.http import ReleaseResponseMixin, client_ip
 from project.openapi import (
     BROKER_DOWN_EXAMPLE,
@@ -23,6 +22,7 @@ from project.openapi import (
     RATE_LIMITED,
     REDIS_DOWN_EXAMPLE,
     RETRY_AFTER,
+    DetailOutput,
     ErrorOutput,
     TokenErrorOutput,
     ValidationErrorOutput,

@@ -6,8 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from auth_phone.phones import MAX_INPUT_LENGTH, InvalidPhone, normalize_phone
-from auth_phone.serializers import OneTimeCodeField
+from project.fields import OneTimeCodeField
+from project.phones import MAX_INPUT_LENGTH, InvalidPhone, normalize_phone
 from project.ui_messages import error_text, ui_text
 
 from .models import INVITE_CODE_LENGTH, User

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
-from auth_phone.serializers import OneTimeCodeField, PhoneField
 from project.errors import DomainError
+from project.fields import OneTimeCodeField, PhoneField
 
 from . import services
 from .models import INVITE_CODE_LENGTH

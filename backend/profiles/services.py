@@ -15,7 +15,7 @@ from django.utils import timezone
 from PIL import Image, ImageOps
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from auth_phone.phones import InvalidPhone, normalize_phone
+from project.phones import InvalidPhone, normalize_phone
 from webhooks import events
 from webhooks.services import emit_event
 

@@ -18,12 +18,12 @@ from .errors import DomainError, RateLimited
 # Every fixed message a person can meet in the UI, keyed by the English text the domain
 # code raises.
 MESSAGES = {
-    # auth_phone.phones.normalize_phone
+    # project.phones.normalize_phone
     "Enter a phone number.": _("Enter a phone number."),
     "Enter a valid phone number, e.g. +79111234567.": _(
         "Enter a valid phone number, e.g. +79111234567."
     ),
-    # auth_phone.serializers.LoginInput (the code's format)
+    # project.fields.OneTimeCodeField (the code's format)
     "The code is 4 digits.": _("The code is 4 digits."),
     # auth_phone.errors
     "No active code for this number. Request a new code.": _(
@@ -66,7 +66,7 @@ MESSAGES = {
     "Upload a valid image: JPEG, PNG, WebP or GIF.": _(
         "Upload a valid image: JPEG, PNG, WebP or GIF."
     ),
-    # auth_phone.phones.ensure_sms_deliverable, auth_phone.errors.SmsBudgetExhausted
+    # project.phones.ensure_sms_deliverable, auth_phone.errors.SmsBudgetExhausted
     "A login code cannot be sent to this number.": _("A login code cannot be sent to this number."),
     "Login codes are not sent to numbers of this country.": _(
         "Login codes are not sent to numbers of this country."

@@ -13,7 +13,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from auth_phone.serializers import PhoneField
+from project.fields import PhoneField
 from project.openapi import (
     BAD_REQUEST,
     BAD_TOKEN_EXAMPLE,
