@@ -22,11 +22,11 @@ from rest_framework_simplejwt.utils import datetime_from_epoch
 from profiles.models import User
 from profiles.services import get_or_create_user
 from project import phones
-from tasks.services import queue_login_code_sms
 from webhooks import events
 from webhooks.services import emit_event
 
 from . import budget, codes, ratelimit
+from .delivery import queue_login_code_sms
 from .errors import (
     CodeAttemptsExhausted,
     CodeExpired,

@@ -155,17 +155,6 @@ def get_sender() -> SmsSender:
     return cls()
 
 
-def render_text(code: str, purpose: str = "login") -> str:
-    minutes = max(1, settings.LOGIN_CODE_TTL // 60)
-    if purpose == "phone_change":
-        # Says what the code is for: it confirms a new number and cannot log anybody in.
-        return (
-            f"Code to confirm this number for your account: {code}. "
-            f"It expires in {minutes} min. Do not share it."
-        )
-    return f"Your login code: {code}. It expires in {minutes} min. Do not share it."
-
-
 # Fixed messages without any code, by the name the task carries.
 NOTICES = {
     "phone_changed": "The phone number of your account has been changed: this number no "

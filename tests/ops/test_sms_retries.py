@@ -9,11 +9,11 @@ from django.utils import timezone
 from django_celery_results.models import TaskResult
 
 from auth_phone.models import LoginCode
+from auth_phone.tasks import deliver_login_code
 from profiles.services import create_user
 from project.celery import app as celery_app
 from tasks.models import SmsDelivery
 from tasks.sms import LocmemSender
-from tasks.tasks import deliver_login_code
 from tests.smsaero_stub import SmsAeroStub, success
 
 PHONE = "+79111234567"

@@ -113,7 +113,7 @@ def test_a_task_that_crashed_while_sending_is_a_failure(api, monkeypatch):
 
 
 def test_a_queued_task_is_pending(api, monkeypatch):
-    from tasks.tasks import deliver_login_code
+    from auth_phone.tasks import deliver_login_code
 
     monkeypatch.setattr(deliver_login_code, "apply_async", lambda *a, **k: None)
     task_id = sms_task_id(api)
