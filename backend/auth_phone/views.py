@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse
@@ -16,16 +14,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from project.errors import DomainError
 from project.http import client_ip
+from project.sessions import INVITE_CODE
 from project.ui_messages import error_text
 from tasks import sms
 
 from . import services
 from .forms import CodeForm, PhoneForm
 
-# Session keys of the login in progress and of an invite link followed before logging in.
+# Session keys of the login in progress.
 LOGIN_PHONE = "login_phone"
 LOGIN_REQUESTED_AT = "login_requested_at"
-INVITE_CODE = "invite_code"
 INVITE_CODE_MAX_LENGTH = 32
 
 
@@ -66,16 +64,6 @@ def phone_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _delivered_sms(phone: str, since: str | None) -> dict | None:
-    """The simulated SMS of the latest request, once delivered (development inbox only)."""
-    message = sms.read_dev_inbox(phone)
-    if message is None or since is None:
-        return None
-    if datetime.fromisoformat(message["sent_at"]) < datetime.fromisoformat(since):
-        return None  # the SMS of an earlier request; the new one is on its way
-    return message
-
-
 @require_http_methods(["GET", "POST"])
 def code_view(request: HttpRequest) -> HttpResponse:
     phone = request.session.get(LOGIN_PHONE)
@@ -112,7 +100,7 @@ def code_view(request: HttpRequest) -> HttpResponse:
     if sms.dev_inbox_enabled():
         since = request.session.get(LOGIN_REQUESTED_AT)
         context["dev_inbox"] = {
-            "message": _delivered_sms(phone, since),
+            "message": sms.delivered_since(phone, since),
             "url": reverse("dev-sms-inbox") + "?" + urlencode({"phone": phone}),
             "since": since,
         }

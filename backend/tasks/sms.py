@@ -14,6 +14,7 @@ import random
 import re
 import time
 import uuid
+from datetime import datetime
 from typing import Protocol
 
 import requests
@@ -66,6 +67,17 @@ def code_in_text(text: str) -> str | None:
 
 def read_dev_inbox(phone: str) -> dict | None:
     return cache.get(_inbox_key(phone))
+
+
+def delivered_since(phone: str, since: str | None) -> dict | None:
+    """The simulated SMS to `phone` sent at or after `since` (an ISO time), once delivered:
+    the one a page that asked for it at `since` waits for."""
+    message = read_dev_inbox(phone)
+    if message is None or since is None:
+        return None
+    if datetime.fromisoformat(message["sent_at"]) < datetime.fromisoformat(since):
+        return None  # the SMS of an earlier request; the new one is on its way
+    return message
 
 
 class SimulatedSender:

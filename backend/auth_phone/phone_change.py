@@ -16,16 +16,16 @@ from datetime import datetime
 
 from django.db import DatabaseError, IntegrityError, transaction
 
-from auth_phone.errors import CodeAttemptsExhausted, CodeExpired, NoActiveCode, WrongCode
-from auth_phone.models import LoginCode
-from auth_phone.services import request_login_code, verify_login_code
+from profiles import services
+from profiles.errors import NoPendingPhoneChange, NotPendingPhone, PhoneTaken
+from profiles.models import User
 from tasks.services import queue_notice_sms
 from webhooks import events
 from webhooks.services import emit_event
 
-from . import services
-from .errors import NoPendingPhoneChange, NotPendingPhone, PhoneTaken
-from .models import User
+from .errors import CodeAttemptsExhausted, CodeExpired, NoActiveCode, WrongCode
+from .models import LoginCode
+from .services import request_login_code, verify_login_code
 
 CHANGE = LoginCode.Purpose.PHONE_CHANGE
 CODE_FIELD = "sms_code"
