@@ -27,6 +27,7 @@ run: migrate
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	cd backend && ../$(BIN)/lint-imports --config ../pyproject.toml --no-cache
 
 format: install
 	$(BIN)/ruff check --fix .
