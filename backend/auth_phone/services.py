@@ -20,7 +20,7 @@ from rest_framework_simplejwt.tokens import BlacklistMixin, RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from profiles.models import User
-from profiles.services import get_or_create_user
+from profiles.services.users import get_or_create_user
 from project import phones
 from webhooks import events
 from webhooks.services import emit_event

@@ -8,8 +8,9 @@ from rest_framework.views import APIView
 
 from project.http import ReleaseResponseMixin
 
-from . import schema, selectors, services
+from . import schema, selectors
 from .serializers import ProfileOutput, ReferralOutput
+from .services import users
 
 
 @schema.profile
@@ -38,5 +39,5 @@ class ProfileDeleteApi(APIView):
 
     def delete(self, request, pk):
         user = selectors.get_own_user(user=request.user, pk=pk)
-        services.delete_user(user=user)
+        users.delete_user(user=user)
         return Response(status=status.HTTP_204_NO_CONTENT)

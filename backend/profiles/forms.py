@@ -1,4 +1,4 @@
-"""Forms of the profile pages. They only shape the input; the rules are in services.py."""
+"""Forms of the profile pages. They only shape the input; the rules are in services/."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ class ProfileForm(forms.Form):
             raise forms.ValidationError(error_text(exc)) from exc
 
     def changes(self) -> dict:
-        """The fields for services.update_profile: the avatar only when replaced or removed."""
+        """The fields for users.update_profile: the avatar only when replaced or removed."""
         fields = {name: self.cleaned_data[name] for name in ("first_name", "last_name", "email")}
         if self.cleaned_data.get("phone"):
             fields["phone"] = self.cleaned_data["phone"]

@@ -3,8 +3,8 @@ from rest_framework import serializers
 from project.errors import DomainError
 from project.fields import OneTimeCodeField, PhoneField
 
-from . import services
 from .models import INVITE_CODE_LENGTH
+from .services import avatars, invites
 
 
 class StrictCharField(serializers.CharField):
@@ -80,13 +80,13 @@ class ProfileUpdateInput(serializers.Serializer):
 
     def validate_avatar(self, value):
         if value is not None:
-            _domain_check(services.check_avatar, value)
+            _domain_check(avatars.check_avatar, value)
         return value
 
     def validate_user_referral(self, value):
         if not value:
             return None
-        return _domain_check(services.normalize_invite_code, value)
+        return _domain_check(invites.normalize_invite_code, value)
 
 
 class PhoneChangePendingOutput(ProfileOutput):

@@ -18,8 +18,9 @@ from project.errors import DomainError, NotFound
 from project.sessions import INVITE_CODE
 from project.ui_messages import error_text
 
-from . import selectors, services
+from . import selectors
 from .forms import ActivateInviteForm
+from .services import invites, users
 
 REFERRALS_PER_PAGE = 20
 
@@ -74,7 +75,7 @@ def activate_view(request: HttpRequest) -> HttpResponse:
     form = ActivateInviteForm(request.POST)
     if form.is_valid():
         try:
-            user = services.activate_invite_code(user=request.user, code=form.cleaned_data["code"])
+            user = invites.activate_invite_code(user=request.user, code=form.cleaned_data["code"])
         except NotFound:
             return account_gone(request)
         except DomainError as exc:
@@ -92,7 +93,7 @@ def activate_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def delete_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        services.delete_user(user=request.user)
+        users.delete_user(user=request.user)
         logout(request)
         messages.success(request, _("Your account has been deleted."))
         return redirect("ui-phone")

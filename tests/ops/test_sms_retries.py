@@ -10,7 +10,7 @@ from django_celery_results.models import TaskResult
 
 from auth_phone.models import LoginCode
 from auth_phone.tasks import deliver_login_code
-from profiles.services import create_user
+from profiles.services.users import create_user
 from project.celery import app as celery_app
 from tasks.models import SmsDelivery
 from tasks.sms import LocmemSender

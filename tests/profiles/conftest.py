@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from profiles.models import User
-from profiles.services import create_user
+from profiles.services.users import create_user
 
 _phones = itertools.count(1)
 

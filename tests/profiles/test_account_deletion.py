@@ -7,7 +7,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from auth_phone.models import LoginCode
 from profiles.models import User
-from profiles.services import delete_user
+from profiles.services.users import delete_user
 from tests.profiles.conftest import client_for, link
 
 

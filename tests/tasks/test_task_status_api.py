@@ -8,7 +8,7 @@ from celery.app.task import Context
 from django_celery_results.models import TaskResult
 
 from auth_phone.services import issue_tokens
-from profiles.services import create_user
+from profiles.services.users import create_user
 from project.celery import app
 from tasks.models import SmsDelivery
 from tasks.sms import LocmemSender, SmsRejected, SmsTransientError
