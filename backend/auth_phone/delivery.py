@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 
+from project import metrics
 from tasks.models import SmsDelivery
 from tasks.services import queue_delivery, send_and_record, set_status
 
@@ -44,6 +45,7 @@ def deliver_login_code(*, delivery_id: int, final_attempt: bool = True) -> str:
         code = codes.issue_code(login_code_id=delivery.login_code_id)
         if code is None:
             set_status(delivery_id, SmsDelivery.Status.STALE)
+            metrics.SMS.labels(settings.SMS_BACKEND, "stale").inc()
             logger.info("delivery %s is stale: its code was replaced, used or expired", delivery_id)
             return SmsDelivery.Status.STALE
         set_status(delivery_id, SmsDelivery.Status.SENDING, attempts=F("attempts") + 1)

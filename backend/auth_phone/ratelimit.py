@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.cache import cache
 
+from project import metrics
 from project.errors import RateLimited
+
+
+def _refused(key: str) -> None:
+    """Count a refusal under the limit's name: `rl:sms:ip:<ip>` -> `sms_ip`."""
+    metrics.RATE_LIMITED.labels("_".join(key.split(":")[1:3])).inc()
 
 
 def _retry_after(anchor_key: str, now: float, period: float) -> float:
@@ -37,6 +43,7 @@ def _take_cooldown(key: str, period: int, reservations: Reservations, what: str)
     if cache.add(key, now + period, period):
         reservations._undo.append(lambda: cache.delete(key))
         return
+    _refused(key)
     raise RateLimited(_retry_after(key, now, period), what)
 
 
@@ -69,6 +76,7 @@ def _take_count(key: str, limit: int, period: int, reservations: Reservations, w
     now = time.time()
     if _incr_in_window(key, period, now) > limit:
         _give_back(key)
+        _refused(key)
         raise RateLimited(_retry_after(f"{key}:reset", now, period), what)
     reservations._undo.append(lambda: _give_back(key))
 

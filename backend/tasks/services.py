@@ -13,6 +13,8 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from project import metrics
+
 from . import sms
 from .models import SmsDelivery
 
@@ -161,12 +163,14 @@ def send_and_record(delivery_id: int, phone: str, text: str, final_attempt: bool
     except sms.SmsTransientError as exc:
         status = SmsDelivery.Status.FAILED if final_attempt else SmsDelivery.Status.RETRYING
         set_status(delivery_id, status, error=str(exc))
+        metrics.SMS.labels(settings.SMS_BACKEND, "failed" if final_attempt else "retried").inc()
         logger.warning("SMS delivery %s failed (%s): %s", delivery_id, status, exc)
         if final_attempt:
             return SmsDelivery.Status.FAILED
         raise
     except sms.SmsRejected as exc:
         set_status(delivery_id, SmsDelivery.Status.FAILED, error=str(exc))
+        metrics.SMS.labels(settings.SMS_BACKEND, "failed").inc()
         logger.warning("SMS delivery %s rejected: %s", delivery_id, exc)
         return SmsDelivery.Status.FAILED
     set_status(
@@ -176,4 +180,5 @@ def send_and_record(delivery_id: int, phone: str, text: str, final_attempt: bool
         sent_at=timezone.now(),
         error="",
     )
+    metrics.SMS.labels(settings.SMS_BACKEND, "sent").inc()
     return SmsDelivery.Status.SENT
