@@ -135,11 +135,12 @@ def test_an_unknown_message_is_shown_as_it_is():
 def test_errors_raised_with_a_value_are_worded_in_russian(settings):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from profiles import errors, services
+    from profiles import errors
+    from profiles.services import avatars
 
     settings.AVATAR_MAX_BYTES = 10
     with pytest.raises(errors.AvatarInvalid) as too_large:
-        services.check_avatar(SimpleUploadedFile("a.png", b"x" * 100))
+        avatars.check_avatar(SimpleUploadedFile("a.png", b"x" * 100))
     for exc in (errors.InviteCodeNotFound("ABC123"), too_large.value):
         with translation.override("en"):
             assert error_text(exc) == exc.message

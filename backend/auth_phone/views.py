@@ -64,38 +64,9 @@ def phone_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
-def code_view(request: HttpRequest) -> HttpResponse:
-    phone = request.session.get(LOGIN_PHONE)
-    if request.user.is_authenticated:
-        return redirect("ui-profile")
-    if not phone:
-        return redirect("ui-phone")
-    form = CodeForm()
-    resend_error = None
-    if request.method == "POST" and request.POST.get("action") == "resend":
-        try:
-            _send_code(request, phone)
-        except DomainError as exc:
-            resend_error = error_text(exc)
-        else:
-            messages.success(request, _("A new code is on its way."))
-            return redirect("ui-code")
-    elif request.method == "POST":
-        form = CodeForm(request.POST)
-        if form.is_valid():
-            try:
-                user = services.verify_login_code(
-                    phone=phone, code=form.cleaned_data["code"], client_ip=client_ip(request)
-                )
-            except DomainError as exc:
-                form.add_error("code", error_text(exc))
-            else:
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                request.session.pop(LOGIN_PHONE, None)
-                request.session.pop(LOGIN_REQUESTED_AT, None)
-                messages.success(request, _("You are logged in."))
-                return redirect("ui-profile")
+def _code_page(
+    request: HttpRequest, phone: str, form: CodeForm, resend_error: str | None = None
+) -> HttpResponse:
     context = {"form": form, "phone": phone, "resend_error": resend_error}
     if sms.dev_inbox_enabled():
         since = request.session.get(LOGIN_REQUESTED_AT)
@@ -105,6 +76,47 @@ def code_view(request: HttpRequest) -> HttpResponse:
             "since": since,
         }
     return render(request, "auth_phone/code.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def code_view(request: HttpRequest) -> HttpResponse:
+    """Enter the code sent to the phone of the login in progress. The page's "send a new
+    code" button posts `action=resend` to the same address (resend_view)."""
+    phone = request.session.get(LOGIN_PHONE)
+    if request.user.is_authenticated:
+        return redirect("ui-profile")
+    if not phone:
+        return redirect("ui-phone")
+    if request.method == "GET":
+        return _code_page(request, phone, CodeForm())
+    if request.POST.get("action") == "resend":
+        return resend_view(request, phone)
+    form = CodeForm(request.POST)
+    if form.is_valid():
+        try:
+            user = services.verify_login_code(
+                phone=phone, code=form.cleaned_data["code"], client_ip=client_ip(request)
+            )
+        except DomainError as exc:
+            form.add_error("code", error_text(exc))
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            request.session.pop(LOGIN_PHONE, None)
+            request.session.pop(LOGIN_REQUESTED_AT, None)
+            messages.success(request, _("You are logged in."))
+            return redirect("ui-profile")
+    return _code_page(request, phone, form)
+
+
+def resend_view(request: HttpRequest, phone: str) -> HttpResponse:
+    """Send a new code to the phone of the login in progress (the code page's POST with
+    `action=resend`); a refusal (cooldown, rate limit) shows on the code page."""
+    try:
+        _send_code(request, phone)
+    except DomainError as exc:
+        return _code_page(request, phone, CodeForm(), resend_error=error_text(exc))
+    messages.success(request, _("A new code is on its way."))
+    return redirect("ui-code")
 
 
 @require_POST
