@@ -51,6 +51,7 @@ def deliver_login_code(*, delivery_id: int, final_attempt: bool = True) -> str:
         set_status(delivery_id, SmsDelivery.Status.SENDING, attempts=F("attempts") + 1)
 
     # The SMS goes out after the commit: no row stays locked while the provider answers.
+    assert delivery.login_code_id is not None  # issue_code found the code
     text = render_text(code, purpose=_code_purpose(delivery.login_code_id))
     return send_and_record(delivery_id, delivery.phone, text, final_attempt)
 

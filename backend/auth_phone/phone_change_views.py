@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,10 +16,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from profiles.forms import PhoneCodeForm, ProfileForm
-from profiles.views import account_gone
+from profiles.views import UserRequest, account_gone
 from project.errors import DomainError, NotFound
 from project.http import client_ip
-from project.ui_messages import error_text
 from tasks import sms
 
 from . import phone_change
@@ -30,7 +29,7 @@ PHONE_CHANGE_REQUESTED_AT = "phone_change_requested_at"
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def edit_view(request: HttpRequest) -> HttpResponse:
+def edit_view(request: UserRequest) -> HttpResponse:
     user = request.user
     initial = {
         "phone": user.phone,
@@ -48,7 +47,7 @@ def edit_view(request: HttpRequest) -> HttpResponse:
         except NotFound:
             return account_gone(request)
         except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, error_text(exc))
+            form.add_error(exc.field if exc.field in form.fields else None, exc.text)
         else:
             messages.success(request, _("Your profile has been saved."))
             if pending is not None:
@@ -61,7 +60,7 @@ def edit_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def phone_view(request: HttpRequest) -> HttpResponse:
+def phone_view(request: UserRequest) -> HttpResponse:
     """Enter the code sent to the new number of a pending change of number."""
     pending = phone_change.get_pending_phone(user=request.user)
     if pending is None:
@@ -73,7 +72,7 @@ def phone_view(request: HttpRequest) -> HttpResponse:
                 user=request.user, phone=pending, code=form.cleaned_data["code"]
             )
         except DomainError as exc:
-            form.add_error("code", error_text(exc))
+            form.add_error("code", exc.text)
         else:
             request.session.pop(PHONE_CHANGE_REQUESTED_AT, None)
             messages.success(request, _("Your phone number is now %(phone)s.") % {"phone": pending})

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import gettext_lazy as _
 
 from project import metrics
-from project.errors import RateLimited
+from project.errors import Message, RateLimited
 
 
 def _refused(key: str) -> None:
@@ -38,7 +39,7 @@ class Reservations:
         self._undo.clear()
 
 
-def _take_cooldown(key: str, period: int, reservations: Reservations, what: str) -> None:
+def _take_cooldown(key: str, period: int, reservations: Reservations, what: Message) -> None:
     now = time.time()
     if cache.add(key, now + period, period):
         reservations._undo.append(lambda: cache.delete(key))
@@ -72,7 +73,9 @@ def _give_back(key: str) -> None:
         cache.decr(key)
 
 
-def _take_count(key: str, limit: int, period: int, reservations: Reservations, what: str) -> None:
+def _take_count(
+    key: str, limit: int, period: int, reservations: Reservations, what: Message
+) -> None:
     now = time.time()
     if _incr_in_window(key, period, now) > limit:
         _give_back(key)
@@ -92,21 +95,21 @@ def reserve_code_request(*, phone: str, ip: str) -> Reservations:
             f"rl:sms:cooldown:{phone}",
             settings.SMS_RESEND_COOLDOWN,
             reservations,
-            "A code was sent to this number moments ago.",
+            _("A code was sent to this number moments ago."),
         )
         _take_count(
             f"rl:sms:phone:{phone}",
             settings.SMS_PHONE_HOURLY_LIMIT,
             window,
             reservations,
-            "Too many codes requested for this number.",
+            _("Too many codes requested for this number."),
         )
         _take_count(
             f"rl:sms:ip:{ip}",
             settings.SMS_IP_HOURLY_LIMIT,
             window,
             reservations,
-            "Too many codes requested from your address.",
+            _("Too many codes requested from your address."),
         )
     except BaseException:
         reservations.release()
@@ -145,7 +148,7 @@ def reserve_login(*, phone: str, ip: str | None) -> LoginReservations:
             settings.LOGIN_FAILURES_IP_HOURLY_LIMIT,
             window,
             reservations.address,
-            "Too many failed logins from your address.",
+            _("Too many failed logins from your address."),
         )
     try:
         _take_count(
@@ -153,7 +156,7 @@ def reserve_login(*, phone: str, ip: str | None) -> LoginReservations:
             settings.LOGIN_FAILURES_HOURLY_LIMIT,
             window,
             reservations.phone,
-            "Too many wrong codes for this number.",
+            _("Too many wrong codes for this number."),
         )
     except BaseException:
         reservations.release()

@@ -23,7 +23,8 @@ class LoginInput(serializers.Serializer):
     def validate(self, attrs):
         code = attrs.get("password") or attrs.get("code")
         if not code:
-            raise serializers.ValidationError({"password": ["This field is required."]})
+            required = self.fields["password"].error_messages["required"]
+            raise serializers.ValidationError({"password": [required]}, code="required")
         return {"phone": attrs["phone"], "code": code}
 
 

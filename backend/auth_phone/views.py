@@ -15,7 +15,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from project.errors import DomainError
 from project.http import client_ip
 from project.sessions import INVITE_CODE
-from project.ui_messages import error_text
 from tasks import sms
 
 from . import services
@@ -54,7 +53,7 @@ def phone_view(request: HttpRequest) -> HttpResponse:
         try:
             _send_code(request, form.cleaned_data["phone"])
         except DomainError as exc:
-            form.add_error("phone", error_text(exc))
+            form.add_error("phone", exc.text)
         else:
             return redirect("ui-code")
     return render(
@@ -98,7 +97,7 @@ def code_view(request: HttpRequest) -> HttpResponse:
                 phone=phone, code=form.cleaned_data["code"], client_ip=client_ip(request)
             )
         except DomainError as exc:
-            form.add_error("code", error_text(exc))
+            form.add_error("code", exc.text)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             request.session.pop(LOGIN_PHONE, None)
@@ -114,7 +113,7 @@ def resend_view(request: HttpRequest, phone: str) -> HttpResponse:
     try:
         _send_code(request, phone)
     except DomainError as exc:
-        return _code_page(request, phone, CodeForm(), resend_error=error_text(exc))
+        return _code_page(request, phone, CodeForm(), resend_error=exc.text)
     messages.success(request, _("A new code is on its way."))
     return redirect("ui-code")
 

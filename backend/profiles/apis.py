@@ -1,5 +1,7 @@
 """Profile API: every view works on the caller's own account only (`pk` is its id or "me")."""
 
+from typing import cast
+
 from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import IsAuthenticated
@@ -9,6 +11,7 @@ from rest_framework.views import APIView
 from project.http import ReleaseResponseMixin
 
 from . import schema, selectors
+from .models import User
 from .serializers import ProfileOutput, ReferralOutput
 from .services import users
 
@@ -29,7 +32,8 @@ class ReferralListApi(ListAPIView):
     serializer_class = ReferralOutput
 
     def get_queryset(self):
-        user = selectors.get_own_user(user=self.request.user, pk=self.kwargs["pk"])
+        owner = cast(User, self.request.user)  # IsAuthenticated let only a User through
+        user = selectors.get_own_user(user=owner, pk=self.kwargs["pk"])
         return selectors.list_referrals(user=user)
 
 

@@ -16,23 +16,29 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from project.errors import DomainError, NotFound
 from project.sessions import INVITE_CODE
-from project.ui_messages import error_text
 
 from . import selectors
 from .forms import ActivateInviteForm
+from .models import User
 from .services import invites, users
 
 REFERRALS_PER_PAGE = 20
 
 
-def _render_profile(request: HttpRequest, activate_form: ActivateInviteForm | None = None):
+class UserRequest(HttpRequest):
+    """The request of a view behind `login_required`: its user is a logged-in User."""
+
+    user: User
+
+
+def _render_profile(request: UserRequest, activate_form: ActivateInviteForm | None = None):
     user = request.user
     profile = selectors.get_profile(user=user)
     if profile.user_referral is not None:
         request.session.pop(INVITE_CODE, None)  # nothing left to offer
         if activate_form is not None:  # sent from a page that still had the form
             for error in activate_form.errors.get("code", []):
-                messages.error(request, error)
+                messages.error(request, str(error))
         activate_form = None
     elif activate_form is None:
         activate_form = ActivateInviteForm(initial={"code": request.session.get(INVITE_CODE)})
@@ -65,13 +71,13 @@ def account_gone(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def profile_view(request: HttpRequest) -> HttpResponse:
+def profile_view(request: UserRequest) -> HttpResponse:
     return _render_profile(request)
 
 
 @login_required
 @require_POST
-def activate_view(request: HttpRequest) -> HttpResponse:
+def activate_view(request: UserRequest) -> HttpResponse:
     form = ActivateInviteForm(request.POST)
     if form.is_valid():
         try:
@@ -79,7 +85,7 @@ def activate_view(request: HttpRequest) -> HttpResponse:
         except NotFound:
             return account_gone(request)
         except DomainError as exc:
-            form.add_error("code", error_text(exc))
+            form.add_error("code", exc.text)
         else:
             request.session.pop(INVITE_CODE, None)
             messages.success(
@@ -91,7 +97,7 @@ def activate_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def delete_view(request: HttpRequest) -> HttpResponse:
+def delete_view(request: UserRequest) -> HttpResponse:
     if request.method == "POST":
         users.delete_user(user=request.user)
         logout(request)

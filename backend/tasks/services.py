@@ -77,8 +77,10 @@ def _publish(delivery_id: int, task_id: str, notice: str = "") -> None:
 
     if notice:
         deliver_notice.apply_async((delivery_id, notice), task_id=task_id)
-    else:
+    elif _code_task is not None:
         _code_task.apply_async((delivery_id,), task_id=task_id)
+    else:  # no app that issues codes is installed, so no delivery can carry one
+        logger.error("SMS delivery %s carries a code but no task sends codes", delivery_id)
 
 
 def redeliver_pending_sms(*, limit: int = 500) -> int:

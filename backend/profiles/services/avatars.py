@@ -10,7 +10,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from PIL import Image, ImageOps
 
-from ..errors import AvatarInvalid
+from ..errors import AvatarInvalid, AvatarTooLarge, AvatarTooManyPixels
 
 # Pillow format name -> format the avatar is stored in. A multi-picture JPEG (MPO, what
 # many phone cameras write) reaches Pillow through its JPEG parser and is stored as a
@@ -33,9 +33,7 @@ def _check_pixels(image: Image.Image) -> None:
     width, height = image.size
     limit = settings.AVATAR_MAX_PIXELS
     if width * height > limit:
-        raise AvatarInvalid(
-            f"The image is too large: at most {limit:,} pixels (this one is {width} x {height})."
-        )
+        raise AvatarTooManyPixels(limit=f"{limit:,}", width=width, height=height)
 
 
 def check_avatar(file: UploadedFile) -> str:
@@ -44,7 +42,7 @@ def check_avatar(file: UploadedFile) -> str:
     most AVATAR_MAX_BYTES and AVATAR_MAX_PIXELS."""
     limit = settings.AVATAR_MAX_BYTES
     if file.size is None or file.size > limit:
-        raise AvatarInvalid(f"The image is too large: the limit is {_format_bytes(limit)}.")
+        raise AvatarTooLarge(limit=_format_bytes(limit))
     try:
         file.seek(0)
         with Image.open(file, formats=AVATAR_PARSERS) as image:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -78,7 +80,7 @@ def update_profile(*, user: User, **fields) -> User:
     # Every input is checked before anything is written.
     if code is not None:
         code = invites.normalize_invite_code(code)
-    changes = {
+    changes: dict[str, Any] = {
         name: (value.strip() or None) if isinstance(value, str) else (value or None)
         for name, value in fields.items()
     }
