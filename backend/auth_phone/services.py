@@ -20,13 +20,13 @@ from rest_framework_simplejwt.tokens import BlacklistMixin, RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch, datetime_to_epoch
 
 from profiles.models import User
-from profiles.services import get_or_create_user
-from project import metrics
-from tasks.services import queue_login_code_sms
+from profiles.services.users import get_or_create_user
+from project import metrics, phones
 from webhooks import events
 from webhooks.services import emit_event
 
-from . import budget, codes, phones, ratelimit
+from . import budget, codes, ratelimit
+from .delivery import queue_login_code_sms
 from .errors import (
     CodeAttemptsExhausted,
     CodeExpired,

@@ -8,7 +8,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from auth_phone.models import TokenFamily
 from auth_phone.services import issue_tokens
-from profiles.services import create_user, delete_user
+from profiles.services.users import create_user, delete_user
 from tests.conftest import run_in_threads
 
 PHONE = "+79111234567"
