@@ -3,6 +3,7 @@ paths that the benchmarks measure stay as lean as they were made."""
 
 from django.core.cache import cache
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from auth_phone import ratelimit, services
@@ -87,15 +88,55 @@ def test_an_open_window_costs_one_cache_command(monkeypatch):
     assert cache.get("rl:sms:ip:10.2.2.2") == 2
 
 
-def test_a_code_request_costs_seven_cache_commands_then_five(monkeypatch):
-    counting = CountingCache(monkeypatch)
-    ratelimit.reserve_code_request(phone=PHONE, ip="10.2.2.3")
-    assert len(counting.calls) == 7  # cooldown, phone window opened, address window opened
-    counting.calls.clear()
-    ratelimit.reserve_code_request(phone="+79111234568", ip="10.2.2.3")
-    assert len(counting.calls) == 5  # the address window is open now
-    assert cache.get("rl:sms:ip:10.2.2.3") == 2
-    assert cache.get("rl:sms:ip:10.2.2.3:reset") is not None
+class CountingRedis:
+    """Counts the commands sent to the Redis server behind the cache (a script is one)."""
+
+    def __init__(self, monkeypatch):
+        self.calls: list[str] = []
+        client = cache.client.get_client(write=True)
+        real = client.execute_command
+
+        def call(*args, **kwargs):
+            self.calls.append(args[0])
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(client, "execute_command", call)
+
+
+def test_a_code_request_costs_one_redis_round_trip_and_so_does_giving_it_back(monkeypatch):
+    ratelimit.reserve_code_request(phone="+79111234569", ip="10.2.2.3")  # the script loaded
+    counting = CountingRedis(monkeypatch)
+    reservations = ratelimit.reserve_code_request(phone=PHONE, ip="10.2.2.3")
+    assert counting.calls == ["EVALSHA"]  # cooldown, phone window opened, address counted
+    reservations.release()
+    assert counting.calls == ["EVALSHA", "EVALSHA"]
+    assert cache.get(f"rl:sms:cooldown:{PHONE}") is None
+    assert cache.get(f"rl:sms:phone:{PHONE}") == 0
+    assert cache.get("rl:sms:ip:10.2.2.3") == 1
+
+
+def test_a_login_costs_one_redis_round_trip(monkeypatch):
+    ratelimit.reserve_login(phone="+79111234569", ip="10.2.2.3")  # the script loaded
+    counting = CountingRedis(monkeypatch)
+    ratelimit.reserve_login(phone=PHONE, ip="10.2.2.4")
+    assert counting.calls == ["EVALSHA"]
+    assert cache.get(f"rl:login:fail:{PHONE}") == 1
+    assert cache.get("rl:login:ip:10.2.2.4") == 1
+
+
+def test_without_redis_a_code_request_costs_seven_cache_commands_then_five(monkeypatch):
+    with override_settings(
+        CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    ):
+        cache.clear()  # the process's memory cache outlives one test
+        counting = CountingCache(monkeypatch)
+        ratelimit.reserve_code_request(phone=PHONE, ip="10.2.2.3")
+        assert len(counting.calls) == 7  # cooldown, phone window opened, address window opened
+        counting.calls.clear()
+        ratelimit.reserve_code_request(phone="+79111234568", ip="10.2.2.3")
+        assert len(counting.calls) == 5  # the address window is open now
+        assert cache.get("rl:sms:ip:10.2.2.3") == 2
+        assert cache.get("rl:sms:ip:10.2.2.3:reset") is not None
 
 
 def test_a_window_opened_concurrently_counts_both_hits(monkeypatch):
