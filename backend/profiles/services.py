@@ -9,6 +9,7 @@ import zlib
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
+from django.db.models.constants import OnConflict
 from django.utils import timezone
 from PIL import Image
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -64,16 +65,50 @@ def create_user(*, phone: str, **fields) -> User:
     raise IntegrityError("could not find a free invite code")
 
 
+def _insert_unless_taken(user: User) -> bool:
+    """INSERT `user` ... ON CONFLICT DO NOTHING RETURNING its id: False, and nothing
+    written, if its phone or invite code is taken (by a row committed or still being
+    written: PostgreSQL waits for that transaction's end). No savepoint is needed, since
+    a conflict is not an error that aborts the transaction."""
+    meta = User._meta
+    fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field]
+    rows = User._base_manager._insert(
+        [user],
+        fields=fields,
+        returning_fields=meta.db_returning_fields,
+        using=User.objects.db,
+        on_conflict=OnConflict.IGNORE,
+    )
+    if not rows or rows[0] is None:
+        return False
+    for value, field in zip(rows[0], meta.db_returning_fields, strict=True):
+        setattr(user, field.attname, value)
+    user._state.adding = False
+    user._state.db = User.objects.db
+    return True
+
+
 def get_or_create_user(*, phone: str) -> tuple[User, bool]:
     """The user with `phone`, created if new; safe against concurrent first requests."""
     user = User.objects.filter(phone=phone).first()
     if user is not None:
         return user, False
-    try:
-        return create_user(phone=phone), True
-    except IntegrityError:
-        # A concurrent request created the same phone first (the unique index decided).
-        return User.objects.get(phone=phone), False
+    with transaction.atomic(savepoint=False):  # the caller's transaction when there is one
+        for _ in range(INVITE_CODE_ATTEMPTS):
+            user = User(phone=phone, invite_code=generate_invite_code())
+            user.set_unusable_password()
+            if _insert_unless_taken(user):
+                emit_event(
+                    events.USER_CREATED,
+                    {"user_id": user.pk, "phone": user.phone, "invite_code": user.invite_code},
+                )
+                return user, True
+            # A concurrent request created the same phone first (the unique index decided,
+            # after its commit), or the invite code was taken: then draw another.
+            existing = User.objects.filter(phone=phone).first()
+            if existing is not None:
+                return existing, False
+    raise IntegrityError("could not find a free invite code")
 
 
 def normalize_invite_code(raw: str) -> str:
