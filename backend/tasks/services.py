@@ -104,12 +104,20 @@ def deliver_login_code(*, delivery_id: int, final_attempt: bool = True) -> str:
     """Generate the code, store its hash, send the SMS; return the outcome (never the code).
     Raises SmsTransientError when another attempt should follow."""
     with transaction.atomic():
-        delivery = SmsDelivery.objects.select_for_update().filter(pk=delivery_id).first()
+        # One statement reads the delivery (locked) and its login code (not locked: the
+        # hash is written by a conditional UPDATE, and a code replaced meanwhile would
+        # first have to unlink this delivery, which waits for the lock).
+        delivery = (
+            SmsDelivery.objects.select_for_update(of=("self",))
+            .select_related("login_code")
+            .filter(pk=delivery_id)
+            .first()
+        )
         if delivery is None:
             return "missing"
         if delivery.status in SmsDelivery.DONE:
             return delivery.status  # a re-delivered task: handled already, or failed for good
-        code = codes.issue_code(login_code_id=delivery.login_code_id)
+        code = codes.issue_code(login_code=delivery.login_code)
         if code is None:
             _set_status(delivery_id, SmsDelivery.Status.STALE)
             logger.info("delivery %s is stale: its code was replaced, used or expired", delivery_id)
@@ -118,7 +126,7 @@ def deliver_login_code(*, delivery_id: int, final_attempt: bool = True) -> str:
 
     # The SMS goes out after the commit: no row stays locked while the provider answers.
     try:
-        text = sms.render_text(code, purpose=_code_purpose(delivery.login_code_id))
+        text = sms.render_text(code, purpose=delivery.login_code.purpose)
         message_id = sms.get_sender().send(phone=delivery.phone, text=text)
     except sms.SmsTransientError as exc:
         status = SmsDelivery.Status.FAILED if final_attempt else SmsDelivery.Status.RETRYING
@@ -139,12 +147,6 @@ def deliver_login_code(*, delivery_id: int, final_attempt: bool = True) -> str:
         error="",
     )
     return SmsDelivery.Status.SENT
-
-
-def _code_purpose(login_code_id: int) -> str:
-    """What the code is for (login or phone change): its SMS says so."""
-    purpose = LoginCode.objects.filter(pk=login_code_id).values_list("purpose", flat=True)
-    return purpose.first() or LoginCode.Purpose.LOGIN
 
 
 # --- Notices: fixed texts without any code ------------------------------------------------
