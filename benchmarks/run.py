@@ -204,7 +204,8 @@ def check_loopback(url: str) -> None:
 
 def stack_env(cfg: Config, backend_dir: Path) -> dict:
     """The production configuration (every setting at its default unless named here),
-    except for the raised per-address SMS limit."""
+    except for the raised per-address SMS limit and SMS budget, and DEBUG, which the
+    development inbox (where the codes are read) needs."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -217,7 +218,8 @@ def stack_env(cfg: Config, backend_dir: Path) -> dict:
             "DATABASE_URL": cfg.database_url,
             "REDIS_URL": cfg.redis_url,
             "CACHE_KEY_PREFIX": "bench",
-            "DJANGO_DEBUG": "false",
+            # The codes are read from the development inbox, which answers only with DEBUG.
+            "DJANGO_DEBUG": "true",
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(48),
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "WHITENOISE_USE_FINDERS": "true",
@@ -226,6 +228,7 @@ def stack_env(cfg: Config, backend_dir: Path) -> dict:
             "SMS_DELAY_MAX": str(cfg.sms_delay[1]),
             "SMS_DEV_INBOX": "true",
             "SMS_IP_HOURLY_LIMIT": "1000000000",
+            "SMS_HOURLY_BUDGET": "1000000000",
             "CELERY_WORKER_CONCURRENCY": str(cfg.worker_concurrency),
             "WEB_CONCURRENCY": str(cfg.web_workers),
             "GUNICORN_THREADS": str(cfg.web_threads),
@@ -1006,7 +1009,8 @@ def run_all(cfg: Config) -> dict:
                 if k not in ("work_dir", "results_dir", "notes_file")
             },
             "order": " ".join(f"{side}{n}" for n in range(1, cfg.rounds + 1) for side in sides),
-            "rate_limits": "enabled; SMS_IP_HOURLY_LIMIT raised to 1e9 (one client address)",
+            "rate_limits": "enabled; SMS_IP_HOURLY_LIMIT and SMS_HOURLY_BUDGET raised to 1e9 "
+            "(one client address)",
             "gunicorn": f"backend/gunicorn.conf.py: {cfg.web_workers} processes x "
             f"{cfg.web_threads} threads (gthread), --max-requests 0",
             "celery": f"--pool=threads --concurrency={cfg.worker_concurrency}",

@@ -90,3 +90,29 @@ def run_in_threads(func: Callable[[int], object], count: int) -> list:
     for t in threads:
         t.join()
     return results
+
+
+ADMIN_PASSWORD = "correct horse battery staple"
+
+
+def admin_login(client, user, password: str = ADMIN_PASSWORD):
+    """Log `user` in to the admin the only way that opens it: its password on the admin's
+    login page (the password is set first)."""
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    response = client.post(
+        "/admin/login/?next=/admin/", {"username": user.phone, "password": password}
+    )
+    assert response.status_code == 302, response.content
+    return response
+
+
+@pytest.fixture
+def admin_client(db, admin_user):
+    """pytest-django's admin client, logged in as the admin requires: by password on the
+    admin's login page (a forced session without it is sent to that page)."""
+    from django.test import Client
+
+    client = Client()
+    admin_login(client, admin_user)
+    return client

@@ -1,4 +1,5 @@
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -48,6 +49,15 @@ PHONE_ERROR_EXAMPLES = [
     example("Missing phone", {"phone": ["This field is required."]}, 400),
 ]
 
+BUDGET_RETRY_AFTER = OpenApiParameter(
+    "Retry-After",
+    OpenApiTypes.INT,
+    OpenApiParameter.HEADER,
+    response=[503],
+    description="Seconds until the hourly SMS budget is renewed; only on the 503 that says "
+    "the budget is spent.",
+)
+
 
 class SmsCodeRequestApi(APIView):
     authentication_classes: list = []
@@ -59,7 +69,13 @@ class SmsCodeRequestApi(APIView):
         "a known phone answers 200). A new 4-digit code replaces any unused one and lives "
         "`expires_in` seconds; a worker sends the SMS 1-2 s later, the answer does not wait "
         "for it. Limits: one code per phone per `resend_in` seconds (60), 5 per phone and "
-        "30 per client address per hour — over a limit 429 with `Retry-After`.",
+        "30 per client address per hour — over a limit 429 with `Retry-After`. "
+        "A code goes only to a number in an allowed country (`SMS_ALLOWED_REGIONS`, "
+        "default RU) that can receive an SMS: toll-free, premium-rate, shared-cost, UAN, "
+        "voicemail and +882/+883 numbers answer 400 on `phone`, and with a real SMS "
+        "provider only valid mobile numbers are accepted. Once the service has issued "
+        "`SMS_HOURLY_BUDGET` codes (1000) in a clock hour, requests answer 503 with "
+        "`Retry-After` until the hour ends.",
         request=SmsCodeRequestInput,
         responses={
             201: OpenApiResponse(SmsCodeRequestOutput, description="New user; SMS queued."),
@@ -68,7 +84,7 @@ class SmsCodeRequestApi(APIView):
             429: RATE_LIMITED,
             503: UNAVAILABLE,
         },
-        parameters=[RETRY_AFTER],
+        parameters=[RETRY_AFTER, BUDGET_RETRY_AFTER],
         examples=[
             example("Request", {"phone": "+79111234567"}),
             example("Request, national format", {"phone": "8 (911) 123-45-67"}),
@@ -95,6 +111,16 @@ class SmsCodeRequestApi(APIView):
                 200,
             ),
             *PHONE_ERROR_EXAMPLES,
+            example(
+                "Number that cannot get a code (toll-free, premium-rate, ...)",
+                {"phone": ["A login code cannot be sent to this number."]},
+                400,
+            ),
+            example(
+                "Number of a country codes are not sent to",
+                {"phone": ["Login codes are not sent to numbers of this country."]},
+                400,
+            ),
             MALFORMED_JSON_EXAMPLE,
             NOT_AN_OBJECT_EXAMPLE,
             example(
@@ -117,6 +143,14 @@ class SmsCodeRequestApi(APIView):
             ),
             *UNAVAILABLE_EXAMPLES,
             BROKER_DOWN_EXAMPLE,
+            example(
+                "Hourly SMS budget spent",
+                {
+                    "detail": "The service has sent as many login codes this hour as it may. "
+                    "Try again in 1260 seconds."
+                },
+                503,
+            ),
         ],
     )
     def post(self, request):

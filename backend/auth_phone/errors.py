@@ -1,3 +1,5 @@
+import math
+
 from project.errors import DomainError
 
 
@@ -26,3 +28,22 @@ class NoActiveAccount(DomainError):
     status = 401
     code = "no_active_account"
     message = "No active account found for the given token."
+
+
+class PhoneNotDeliverable(DomainError):
+    code = "phone_not_deliverable"
+    field = "phone"
+    message = "A login code cannot be sent to this number."
+
+
+class SmsBudgetExhausted(DomainError):
+    """The service has sent as many codes this hour as SMS_HOURLY_BUDGET allows."""
+
+    status = 503
+    code = "sms_budget_exhausted"
+    reason = "The service has sent as many login codes this hour as it may."
+
+    def __init__(self, retry_after: float) -> None:
+        self.retry_after = max(1, math.ceil(retry_after))
+        # Worded like RateLimited (reason, then the wait), so the UI translates it alike.
+        super().__init__(f"{self.reason} Try again in {self.retry_after} seconds.")

@@ -30,3 +30,64 @@ def normalize_phone(raw: str, region: str | None = None) -> str:
     if reason != phonenumbers.ValidationResult.IS_POSSIBLE:
         raise InvalidPhone("Enter a valid phone number, e.g. +79111234567.")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+# Number types an SMS may go to. Toll-free, premium-rate, shared-cost, UAN, voicemail,
+# personal and VoIP numbers are where SMS-pumping fraud sends its traffic (the operator of
+# such a range is paid per message); pagers and unknown types cannot receive an SMS.
+MOBILE_TYPES = frozenset(
+    {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+)
+NEVER_TYPES = frozenset(
+    {
+        phonenumbers.PhoneNumberType.TOLL_FREE,
+        phonenumbers.PhoneNumberType.PREMIUM_RATE,
+        phonenumbers.PhoneNumberType.SHARED_COST,
+        phonenumbers.PhoneNumberType.UAN,
+        phonenumbers.PhoneNumberType.VOICEMAIL,
+    }
+)
+# "International networks" (+882, +883: satellite and global operators), billed at
+# premium rates whoever the operator is.
+NEVER_COUNTRY_CODES = frozenset({882, 883})
+UNDELIVERABLE_MESSAGE = "A login code cannot be sent to this number."
+REGION_MESSAGE = "Login codes are not sent to numbers of this country."
+
+
+class UndeliverablePhone(InvalidPhone):
+    pass
+
+
+def allowed_regions() -> frozenset[str] | None:
+    """The ISO country codes of SMS_ALLOWED_REGIONS; None when every country is allowed."""
+    regions = frozenset(r.strip().upper() for r in settings.SMS_ALLOWED_REGIONS if r.strip())
+    return None if "*" in regions else regions
+
+
+def ensure_sms_deliverable(phone: str) -> None:
+    """Refuse (UndeliverablePhone) an E.164 number a login code must not be sent to.
+
+    Every sender: the number's country is in SMS_ALLOWED_REGIONS, it is not on the +882/+883
+    international networks and not of a type fraud pays for (NEVER_TYPES). With a real
+    provider (any SMS_BACKEND but `simulated` and `locmem`) it must also be a valid number
+    of a mobile-capable type; the simulated senders keep the "possible length" rule of
+    normalize_phone, so that test numbers such as +71111111111 work in development.
+    """
+    number = phonenumbers.parse(phone, None)
+    if number.country_code in NEVER_COUNTRY_CODES:
+        raise UndeliverablePhone(UNDELIVERABLE_MESSAGE)
+    number_type = phonenumbers.number_type(number)
+    if number_type in NEVER_TYPES:
+        raise UndeliverablePhone(UNDELIVERABLE_MESSAGE)
+    real_sender = settings.SMS_BACKEND not in ("simulated", "locmem")
+    if real_sender and not (phonenumbers.is_valid_number(number) and number_type in MOBILE_TYPES):
+        raise UndeliverablePhone(UNDELIVERABLE_MESSAGE)
+    regions = allowed_regions()
+    if regions is not None:
+        # A valid number names its country; a number that is only "possible" (simulated
+        # senders) gets the main country of its calling code (+7 -> RU).
+        region = phonenumbers.region_code_for_number(
+            number
+        ) or phonenumbers.region_code_for_country_code(number.country_code)
+        if region not in regions:
+            raise UndeliverablePhone(REGION_MESSAGE)

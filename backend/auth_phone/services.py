@@ -25,13 +25,14 @@ from tasks.services import queue_login_code_sms
 from webhooks import events
 from webhooks.services import emit_event
 
-from . import codes, ratelimit
+from . import budget, codes, phones, ratelimit
 from .errors import (
     CodeAttemptsExhausted,
     CodeExpired,
     InvalidRefreshToken,
     NoActiveAccount,
     NoActiveCode,
+    PhoneNotDeliverable,
     WrongCode,
 )
 from .models import LoginCode, TokenFamily
@@ -55,11 +56,18 @@ def request_login_code(
     in_transaction: Callable[[], object] | None = None,
 ) -> CodeRequest:
     """Create the user if new, replace any unused code with a new one and queue its SMS.
-    Raises RateLimited; a refused or failed request sends nothing and counts nothing.
-    With `user` given (a phone change), `phone` is the number to prove and no user is made;
-    `in_transaction` runs first in the code's transaction (its errors undo both)."""
-    reservations = ratelimit.reserve_code_request(phone=phone, ip=client_ip)
+    Raises PhoneNotDeliverable, RateLimited, SmsBudgetExhausted; a refused or failed
+    request sends nothing and counts nothing. With `user` given (a phone change), `phone` is
+    the number to prove and no user is made; `in_transaction` runs first in the code's
+    transaction (its errors undo both)."""
     try:
+        phones.ensure_sms_deliverable(phone)
+    except phones.UndeliverablePhone as exc:
+        raise PhoneNotDeliverable(str(exc)) from exc
+    reservations = ratelimit.reserve_code_request(phone=phone, ip=client_ip)
+    budget_key = None
+    try:
+        budget_key = budget.take_sms_budget()  # last: a request another limit refuses costs none
         with transaction.atomic():
             if in_transaction is not None:
                 in_transaction()
@@ -81,6 +89,7 @@ def request_login_code(
             )
             delivery = queue_login_code_sms(login_code=login_code, phone=phone)
     except BaseException:
+        budget.give_back_sms_budget(budget_key)
         reservations.release()
         raise
     return CodeRequest(

@@ -149,6 +149,15 @@ ERROR_400 = OpenApiResponse(
             status_codes=["400"],
         ),
         OpenApiExample(
+            "Avatar with too many pixels",
+            value={
+                "avatar": [
+                    "The image is too large: at most 16,777,216 pixels (this one is 8000 x 6000)."
+                ]
+            },
+            status_codes=["400"],
+        ),
+        OpenApiExample(
             "Bad e-mail",
             value={"email": ["Enter a valid email address."]},
             status_codes=["400"],
@@ -243,7 +252,9 @@ UPDATE_SCHEMA = {
     "address's) and the answer is 202 with the profile, still with the old phone, plus "
     "`pending_phone`, `task_id`, `expires_in` and `resend_in`. Confirm with "
     "`PUT|PATCH /users/update/sms/<pk>/`. A new request replaces a pending change. A number "
-    "that already belongs to an account is refused (400) and no SMS is sent.",
+    "that already belongs to an account is refused (400) and no SMS is sent.\n\n"
+    "Unknown invite codes are limited per user: beyond INVITE_FAILURES_HOURLY_LIMIT (20) in "
+    "a clock hour every activation answers 429 with `Retry-After` until the hour ends.",
     "request": {
         "application/json": ProfileUpdateInput,
         "multipart/form-data": ProfileUpdateInput,
@@ -283,8 +294,8 @@ UPDATE_SCHEMA = {
         401: ERROR_401,
         429: OpenApiResponse(
             ErrorOutput,
-            description=RATE_LIMITED.description + " Only a new `phone` is rate-limited; "
-            "nothing of the request was saved.",
+            description=RATE_LIMITED.description + " Only a new `phone` and unknown invite "
+            "codes are rate-limited; nothing of the request was saved.",
             examples=[
                 example(
                     "Asked again within a minute",
@@ -300,6 +311,11 @@ UPDATE_SCHEMA = {
                         "detail": "Too many codes requested from your address. "
                         "Try again in 1975 seconds."
                     },
+                    429,
+                ),
+                example(
+                    "Too many unknown invite codes",
+                    {"detail": "Too many unknown invite codes. Try again in 1820 seconds."},
                     429,
                 ),
             ],

@@ -63,7 +63,8 @@ def update_profile(
         )
     except BaseException:
         # The rollback left the in-memory user with the refused values.
-        with contextlib.suppress(DatabaseError):  # the database may be what failed
+        # The database may be what failed, or the account may be gone (deleted meanwhile).
+        with contextlib.suppress(DatabaseError, User.DoesNotExist):
             user.refresh_from_db()
         raise
     pending = PendingPhoneChange(

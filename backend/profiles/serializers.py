@@ -66,7 +66,9 @@ class ProfileUpdateInput(serializers.Serializer):
     avatar = serializers.FileField(
         required=False,
         allow_null=True,
-        help_text="JPEG, PNG, WebP or GIF image (multipart upload); null clears it.",
+        help_text="JPEG (multi-picture JPEGs too), PNG, WebP or GIF image (multipart "
+        "upload) of at most 2 MiB and 16,777,216 pixels; stored encoded again, without EXIF "
+        "or GPS data, first frame only. null clears it.",
     )
     user_referral = StrictCharField(
         required=False,

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import re
 import secrets
 import zlib
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models.constants import OnConflict
 from django.utils import timezone
-from PIL import Image
+from PIL import Image, ImageOps
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from auth_phone.phones import InvalidPhone, normalize_phone
@@ -28,12 +30,17 @@ from .errors import (
     OwnInviteCode,
     PhoneReadOnly,
 )
+from .limits import give_back_invite_attempt, take_invite_attempt
 from .models import INVITE_CODE_ALPHABET, INVITE_CODE_LENGTH, User
 
 INVITE_CODE_ATTEMPTS = 10
 INVITE_CODE_RE = re.compile(rf"[{INVITE_CODE_ALPHABET}]{{{INVITE_CODE_LENGTH}}}")
-# Pillow format name -> file extension of the stored avatar.
-AVATAR_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
+# Pillow format name -> format the avatar is stored in. A multi-picture JPEG (MPO, what
+# many phone cameras write) reaches Pillow through its JPEG parser and is stored as a
+# JPEG of its first picture.
+AVATAR_FORMATS = {"JPEG": "JPEG", "MPO": "JPEG", "PNG": "PNG", "WEBP": "WEBP", "GIF": "GIF"}
+AVATAR_PARSERS = ["JPEG", "PNG", "WEBP", "GIF"]  # the only parsers that see the bytes
+AVATAR_EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
 EDITABLE_FIELDS = frozenset({"email", "first_name", "last_name", "avatar"})
 # Key of the PostgreSQL advisory lock that serialises writes to the referral graph.
 REFERRAL_GRAPH_LOCK = zlib.crc32(b"profiles.referral_graph")
@@ -158,21 +165,26 @@ def _is_referred_through(*, user_id: int, ancestor_id: int) -> bool:
 @transaction.atomic
 def activate_invite_code(*, user: User, code: str) -> User:
     """Link `user` once to the owner of `code` (any case, spaces ignored). Raises
-    InviteCodeInvalid, InviteAlreadyActivated, InviteCodeNotFound, OwnInviteCode, InviteCycle."""
+    InviteCodeInvalid, InviteAlreadyActivated, InviteCodeNotFound, OwnInviteCode, InviteCycle,
+    and RateLimited beyond INVITE_FAILURES_HOURLY_LIMIT unknown codes per user and hour."""
     code = normalize_invite_code(code)
     if user.activated_code is not None:
         raise InviteAlreadyActivated()
 
+    attempt = take_invite_attempt(user_id=user.pk)
+    inviter_id = User.objects.filter(invite_code=code).values_list("pk", flat=True).first()
+    if inviter_id is None:
+        # An unknown code takes no lock: guesses never queue the real activations.
+        raise InviteCodeNotFound(code)
+    give_back_invite_attempt(attempt)  # the code exists: not a failed guess
     # Lock order, the same in every writer, so none can deadlock another:
     # 1. the referral-graph advisory lock (activations only) -> one activation at a time,
     #    so the cycle check below sees every committed link and none can slip in before
     #    our UPDATE;
     # 2. the rows of both users, by ascending pk (delete_user locks its one row first), so
-    #    that neither can be deleted between the checks and the UPDATE.
+    #    that neither can be deleted between the checks and the UPDATE (a code found
+    #    above whose owner is deleted meanwhile is missing from `locked`).
     _lock_referral_graph()
-    inviter_id = User.objects.filter(invite_code=code).values_list("pk", flat=True).first()
-    if inviter_id is None:
-        raise InviteCodeNotFound(code)
     if inviter_id == user.pk:
         raise OwnInviteCode()
     locked = {
@@ -221,25 +233,66 @@ def _format_bytes(size: int) -> str:
     return f"{size} bytes"
 
 
+def _check_pixels(image: Image.Image) -> None:
+    """Refuse, from the header alone, an image whose decoding would take too much memory
+    (a small file can hold a huge, highly compressed picture: a decompression bomb)."""
+    width, height = image.size
+    limit = settings.AVATAR_MAX_PIXELS
+    if width * height > limit:
+        raise AvatarInvalid(
+            f"The image is too large: at most {limit:,} pixels (this one is {width} x {height})."
+        )
+
+
 def check_avatar(file: UploadedFile) -> str:
     """The file extension for an acceptable avatar upload. Raises AvatarInvalid unless it
-    is a JPEG, PNG, WebP or GIF image (as Pillow reads it) of at most AVATAR_MAX_BYTES."""
+    is a JPEG (or multi-picture JPEG), PNG, WebP or GIF image, as Pillow reads it, of at
+    most AVATAR_MAX_BYTES and AVATAR_MAX_PIXELS."""
     limit = settings.AVATAR_MAX_BYTES
     if file.size is None or file.size > limit:
         raise AvatarInvalid(f"The image is too large: the limit is {_format_bytes(limit)}.")
     try:
         file.seek(0)
-        # Only the four accepted parsers ever see the bytes.
-        with Image.open(file, formats=list(AVATAR_FORMATS)) as image:
+        with Image.open(file, formats=AVATAR_PARSERS) as image:
             image_format = image.format
+            _check_pixels(image)
             image.verify()
+    except AvatarInvalid:
+        raise
     # Pillow's parsers raise many kinds of errors on a broken or hostile file (OSError,
     # SyntaxError, ValueError, struct.error, DecompressionBombError ...); all mean the same.
     except Exception as exc:
         raise AvatarInvalid() from exc
     finally:
         file.seek(0)
-    return AVATAR_FORMATS[image_format]
+    if image_format not in AVATAR_FORMATS:
+        raise AvatarInvalid()
+    return AVATAR_EXTENSIONS[AVATAR_FORMATS[image_format]]
+
+
+def encode_avatar(file: UploadedFile) -> ContentFile:
+    """The avatar as it is stored: `file` checked (check_avatar), decoded and encoded
+    again by Pillow, under a random name. Only the pixels survive: EXIF (GPS position,
+    camera, time), comments and colour profiles are dropped, after the EXIF orientation
+    has been applied; an animated image keeps its first frame. Raises AvatarInvalid."""
+    extension = check_avatar(file)
+    try:
+        with Image.open(file, formats=AVATAR_PARSERS) as image:
+            output_format = AVATAR_FORMATS[image.format]
+            image.seek(0)
+            picture = ImageOps.exif_transpose(image)  # a decoded copy of the first frame
+    except Exception as exc:  # data broken past the header: see check_avatar
+        raise AvatarInvalid() from exc
+    finally:
+        file.seek(0)
+    if output_format == "JPEG" and picture.mode not in ("RGB", "L"):
+        picture = picture.convert("RGB")
+    elif output_format == "WEBP" and picture.mode not in ("RGB", "RGBA"):
+        picture = picture.convert("RGBA")
+    buffer = io.BytesIO()
+    options = {"quality": 90} if output_format in ("JPEG", "WEBP") else {}
+    picture.save(buffer, format=output_format, **options)
+    return ContentFile(buffer.getvalue(), name=f"{secrets.token_hex(16)}.{extension}")
 
 
 def _check_phone_unchanged(user: User, phone: str | None) -> None:
@@ -272,14 +325,17 @@ def update_profile(*, user: User, **fields) -> User:
         name: (value.strip() or None) if isinstance(value, str) else (value or None)
         for name, value in fields.items()
     }
-    avatar = changes.get("avatar")
-    if avatar is not None:
-        avatar.name = f"{secrets.token_hex(16)}.{check_avatar(avatar)}"
+    if changes.get("avatar") is not None:
+        changes["avatar"] = encode_avatar(changes["avatar"])
 
     with transaction.atomic():
         if code is not None:
             activate_invite_code(user=user, code=code)
         if changes:
+            # The row lock (the order of delete_user) keeps the account from being deleted
+            # before the save; one that was deleted since the request began is not found.
+            if not User.objects.select_for_update().filter(pk=user.pk).exists():
+                raise NotFound()
             old_avatar = user.avatar.name if "avatar" in changes else None
             for name, value in changes.items():
                 setattr(user, name, value)

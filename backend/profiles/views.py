@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from auth_phone.views import INVITE_CODE, _delivered_sms
-from project.errors import DomainError
+from project.errors import DomainError, NotFound
 from project.http import client_ip
 from project.ui_messages import error_text
 from tasks import sms
@@ -59,6 +59,14 @@ def _render_profile(request: HttpRequest, activate_form: ActivateInviteForm | No
     )
 
 
+def _account_gone(request: HttpRequest) -> HttpResponse:
+    """The account was deleted while this request ran (another tab, the API): what the
+    API answers with 404, the UI answers by ending the session, as a deleted account's
+    next page would."""
+    logout(request)
+    return redirect("ui-phone")
+
+
 @login_required
 @require_GET
 def profile_view(request: HttpRequest) -> HttpResponse:
@@ -72,6 +80,8 @@ def activate_view(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         try:
             user = services.activate_invite_code(user=request.user, code=form.cleaned_data["code"])
+        except NotFound:
+            return _account_gone(request)
         except DomainError as exc:
             form.add_error("code", error_text(exc))
         else:
@@ -100,6 +110,8 @@ def edit_view(request: HttpRequest) -> HttpResponse:
             user, pending = phone_change.update_profile(
                 user=user, client_ip=client_ip(request), **form.changes()
             )
+        except NotFound:
+            return _account_gone(request)
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, error_text(exc))
         else:

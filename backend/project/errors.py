@@ -79,8 +79,9 @@ def unavailable_detail(component: str) -> str:
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, DomainError):
         response = Response(exc.as_body(), status=exc.status)
-        if isinstance(exc, RateLimited):
-            response["Retry-After"] = str(exc.retry_after)
+        retry_after = getattr(exc, "retry_after", None)  # RateLimited, an exhausted budget
+        if retry_after is not None:
+            response["Retry-After"] = str(retry_after)
         return response
     component = unavailable_component(exc)
     if component is not None:

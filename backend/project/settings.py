@@ -7,6 +7,8 @@ REDIS_URL the broker is kombu's filesystem transport and the cache a local file 
 `make run` switches on the development conveniences (DEBUG, the SMS inbox).
 """
 
+import hashlib
+import hmac
 from datetime import timedelta
 from pathlib import Path
 
@@ -28,13 +30,24 @@ if not SECRET_KEY:
             "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off (production)."
         )
     SECRET_KEY = "dev-only-insecure-secret-key-change-me-0123456789abcdef"
+
+
+def derived_key(purpose: str) -> str:
+    """A key for one purpose, derived from SECRET_KEY (HMAC-SHA256 keyed by it), so that
+    the JWT signing key, the login-code HMAC key and Django's own signing key differ and
+    none of them reveals another."""
+    return hmac.new(
+        SECRET_KEY.encode(), f"phone-referral-service:{purpose}".encode(), hashlib.sha256
+    ).hexdigest()
+
+
 ALLOWED_HOSTS = env.list(
     "DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"]
 )
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "project.apps.PasswordAdminConfig",  # django.contrib.admin, password-only site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -222,7 +235,7 @@ SIMPLE_JWT = {
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": False,
-    "SIGNING_KEY": env.str("JWT_SIGNING_KEY", default=SECRET_KEY),
+    "SIGNING_KEY": env.str("JWT_SIGNING_KEY", default="") or derived_key("jwt-signing"),
 }
 
 SPECTACULAR_SETTINGS = {
@@ -255,7 +268,7 @@ SPECTACULAR_SETTINGS = {
 PHONE_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="RU")
 LOGIN_CODE_TTL = env.int("LOGIN_CODE_TTL", default=300)
 LOGIN_CODE_MAX_ATTEMPTS = env.int("LOGIN_CODE_MAX_ATTEMPTS", default=5)
-LOGIN_CODE_HMAC_KEY = env.str("LOGIN_CODE_HMAC_KEY", default=SECRET_KEY)
+LOGIN_CODE_HMAC_KEY = env.str("LOGIN_CODE_HMAC_KEY", default="") or derived_key("login-code-hmac")
 
 RATE_LIMITS_ENABLED = env.bool("RATE_LIMITS_ENABLED", default=True)
 SMS_RESEND_COOLDOWN = env.int("SMS_RESEND_COOLDOWN", default=60)
@@ -263,9 +276,15 @@ SMS_PHONE_HOURLY_LIMIT = env.int("SMS_PHONE_HOURLY_LIMIT", default=5)
 SMS_IP_HOURLY_LIMIT = env.int("SMS_IP_HOURLY_LIMIT", default=30)
 LOGIN_FAILURES_HOURLY_LIMIT = env.int("LOGIN_FAILURES_HOURLY_LIMIT", default=10)
 LOGIN_FAILURES_IP_HOURLY_LIMIT = env.int("LOGIN_FAILURES_IP_HOURLY_LIMIT", default=30)
+# Unknown invite codes one user may try per clock hour.
+INVITE_FAILURES_HOURLY_LIMIT = env.int("INVITE_FAILURES_HOURLY_LIMIT", default=20)
 RATE_LIMIT_WINDOW = env.int("RATE_LIMIT_WINDOW", default=3600)
 
 SMS_BACKEND = env.str("SMS_BACKEND", default="simulated")
+# Countries (ISO 3166 codes) whose numbers may get a login code; "*" allows every country.
+SMS_ALLOWED_REGIONS = env.list("SMS_ALLOWED_REGIONS", default=["RU"])
+# Login codes the whole service may send per clock hour (a cap on the SMS bill).
+SMS_HOURLY_BUDGET = env.int("SMS_HOURLY_BUDGET", default=1000)
 SMS_DELAY_MIN = env.float("SMS_DELAY_MIN", default=1.0)
 SMS_DELAY_MAX = env.float("SMS_DELAY_MAX", default=2.0)
 SMS_DEV_INBOX = env.bool("SMS_DEV_INBOX", default=False)
@@ -313,6 +332,10 @@ STATICFILES_DIRS = [REPO_DIR / "frontend_templates" / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 AVATAR_MAX_BYTES = env.int("AVATAR_MAX_BYTES", default=2 * 1024 * 1024)
+# Largest avatar picture, in pixels (width x height), checked before it is decoded: a
+# decoded RGB picture takes 3 bytes a pixel, so 16.7 Mpx (4096 x 4096; a 12 Mpx phone photo
+# fits) is about 50 MB of memory at most per upload.
+AVATAR_MAX_PIXELS = env.int("AVATAR_MAX_PIXELS", default=4096 * 4096)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

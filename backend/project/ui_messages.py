@@ -66,6 +66,16 @@ MESSAGES = {
     "Upload a valid image: JPEG, PNG, WebP or GIF.": _(
         "Upload a valid image: JPEG, PNG, WebP or GIF."
     ),
+    # auth_phone.phones.ensure_sms_deliverable, auth_phone.errors.SmsBudgetExhausted
+    "A login code cannot be sent to this number.": _("A login code cannot be sent to this number."),
+    "Login codes are not sent to numbers of this country.": _(
+        "Login codes are not sent to numbers of this country."
+    ),
+    "The service has sent as many login codes this hour as it may.": _(
+        "The service has sent as many login codes this hour as it may."
+    ),
+    # profiles.limits
+    "Too many unknown invite codes.": _("Too many unknown invite codes."),
     # profiles.errors: a change of phone number
     "This number already belongs to another account.": _(
         "This number already belongs to another account."
@@ -103,12 +113,25 @@ def _image_too_large(match: re.Match) -> str:
     return gettext("The image is too large: the limit is %(limit)s.") % {"limit": match["limit"]}
 
 
+def _too_many_pixels(match: re.Match) -> str:
+    return gettext(
+        "The image is too large: at most %(limit)s pixels (this one is %(width)s x %(height)s)."
+    ) % {"limit": match["limit"], "width": match["width"], "height": match["height"]}
+
+
 # Messages that carry a value.
 PATTERNS: list[tuple[re.Pattern, Callable[[re.Match], str]]] = [
     (re.compile(r"^Invalid code\. (?P<n>\d+) attempt\(s\) left\.$"), _attempts_left),
     (re.compile(r"^A phone number has at most (?P<n>\d+) characters\.$"), _max_length),
     (re.compile(r"^Object with referral=(?P<code>.*) does not exist\.$"), _unknown_invite_code),
     (re.compile(r"^The image is too large: the limit is (?P<limit>.+)\.$"), _image_too_large),
+    (
+        re.compile(
+            r"^The image is too large: at most (?P<limit>[\d,]+) pixels "
+            r"\(this one is (?P<width>\d+) x (?P<height>\d+)\)\.$"
+        ),
+        _too_many_pixels,
+    ),
 ]
 
 
@@ -126,7 +149,7 @@ def ui_text(message: str) -> str:
 
 def error_text(exc: Exception) -> str:
     """What to tell a person about a domain error (or InvalidPhone) in the active language."""
-    if isinstance(exc, RateLimited):
+    if isinstance(exc, RateLimited) or getattr(exc, "retry_after", None) is not None:
         reason = exc.message.removesuffix(f" Try again in {exc.retry_after} seconds.")
         wait = ngettext(
             "Try again in %(n)d seconds.", "Try again in %(n)d seconds.", exc.retry_after

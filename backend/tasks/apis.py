@@ -51,7 +51,8 @@ class DevInboxApi(APIView):
         tags=["development"],
         summary="Latest simulated SMS for a phone (development only)",
         description="Lets the Postman suite, the browser UI and people finish the login "
-        "without a phone. Answers only with the simulated sender and SMS_DEV_INBOX=true, "
+        "without a phone. Answers only with the simulated sender, SMS_DEV_INBOX=true and "
+        "DJANGO_DEBUG=true, "
         "404 otherwise (the default outside development), and 404 until the worker has "
         "delivered an SMS to the phone (1-2 s after POST /auth/sms/: poll). The message "
         "stays for the code's lifetime.",

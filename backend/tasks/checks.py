@@ -20,3 +20,18 @@ def visibility_timeout_below_code_lifetime(app_configs=None, **kwargs) -> list[c
             id="tasks.W001",
         )
     ]
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def simulated_sender_in_production(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """`check --deploy`: a production (DEBUG off) with the simulated sender sends no SMS."""
+    if settings.DEBUG or settings.SMS_BACKEND != "simulated":
+        return []
+    return [
+        checks.Warning(
+            "SMS_BACKEND is 'simulated' while DJANGO_DEBUG is off: nobody receives a login "
+            "code, so nobody can log in.",
+            hint="Set SMS_BACKEND=smsaero and the SMSAERO_* settings in production.",
+            id="tasks.W002",
+        )
+    ]

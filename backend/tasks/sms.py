@@ -1,7 +1,7 @@
 """SMS senders behind one small interface, chosen by the SMS_BACKEND setting.
 
 - `simulated`: waits SMS_DELAY_MIN..SMS_DELAY_MAX seconds (in the worker) and, with
-  SMS_DEV_INBOX on, keeps the message for the development inbox;
+  SMS_DEV_INBOX and DEBUG on, keeps the message for the development inbox;
 - `smsaero`: SMS Aero's HTTP API v2;
 - `locmem`: keeps messages in memory, for tests.
 A dotted path to a class with `send(*, phone, text) -> str` is accepted too.
@@ -46,7 +46,8 @@ class SmsSender(Protocol):
 
 # --- Development inbox --------------------------------------------------------------------
 def dev_inbox_enabled() -> bool:
-    return settings.SMS_DEV_INBOX and settings.SMS_BACKEND == "simulated"
+    # DEBUG too: a production that forgot SMS_DEV_INBOX=true must not publish its codes.
+    return settings.DEBUG and settings.SMS_DEV_INBOX and settings.SMS_BACKEND == "simulated"
 
 
 def _inbox_key(phone: str) -> str:

@@ -104,6 +104,7 @@ def test_an_overlong_invite_parameter_is_cut(client):
 def test_code_page_waits_and_polls_while_the_sms_is_on_its_way(db, settings):
     settings.SMS_BACKEND = "simulated"
     settings.SMS_DEV_INBOX = True
+    settings.DEBUG = True
     client = Client()  # on-commit callbacks never run here: the SMS is not delivered
     client.post("/", {"phone": PHONE})
     page = client.get("/login/code/").content.decode()

@@ -48,6 +48,7 @@ def site(live_server, settings, tmp_path):
     settings.SMS_BACKEND = "simulated"
     settings.SMS_DELAY_MIN = settings.SMS_DELAY_MAX = 0
     settings.SMS_DEV_INBOX = True
+    settings.DEBUG = True  # the inbox answers only in development
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.MEDIA_ROOT = str(tmp_path / "media")
     return live_server

@@ -117,6 +117,8 @@ class WebServer:
         assert self.proc.poll() is None, "gunicorn exited"
         try:
             return requests.get(f"{self.url}/livez", timeout=5).status_code == 200
+        # Not listening yet, or too busy booting to answer within the probe's timeout (a
+        # loaded machine): both mean "not up yet", and wait_for asks again.
         except (requests.ConnectionError, requests.Timeout):
             return False
 

@@ -12,6 +12,7 @@ PRODUCTION = {
     "DJANGO_SECURE_HTTPS": "true",
     "DJANGO_ALLOWED_HOSTS": "referral.example.com",
     "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+    "SMS_BACKEND": "smsaero",
 }
 
 
@@ -61,3 +62,29 @@ def test_a_visibility_timeout_that_outlives_the_code_is_flagged(settings):
     assert visibility_timeout_below_code_lifetime() == []
     settings.CELERY_BROKER_TRANSPORT_OPTIONS = {}  # the embedded broker has no such timeout
     assert visibility_timeout_below_code_lifetime() == []
+
+
+def test_check_deploy_warns_when_the_simulated_sender_runs_without_debug():
+    result = manage(
+        "check", "--deploy", "--fail-level", "WARNING", **{**PRODUCTION, "SMS_BACKEND": "simulated"}
+    )
+    assert result.returncode != 0
+    assert "tasks.W002" in result.stderr
+    assert "nobody receives a login code" in result.stderr
+
+
+def test_the_simulated_sender_warning_is_for_deploy_checks_only():
+    # `make test` runs a plain check with DEBUG off and the default (simulated) sender.
+    result = manage(
+        "check", "--fail-level", "WARNING", **{**PRODUCTION, "SMS_BACKEND": "simulated"}
+    )
+    assert result.returncode == 0, result.stderr
+    development = {**PRODUCTION, "SMS_BACKEND": "simulated", "DJANGO_DEBUG": "true"}
+    assert "tasks.W002" not in manage("check", "--deploy", **development).stderr
+
+
+def test_make_run_listens_on_the_loopback_address_only():
+    procfile = (BACKEND_DIR.parent / "Procfile").read_text()
+    web = next(line for line in procfile.splitlines() if line.startswith("web:"))
+    assert "runserver 127.0.0.1:" in web
+    assert "0.0.0.0" not in procfile

@@ -32,6 +32,7 @@ def test_a_task_whose_worker_was_killed_is_delivered_by_the_next_worker(
         SMS_DELAY_MIN=str(SEND_SECONDS),
         SMS_DELAY_MAX=str(SEND_SECONDS),
         SMS_DEV_INBOX="true",
+        DJANGO_DEBUG="true",
         CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY_TIMEOUT),
     )
     log = tmp_path / "workers.log"

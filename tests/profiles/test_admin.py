@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from auth_phone.codes import hash_code
 from auth_phone.models import LoginCode
+from tests.conftest import admin_login
 from tests.profiles.conftest import link
 
 CHANGELIST = "/admin/profiles/user/"
@@ -15,7 +16,7 @@ CHANGELIST = "/admin/profiles/user/"
 def admin_client(make_user) -> Client:
     admin = make_user(is_staff=True, is_superuser=True)
     client = Client()
-    client.force_login(admin)
+    admin_login(client, admin)
     return client
 
 

@@ -122,6 +122,7 @@ def test_in_russian(client, user, post):
 def test_the_code_page_shows_the_simulated_sms_in_development(client, user, settings):
     settings.SMS_BACKEND = "simulated"
     settings.SMS_DEV_INBOX = True
+    settings.DEBUG = True  # the inbox is a development tool
     client.post("/profile/edit/", {"phone": NEW})  # on-commit never runs: not delivered yet
     page = client.get("/profile/phone/").content.decode()
     assert 'id="dev-inbox-waiting">' in page

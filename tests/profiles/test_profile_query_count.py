@@ -52,9 +52,10 @@ def test_update_answer_costs_the_same_queries_for_any_number_of_referrals(
     add_referrals(user, count)
     client = client_for(user)
 
-    # the profile's two, plus the UPDATE inside its transaction (begin and end of which
-    # count as two statements here: a savepoint inside the test's transaction)
-    with django_assert_max_num_queries(PROFILE_QUERIES + 3):
+    # the profile's two, plus the row lock (the account cannot be deleted under the
+    # write) and the UPDATE inside its transaction (begin and end of which count as two
+    # statements here: a savepoint inside the test's transaction)
+    with django_assert_max_num_queries(PROFILE_QUERIES + 4):
         response = client.patch("/users/update/me/", {"first_name": "Anna"}, format="json")
 
     assert response.status_code == 200

@@ -10,6 +10,7 @@ from django_celery_results.models import TaskResult
 from profiles.services import create_user
 from tasks.models import SmsDelivery
 from tasks.sms import LocmemSender, SmsTransientError
+from tests.conftest import admin_login
 
 CHANGELIST = "/admin/tasks/smsdelivery/"
 
@@ -18,7 +19,7 @@ CHANGELIST = "/admin/tasks/smsdelivery/"
 def staff_client(db):
     admin = create_user(phone="+79990000001", is_staff=True, is_superuser=True)
     client = Client()
-    client.force_login(admin)
+    admin_login(client, admin)
     return client
 
 

@@ -11,6 +11,7 @@ PHONE = "+79111234567"
 def simulated(settings):
     settings.SMS_BACKEND = "simulated"
     settings.SMS_DELAY_MIN = settings.SMS_DELAY_MAX = 0
+    settings.DEBUG = True  # the inbox is a development tool
     return settings
 
 
@@ -66,7 +67,18 @@ def test_inbox_is_404_when_switched_off(api, simulated):
     assert api.get("/dev/sms/", {"phone": PHONE}).status_code == 404
 
 
+def test_inbox_is_404_without_debug_even_when_switched_on(api, simulated):
+    simulated.SMS_DEV_INBOX = True
+    simulated.DEBUG = False
+    assert api.post("/auth/sms/", {"phone": PHONE}, format="json").status_code == 201
+    assert api.get("/dev/sms/", {"phone": PHONE}).status_code == 404
+    # ...and the worker kept no copy to show once DEBUG is switched on.
+    simulated.DEBUG = True
+    assert api.get("/dev/sms/", {"phone": PHONE}).status_code == 404
+
+
 def test_inbox_is_404_with_a_real_sender(api, settings):
+    settings.DEBUG = True
     settings.SMS_DEV_INBOX = True
     settings.SMS_BACKEND = "smsaero"
     assert api.get("/dev/sms/", {"phone": PHONE}).status_code == 404

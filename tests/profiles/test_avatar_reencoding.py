@@ -1,0 +1,187 @@
+"""Every stored avatar is the image Pillow encoded again: EXIF and GPS data never reach
+the storage, a multi-picture JPEG (phone cameras) is a JPEG, and a picture with too many
+pixels (a decompression bomb among them) is refused with 400, not a 500."""
+
+import io
+import os
+
+import pytest
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import ExifTags, Image
+
+from tests.profiles.conftest import client_for, image_bytes, snapshot
+
+UPDATE = "/users/update/me/"
+
+
+def upload(client, content: bytes, name="photo.jpg", content_type="image/jpeg"):
+    file = SimpleUploadedFile(name, content, content_type=content_type)
+    return client.patch(UPDATE, {"avatar": file}, format="multipart")
+
+
+def stored_files(settings) -> list[str]:
+    folder = settings.MEDIA_ROOT / "avatars"
+    return sorted(os.listdir(folder)) if folder.exists() else []
+
+
+def photo_with_gps(fmt="JPEG", size=(16, 8)) -> bytes:
+    exif = Image.Exif()
+    exif[ExifTags.Base.Make] = "PhoneMaker"
+    exif[ExifTags.Base.Orientation] = 6  # taken turned: shown rotated by 90 degrees
+    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    gps[ExifTags.GPS.GPSLatitudeRef] = "N"
+    gps[ExifTags.GPS.GPSLatitude] = (55.0, 45.0, 21.0)
+    gps[ExifTags.GPS.GPSLongitudeRef] = "E"
+    gps[ExifTags.GPS.GPSLongitude] = (37.0, 37.0, 4.0)
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (10, 120, 200)).save(buffer, format=fmt, exif=exif)
+    content = buffer.getvalue()
+    with Image.open(io.BytesIO(content)) as image:  # the upload does carry the position
+        assert image.getexif().get_ifd(ExifTags.IFD.GPSInfo)[ExifTags.GPS.GPSLatitude]
+    return content
+
+
+def stored(user):
+    user.refresh_from_db()
+    with default_storage.open(user.avatar.name) as file:
+        return file.read()
+
+
+@pytest.mark.parametrize(("fmt", "name"), [("JPEG", "photo.jpg"), ("WEBP", "photo.webp")])
+def test_exif_and_gps_data_are_not_stored(user, fmt, name):
+    response = upload(client_for(user), photo_with_gps(fmt), name=name)
+
+    assert response.status_code == 200, response.content
+    content = stored(user)
+    assert b"PhoneMaker" not in content and b"Exif" not in content
+    with Image.open(io.BytesIO(content)) as image:
+        assert image.format == fmt
+        assert not image.getexif()
+        assert "exif" not in image.info
+        # The orientation was applied before it was dropped: the picture stands upright.
+        assert image.size == (8, 16)
+
+
+def test_a_png_text_chunk_is_not_stored(user):
+    from PIL import PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", "home address: Tverskaya 1")
+    buffer = io.BytesIO()
+    Image.new("RGBA", (8, 8)).save(buffer, format="PNG", pnginfo=info)
+
+    response = upload(client_for(user), buffer.getvalue(), name="a.png", content_type="image/png")
+
+    assert response.status_code == 200
+    assert b"Tverskaya" not in stored(user)
+
+
+def multi_picture_jpeg() -> bytes:
+    buffer = io.BytesIO()
+    first, second = Image.new("RGB", (12, 10), (200, 0, 0)), Image.new("RGB", (12, 10))
+    first.save(buffer, format="MPO", save_all=True, append_images=[second])
+    content = buffer.getvalue()
+    with Image.open(io.BytesIO(content)) as image:
+        assert image.format == "MPO" and image.n_frames == 2
+    return content
+
+
+def test_a_multi_picture_jpeg_is_stored_as_a_jpeg_of_its_first_picture(user):
+    response = upload(client_for(user), multi_picture_jpeg())
+
+    assert response.status_code == 200, response.content
+    assert response.json()["avatar"].endswith(".jpg")
+    with Image.open(io.BytesIO(stored(user))) as image:
+        assert image.format == "JPEG" and image.size == (12, 10)
+        assert image.getpixel((6, 5))[0] > 150  # the first (red) picture
+
+
+def test_the_browser_form_takes_a_multi_picture_jpeg_too(user):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    file = SimpleUploadedFile("photo.jpg", multi_picture_jpeg(), content_type="image/jpeg")
+    response = client.post("/profile/edit/", {"avatar": file})
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.avatar.name.endswith(".jpg")
+
+
+def test_an_animated_gif_keeps_its_first_frame(user):
+    buffer = io.BytesIO()
+    frames = [Image.new("P", (8, 8), i) for i in range(3)]
+    frames[0].save(buffer, format="GIF", save_all=True, append_images=frames[1:])
+    response = upload(client_for(user), buffer.getvalue(), name="a.gif", content_type="image/gif")
+    assert response.status_code == 200
+    with Image.open(io.BytesIO(stored(user))) as image:
+        assert image.format == "GIF" and getattr(image, "n_frames", 1) == 1
+
+
+def test_the_default_pixel_limit(settings):
+    assert settings.AVATAR_MAX_PIXELS == 4096 * 4096
+
+
+def test_a_picture_over_the_pixel_limit_is_refused(user, settings):
+    settings.AVATAR_MAX_PIXELS = 100
+    before = snapshot(user)
+
+    response = upload(client_for(user), image_bytes("PNG", (11, 10)), name="a.png")
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "avatar": ["The image is too large: at most 100 pixels (this one is 11 x 10)."]
+    }
+    assert snapshot(user) == before
+    assert stored_files(settings) == []
+    assert upload(client_for(user), image_bytes("PNG", (10, 10)), name="a.png").status_code == 200
+
+
+def test_a_decompression_bomb_is_refused_before_it_is_decoded(user, settings, monkeypatch):
+    # 8000 x 8000 pixels of one colour: a few KiB as a PNG, 192 MB decoded as RGB; below
+    # Pillow's own guard (89 Mpx), so only the pixel limit stands in the way.
+    buffer = io.BytesIO()
+    Image.new("1", (8000, 8000)).save(buffer, format="PNG")
+    content = buffer.getvalue()
+    assert len(content) < settings.AVATAR_MAX_BYTES
+    decoded = []
+    monkeypatch.setattr(Image.Image, "load", lambda self: decoded.append(self))
+    before = snapshot(user)
+
+    response = upload(client_for(user), content, name="bomb.png", content_type="image/png")
+
+    assert response.status_code == 400
+    assert response.json()["avatar"][0].startswith("The image is too large: at most ")
+    assert decoded == []
+    assert snapshot(user) == before
+    assert stored_files(settings) == []
+
+
+def test_pillows_own_bomb_guard_answers_400_too(user, settings):
+    # Past Pillow's own limit (twice Image.MAX_IMAGE_PIXELS) Image.open itself refuses.
+    settings.AVATAR_MAX_PIXELS = 10**12
+    buffer = io.BytesIO()
+    Image.new("1", (20000, 20000)).save(buffer, format="PNG")
+    original = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = 1000
+    try:
+        response = upload(
+            client_for(user), buffer.getvalue(), name="b.png", content_type="image/png"
+        )
+    finally:
+        Image.MAX_IMAGE_PIXELS = original
+    assert response.status_code == 400
+    assert stored_files(settings) == []
+
+
+def test_the_pixel_limit_is_worded_in_russian():
+    from django.utils import translation
+
+    from project.ui_messages import ui_text
+
+    english = "The image is too large: at most 100 pixels (this one is 11 x 10)."
+    with translation.override("ru"):
+        assert ui_text(english) == (
+            "Изображение слишком большое: не больше 100 пикселей (в этом 11 × 10)."
+        )
