@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -88,6 +89,14 @@ class Limit:
     limit: int  # a COUNT's most hits in one period (unused for a COOLDOWN)
     period: int  # seconds
     what: str  # the reason a refusal gives
+    # The error a refusal raises, given the seconds until the limit resets; RateLimited
+    # with `what` when None.
+    refusal: Callable[[float], Exception] | None = None
+
+    def refused(self, retry_after: float) -> Exception:
+        if self.refusal is not None:
+            return self.refusal(retry_after)
+        return RateLimited(retry_after, self.what)
 
 
 def _redis():
@@ -132,7 +141,9 @@ class Reservations:
 
 def _reserve(limits: list[Limit], reservations: Reservations) -> None:
     """Take every limit of `limits`, in order, into `reservations`, or none of them.
-    Raises RateLimited with the reason of the first limit that refuses."""
+    Raises the refusal of the first limit that refuses."""
+    if not limits:
+        return
     client = _redis()
     if client is None:
         try:
@@ -149,7 +160,7 @@ def _reserve(limits: list[Limit], reservations: Reservations) -> None:
         RESERVE_SCRIPT, client, [cache.make_key(limit.key) for limit in limits], args
     )
     if refused:
-        raise RateLimited(rest[0] / 1000, limits[refused - 1].what)
+        raise limits[refused - 1].refused(rest[0] / 1000)
     reservations._taken += [(limit.kind, limit.key) for limit in limits]
 
 
@@ -190,21 +201,22 @@ def _take_one(limit: Limit, reservations: Reservations) -> None:
     now = time.time()
     if limit.kind == COOLDOWN:
         if not cache.add(limit.key, now + limit.period, limit.period):
-            raise RateLimited(_retry_after(limit.key, now, limit.period), limit.what)
+            raise limit.refused(_retry_after(limit.key, now, limit.period))
     elif _incr_in_window(limit.key, limit.period, now) > limit.limit:
         _give_back(limit.key)
-        raise RateLimited(_retry_after(f"{limit.key}:reset", now, limit.period), limit.what)
+        raise limit.refused(_retry_after(f"{limit.key}:reset", now, limit.period))
     reservations._taken.append((limit.kind, limit.key))
 
 
-def reserve_code_request(*, phone: str, ip: str) -> Reservations:
-    """Take one code request for `phone` from `ip`. Raises RateLimited."""
+def reserve_code_request(*, phone: str, ip: str, budget: Limit | None = None) -> Reservations:
+    """Take one code request for `phone` from `ip`, and one unit of `budget` last (so that
+    a request another limit refuses costs none), in one step. Raises RateLimited, or the
+    budget's refusal."""
     reservations = Reservations()
-    if not settings.RATE_LIMITS_ENABLED:
-        return reservations
-    window = settings.RATE_LIMIT_WINDOW
-    _reserve(
-        [
+    limits = []
+    if settings.RATE_LIMITS_ENABLED:
+        window = settings.RATE_LIMIT_WINDOW
+        limits += [
             Limit(
                 COOLDOWN,
                 f"rl:sms:cooldown:{phone}",
@@ -226,9 +238,10 @@ def reserve_code_request(*, phone: str, ip: str) -> Reservations:
                 window,
                 "Too many codes requested from your address.",
             ),
-        ],
-        reservations,
-    )
+        ]
+    if budget is not None:
+        limits.append(budget)
+    _reserve(limits, reservations)
     return reservations
 
 

@@ -6,7 +6,7 @@ from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
-from auth_phone import ratelimit, services
+from auth_phone import budget, ratelimit, services
 from auth_phone.models import LoginCode
 from profiles.models import User
 from tests.conftest import last_code
@@ -106,13 +106,29 @@ class CountingRedis:
 def test_a_code_request_costs_one_redis_round_trip_and_so_does_giving_it_back(monkeypatch):
     ratelimit.reserve_code_request(phone="+79111234569", ip="10.2.2.3")  # the script loaded
     counting = CountingRedis(monkeypatch)
-    reservations = ratelimit.reserve_code_request(phone=PHONE, ip="10.2.2.3")
-    assert counting.calls == ["EVALSHA"]  # cooldown, phone window opened, address counted
+    reservations = ratelimit.reserve_code_request(
+        phone=PHONE, ip="10.2.2.3", budget=budget.sms_budget()
+    )
+    assert counting.calls == ["EVALSHA"]  # cooldown, phone and address counts, the budget
+    [budget_key] = [k for k in cache.keys("sms:budget:*")]
+    assert cache.get(budget_key) == 1
+    counting.calls.clear()
     reservations.release()
-    assert counting.calls == ["EVALSHA", "EVALSHA"]
+    assert counting.calls == ["EVALSHA"]
     assert cache.get(f"rl:sms:cooldown:{PHONE}") is None
     assert cache.get(f"rl:sms:phone:{PHONE}") == 0
     assert cache.get("rl:sms:ip:10.2.2.3") == 1
+    assert cache.get(budget_key) == 0
+
+
+def test_a_code_request_through_the_service_makes_one_redis_round_trip(
+    monkeypatch, db, django_capture_on_commit_callbacks
+):
+    services.request_login_code(phone="+79111234569", client_ip="10.2.2.3")  # script loaded
+    counting = CountingRedis(monkeypatch)
+    with django_capture_on_commit_callbacks():  # the task is queued on commit, not here
+        services.request_login_code(phone=PHONE, client_ip="10.2.2.3")
+    assert counting.calls == ["EVALSHA"]
 
 
 def test_a_login_costs_one_redis_round_trip(monkeypatch):
