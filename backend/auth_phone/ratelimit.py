@@ -255,8 +255,9 @@ class LoginReservations:
     address: Reservations = field(default_factory=Reservations)
 
     def release(self) -> None:
-        self.phone.release()
-        self.address.release()
+        both = Reservations(self.address._taken + self.phone._taken)  # one round trip
+        self.address._taken, self.phone._taken = [], []
+        both.release()
 
 
 def reserve_login(*, phone: str, ip: str | None) -> LoginReservations:

@@ -134,10 +134,12 @@ def test_a_code_request_through_the_service_makes_one_redis_round_trip(
 def test_a_login_costs_one_redis_round_trip(monkeypatch):
     ratelimit.reserve_login(phone="+79111234569", ip="10.2.2.3")  # the script loaded
     counting = CountingRedis(monkeypatch)
-    ratelimit.reserve_login(phone=PHONE, ip="10.2.2.4")
+    taken = ratelimit.reserve_login(phone=PHONE, ip="10.2.2.4")
     assert counting.calls == ["EVALSHA"]
-    assert cache.get(f"rl:login:fail:{PHONE}") == 1
-    assert cache.get("rl:login:ip:10.2.2.4") == 1
+    taken.release()  # a right code gives both back
+    assert counting.calls == ["EVALSHA", "EVALSHA"]
+    assert cache.get(f"rl:login:fail:{PHONE}") == 0
+    assert cache.get("rl:login:ip:10.2.2.4") == 0
 
 
 def test_without_redis_a_code_request_costs_seven_cache_commands_then_five(monkeypatch):
