@@ -71,7 +71,8 @@ clean:
 # Benchmarks of the real stack (gunicorn, a Celery worker, the local PostgreSQL and Redis):
 # results in benchmarks/results/<date>.json and .png; see benchmarks/README.md.
 # BASE=<git ref> compares the working tree (A) with that ref (B), interleaved A B A B.
-# BENCH_ARGS passes options, e.g. BENCH_ARGS="--max-load 1.5" on a shared machine.
+# BENCH_ARGS passes options, e.g. BENCH_ARGS="--max-load 1.5" on a shared machine, or
+# BENCH_ARGS=--soak for the 10-minute soak (failed requests, 5xx, RSS of each process).
 BASE ?=
 bench: install
 	$(BIN)/python benchmarks/run.py $(if $(BASE),--base $(BASE)) $(BENCH_ARGS)

@@ -1,11 +1,13 @@
 """gunicorn settings, read from the working directory (backend/) at start.
 
-PORT, WEB_CONCURRENCY (worker processes), GUNICORN_THREADS (threads per process) and
-GUNICORN_ACCESS_LOG come from the environment; a command-line option still wins over this file.
+PORT, WEB_CONCURRENCY (worker processes), GUNICORN_THREADS (threads per process),
+GUNICORN_MAX_REQUESTS and GUNICORN_ACCESS_LOG come from the environment; a command-line
+option still wins.
 """
 
 import json
 import os
+import shutil
 
 from gunicorn import util
 
@@ -16,12 +18,17 @@ worker_class = "gthread"
 timeout = 30
 graceful_timeout = 30
 keepalive = 5
-# Recycle workers now and then so a slow leak cannot grow for ever.
-max_requests = 2000
-max_requests_jitter = 200
-# One line per request on stdout: the only request log the stack ships, so on by default.
-# It costs about a tenth of a small request's CPU; behind a proxy that keeps its own
-# access log, GUNICORN_ACCESS_LOG= (empty) turns it off.
+# No worker recycling by default. A gthread worker that reaches max_requests closes the
+# connections it has accepted but not yet served, so every recycle drops requests (16
+# clients for 3 minutes: 21 connection resets); behind nginx that is a 502, also on a POST,
+# which nginx may not retry. Recycling guards against leaks, and there is none to guard
+# against: the soak run of `make bench --soak` (10 minutes, 16 clients) keeps each worker's
+# memory flat (figures in docs/operations.md). Set GUNICORN_MAX_REQUESTS to turn it on.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
+max_requests_jitter = max_requests // 10
+# One line per request on stdout, on by default. It costs about 3 % of a code request's
+# CPU; where nginx in front keeps the access log, GUNICORN_ACCESS_LOG= (empty) turns this
+# one off.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = "-"
 # The workers' heartbeat files go to tmpfs when there is one: gunicorn's advice for
@@ -45,5 +52,21 @@ def _write_json_error(sock, status_int, reason, mesg):
 def on_starting(server):
     """Requests gunicorn refuses before the application sees them (a request line or a
     header over its limits, a malformed request line) are answered in JSON too, like
-    every other error of the API, instead of gunicorn's HTML page."""
+    every other error of the API, instead of gunicorn's HTML page.
+
+    With PROMETHEUS_MULTIPROC_DIR set, each worker keeps its metrics in files there; the
+    files of an earlier run are removed so that counters start from zero."""
     util.write_error = _write_json_error
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        shutil.rmtree(directory, ignore_errors=True)
+        os.makedirs(directory, exist_ok=True)
+
+
+def child_exit(server, worker):
+    """A worker that ended no longer reports its live values (prometheus-client's rule
+    for multiprocess mode); its counters stay in the totals."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -1047,9 +1047,186 @@ def run_all(cfg: Config) -> dict:
     }
 
 
+# --- Soak (--soak): long load on gunicorn as configured for production ----------------------
+SOAK_PHONES = 5_000_000
+
+
+def run_soak(cfg: Config, seconds: float, clients: int, results_dir: Path | None) -> dict:
+    """`clients` threads call the stack back to back for `seconds`: code requests for new
+    numbers, the readiness probe, and a signed-in profile read. gunicorn runs with
+    backend/gunicorn.conf.py alone (workers, threads, no recycling: production), the
+    worker with its production pool. Reports failed requests (no answer: refused, reset,
+    timed out), 5xx, and the RSS of each process at the start, after one minute and at
+    the end."""
+    cfg.work_dir.mkdir(parents=True, exist_ok=True)
+    backend = ROOT / "backend"
+    env = stack_env(cfg, backend)
+    # Recycling is what the soak is for: GUNICORN_MAX_REQUESTS from the shell applies.
+    if "GUNICORN_MAX_REQUESTS" in os.environ:
+        env["GUNICORN_MAX_REQUESTS"] = os.environ["GUNICORN_MAX_REQUESTS"]
+    stack.prepare_database(cfg.database_url, recreate=True)
+    stack.flush_redis(cfg.redis_url)
+    env["SMS_DELAY_MIN"], env["SMS_DELAY_MAX"] = "0.05", "0.1"  # the worker keeps up
+    port = stack.free_port()
+    base = f"http://127.0.0.1:{port}"
+    logs = [open(cfg.work_dir / f"soak-{n}.log", "wb") for n in ("migrate", "web", "worker")]  # noqa: SIM115
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=backend, env=env,
+                   stdout=logs[0], stderr=logs[0], check=True)  # fmt: skip
+    web = subprocess.Popen([str(BIN / "gunicorn"), "project.wsgi:application", "--bind",
+                            f"127.0.0.1:{port}"], cwd=backend, env=env, stdout=logs[1],
+                           stderr=logs[1])  # fmt: skip
+    worker = subprocess.Popen([str(BIN / "celery"), "-A", "project", "worker", "--pool=threads",
+                               f"--concurrency={cfg.worker_concurrency}", "--loglevel=WARNING",
+                               "-n", f"soak-{os.getpid()}@%h"], cwd=backend, env=env,
+                              stdout=logs[2], stderr=logs[2])  # fmt: skip
+
+    def processes() -> dict[str, psutil.Process]:
+        procs = {
+            "gunicorn-master": psutil.Process(web.pid),
+            "celery-worker": psutil.Process(worker.pid),
+        }
+        for child in procs["gunicorn-master"].children():
+            procs[f"gunicorn-worker-{child.pid}"] = child
+        return procs
+
+    def rss_mib() -> dict[str, float]:
+        found = {}
+        for name, proc in processes().items():
+            with contextlib.suppress(psutil.NoSuchProcess):
+                found[name] = round(proc.memory_info().rss / 2**20, 1)
+        return found
+
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            with contextlib.suppress(requests.RequestException):
+                if requests.get(base + "/livez", timeout=2).status_code == 200:
+                    break
+            if time.monotonic() > deadline or web.poll() is not None:
+                raise RuntimeError("gunicorn did not start; see soak-web.log")
+            time.sleep(0.3)
+        # One signed-in user for the profile reads.
+        owner = "+79" + f"{SOAK_PHONES - 1:09d}"
+        session = requests.Session()
+        session.post(base + "/auth/sms/", json={"phone": owner}, timeout=10).raise_for_status()
+        code = None
+        for _ in range(100):
+            inbox = session.get(base + "/dev/sms/", params={"phone": owner}, timeout=5)
+            if inbox.status_code == 200:
+                code = CODE_RE.search(inbox.json()["text"]).group(1)
+                break
+            time.sleep(0.2)
+        login = session.post(
+            base + "/users/login/", json={"phone": owner, "password": code}, timeout=10
+        )
+        login.raise_for_status()
+        token = login.json()["access"]
+
+        statuses: Counter = Counter()
+        failures: Counter = Counter()
+        lock = threading.Lock()
+        stop_at = time.monotonic() + seconds
+        counter = iter(range(SOAK_PHONES, SOAK_PHONES * 2))
+
+        def client(_: int) -> None:
+            http = requests.Session()
+            headers = {"Authorization": f"Bearer {token}"}
+            step = 0
+            while time.monotonic() < stop_at:
+                step += 1
+                if step % 3 == 0:
+                    call = ("GET", "/healthz", None, None)
+                elif step % 3 == 1:
+                    with lock:
+                        index = next(counter)
+                    call = ("POST", "/auth/sms/", {"phone": f"+79{index:09d}"}, None)
+                else:
+                    call = ("GET", "/users/me/", None, headers)
+                method, path, body, extra = call
+                try:
+                    answer = http.request(method, base + path, json=body, headers=extra, timeout=30)
+                    outcome = answer.status_code
+                except requests.RequestException as exc:
+                    outcome = None
+                    with lock:
+                        failures[f"{path} {type(exc).__name__}"] += 1
+                with lock:
+                    statuses[outcome] += 1
+
+        rss_start = rss_mib()
+        timeline = [{"t": 0, "rss_mib": rss_start}]
+
+        def sample() -> None:
+            started = time.monotonic()
+            while time.monotonic() < stop_at:
+                time.sleep(min(60.0, max(0.0, stop_at - time.monotonic())))
+                timeline.append({"t": round(time.monotonic() - started), "rss_mib": rss_mib()})
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        with ThreadPoolExecutor(clients) as pool:
+            list(pool.map(client, range(clients)))
+        sampler.join(timeout=5)
+        rss_end = rss_mib()
+        rss_warm = timeline[1]["rss_mib"] if len(timeline) > 1 else rss_start
+        growth = {
+            name: round(100 * (rss_end[name] - rss_warm[name]) / rss_warm[name], 1)
+            for name in rss_end
+            if rss_warm.get(name)
+        }
+        total = sum(statuses.values())
+        recycled = (
+            (cfg.work_dir / "soak-web.log")
+            .read_text(errors="replace")
+            .count("Autorestarting worker")
+        )
+        result = {
+            "seconds": seconds,
+            "clients": clients,
+            "requests": total,
+            "failed_requests": statuses.get(None, 0),
+            "failures": dict(failures),
+            "http_5xx": sum(n for code, n in statuses.items() if code and code >= 500),
+            "statuses": {str(code): n for code, n in sorted(statuses.items(), key=str)},
+            "gunicorn_worker_restarts": recycled,
+            "rss_mib_start": rss_start,
+            "rss_mib_after_1_min": rss_warm,
+            "rss_mib_end": rss_end,
+            "rss_growth_after_1_min_pct": growth,
+            "rss_timeline": timeline,
+        }
+        result["targets_met"] = (
+            result["failed_requests"] == 0
+            and result["http_5xx"] == 0
+            and all(value <= 10 for value in growth.values())
+        )
+    finally:
+        for proc in (worker, web):
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in (worker, web):
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        for handle in logs:
+            handle.close()
+    print(json.dumps({k: v for k, v in result.items() if k != "rss_timeline"}, indent=2))
+    if results_dir is not None:
+        results_dir.mkdir(parents=True, exist_ok=True)
+        path = results_dir / f"soak-{dt.date.today().isoformat()}.json"
+        path.write_text(json.dumps(result, indent=2) + "\n")
+        print(f"results: {path}")
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--smoke", action="store_true", help="a tiny run, seconds")
+    parser.add_argument(
+        "--soak", type=float, metavar="SECONDS", nargs="?", const=600.0, default=None,
+        help="only the soak: 16 clients for SECONDS (600) against production gunicorn",
+    )  # fmt: skip
     parser.add_argument("--base", help="git ref to compare the working tree with (A/B)")
     parser.add_argument(
         "--rounds", type=int, default=0, help="turns per version (default: 2 with --base, else 1)"
@@ -1099,6 +1276,9 @@ def main(argv: list[str] | None = None) -> int:
     cfg = smoke_config(args) if args.smoke else full_config(args)
     if cfg.work_dir.exists():
         shutil.rmtree(cfg.work_dir)
+    if args.soak is not None:
+        result = run_soak(full_config(args), args.soak, 16, cfg.results_dir)
+        return 0 if result["targets_met"] else 1
     waited = wait_for_quiet_machine(args.max_load, args.max_wait)
     results = run_all(cfg)
     results["machine"]["waited_for_load_s"] = waited

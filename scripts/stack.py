@@ -31,7 +31,13 @@ from typing import IO
 from urllib.parse import urlsplit, urlunsplit
 
 BIN_DIR = Path(sys.executable).parent
-READY_RE = re.compile(r"^\[([0-9-]+ [0-9:,]+): INFO/MainProcess\] \S+ ready\.$", re.MULTILINE)
+# The worker's "ready" line: Celery's own format, or the service's JSON or plain lines.
+READY_RE = re.compile(
+    r"^(?:\[([0-9-]+ [0-9:,]+): INFO/MainProcess\] \S+ ready\."
+    r'|\{"time": "([0-9-]+ [0-9:,]+)", .*"message": "\S+ ready\."\}'
+    r"|([0-9-]+ [0-9:,]+) INFO celery\.apps\.worker \[[^\]]*\] \S+ ready\.)$",
+    re.MULTILINE,
+)
 
 
 def free_port() -> int:
@@ -151,7 +157,8 @@ def worker_ready_at(log_path: Path, offset: int = 0) -> float | None:
     if not match:
         return None
     # Celery logs local time with milliseconds: the moment it began consuming.
-    return dt.datetime.strptime(match.group(1), "%Y-%m-%d %H:%M:%S,%f").timestamp()
+    stamp = match.group(1) or match.group(2) or match.group(3)
+    return dt.datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S,%f").timestamp()
 
 
 def stop(process: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 30) -> None:

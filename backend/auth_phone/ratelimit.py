@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.cache import cache
 
+from project import metrics
 from project.errors import RateLimited
 
 COOLDOWN = "cooldown"  # one request per period: SET NX, given back by DEL
@@ -96,7 +97,13 @@ class Limit:
     def refused(self, retry_after: float) -> Exception:
         if self.refusal is not None:
             return self.refusal(retry_after)
+        _refused(self.key)
         return RateLimited(retry_after, self.what)
+
+
+def _refused(key: str) -> None:
+    """Count a refusal under the limit's name: `rl:sms:ip:<ip>` -> `sms_ip`."""
+    metrics.RATE_LIMITED.labels("_".join(key.split(":")[1:3])).inc()
 
 
 def _redis():

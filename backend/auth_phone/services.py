@@ -21,6 +21,7 @@ from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from profiles.models import User
 from profiles.services import get_or_create_user
+from project import metrics
 from tasks.services import queue_login_code_sms
 from webhooks import events
 from webhooks.services import emit_event
@@ -92,6 +93,7 @@ def request_login_code(
     except BaseException:
         reservations.release()  # the budget's unit too
         raise
+    metrics.CODES_REQUESTED.labels(str(created).lower()).inc()
     return CodeRequest(
         user=user,
         created=created,
@@ -137,6 +139,8 @@ def verify_login_code(
     except BaseException:
         reservations.release()
         raise
+    if purpose == LoginCode.Purpose.LOGIN:  # phone-change confirmations are no logins
+        metrics.LOGINS.labels("success" if error is None else type(error).__name__).inc()
     if error is None:
         reservations.release()
         return login_code.user

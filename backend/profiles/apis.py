@@ -1,12 +1,5 @@
 """Profile API: every view works on the caller's own account only (`pk` is its id or "me")."""
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiExample,
-    OpenApiParameter,
-    OpenApiResponse,
-    extend_schema,
-)
 from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.parsers import FormParser, JSONParser
@@ -14,23 +7,10 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from auth_phone.serializers import DetailOutput
 from project.http import ReleaseResponseMixin, client_ip
-from project.openapi import (
-    BROKER_DOWN_EXAMPLE,
-    DATABASE_DOWN_EXAMPLE,
-    MALFORMED_JSON_EXAMPLE,
-    RATE_LIMITED,
-    REDIS_DOWN_EXAMPLE,
-    RETRY_AFTER,
-    ErrorOutput,
-    TokenErrorOutput,
-    ValidationErrorOutput,
-    example,
-)
 from project.parsers import MultiPartParser
 
-from . import phone_change, selectors, services
+from . import phone_change, schema, selectors, services
 from .serializers import (
     PhoneChangeConfirmInput,
     PhoneChangePendingOutput,
@@ -39,159 +19,18 @@ from .serializers import (
     ReferralOutput,
 )
 
-TAGS = ["profile"]
-# The URL's `pk`; drf-spectacular names it `id` in the schema.
-PK_PARAMETER = OpenApiParameter(
-    "id",
-    OpenApiTypes.STR,
-    OpenApiParameter.PATH,
-    description='Your own user id, or "me". Any other id answers 404.',
-    examples=[OpenApiExample("me", value="me"), OpenApiExample("id", value="3")],
-)
 
-PROFILE_EXAMPLE = {
-    "id": 3,
-    "phone": "+71111111112",
-    "email": None,
-    "first_name": None,
-    "last_name": None,
-    "avatar": None,
-    "self_referral": "A7K2Q9",
-    "user_referral": None,
-    "users_list": ["+71111111113"],
-    "referrals_count": 1,
-}
-
-ERROR_401 = OpenApiResponse(
-    TokenErrorOutput,
-    description="No, invalid or expired access token (or the account was deleted).",
-    examples=[
-        OpenApiExample(
-            "No token",
-            value={"detail": "Authentication credentials were not provided."},
-            status_codes=["401"],
-        ),
-        OpenApiExample(
-            "Expired or revoked token",
-            value={
-                "detail": "Given token not valid for any token type",
-                "code": "token_not_valid",
-                "messages": [
-                    {
-                        "token_class": "AccessToken",
-                        "token_type": "access",
-                        "message": "Token is expired",
-                    }
-                ],
-            },
-            status_codes=["401"],
-        ),
-    ],
-)
-ERROR_404 = OpenApiResponse(
-    ErrorOutput,
-    description='`pk` is neither yours nor "me" (another user\'s id answers the same).',
-    examples=[OpenApiExample("Not yours", value={"detail": "Not found."}, status_codes=["404"])],
-)
-ERROR_503 = OpenApiResponse(
-    ErrorOutput,
-    description="The database cannot be reached; nothing was changed.",
-    examples=[DATABASE_DOWN_EXAMPLE],
-)
-ERROR_400 = OpenApiResponse(
-    ValidationErrorOutput,
-    description="Invalid input: a list of messages per field, or a `detail` for a body "
-    "that is not valid JSON.",
-    examples=[
-        OpenApiExample(
-            "Unknown code",
-            value={"user_referral": ["Object with referral=222222 does not exist."]},
-            status_codes=["400"],
-        ),
-        OpenApiExample(
-            "Already activated",
-            value={"user_referral": ["Referral already input."]},
-            status_codes=["400"],
-        ),
-        OpenApiExample(
-            "Own code",
-            value={"user_referral": ["You cannot activate your own invite code."]},
-            status_codes=["400"],
-        ),
-        OpenApiExample(
-            "Code of a user you invited",
-            value={
-                "user_referral": [
-                    "You cannot activate the code of a user who joined with your invite "
-                    "code, directly or through other users."
-                ]
-            },
-            status_codes=["400"],
-        ),
-        OpenApiExample(
-            "Malformed code",
-            value={"user_referral": ["An invite code is 6 characters: digits and letters A-Z."]},
-            status_codes=["400"],
-        ),
-        OpenApiExample(
-            "New phone taken",
-            value={"phone": ["This number already belongs to another account."]},
-            status_codes=["400"],
-        ),
-        OpenApiExample(
-            "Invalid phone",
-            value={"phone": ["Enter a valid phone number, e.g. +79111234567."]},
-            status_codes=["400"],
-        ),
-        OpenApiExample(
-            "Bad avatar",
-            value={"avatar": ["Upload a valid image: JPEG, PNG, WebP or GIF."]},
-            status_codes=["400"],
-        ),
-        OpenApiExample(
-            "Avatar with too many pixels",
-            value={
-                "avatar": [
-                    "The image is too large: at most 16,777,216 pixels (this one is 8000 x 6000)."
-                ]
-            },
-            status_codes=["400"],
-        ),
-        OpenApiExample(
-            "Bad e-mail",
-            value={"email": ["Enter a valid email address."]},
-            status_codes=["400"],
-        ),
-    ],
-)
-
-
+@schema.profile
 class ProfileApi(ReleaseResponseMixin, APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(
-        tags=TAGS,
-        summary="Your profile",
-        description="Your data, your own invite code (`self_referral`), the code you "
-        "activated (`user_referral`) and the phones of the users who activated yours, "
-        "oldest first.",
-        parameters=[PK_PARAMETER],
-        responses={
-            200: OpenApiResponse(
-                ProfileOutput,
-                examples=[OpenApiExample("Profile", value=PROFILE_EXAMPLE)],
-            ),
-            401: ERROR_401,
-            503: ERROR_503,
-            404: ERROR_404,
-        },
-    )
     def get(self, request, pk):
         user = selectors.get_own_user(user=request.user, pk=pk)
         profile = selectors.get_profile(user=user)
         return Response(ProfileOutput(profile, context={"request": request}).data)
 
 
+@schema.referrals
 class ReferralListApi(ListAPIView):
     permission_classes = [IsAuthenticated]
     serializer_class = ReferralOutput
@@ -200,154 +39,8 @@ class ReferralListApi(ListAPIView):
         user = selectors.get_own_user(user=self.request.user, pk=self.kwargs["pk"])
         return selectors.list_referrals(user=user)
 
-    @extend_schema(
-        tags=TAGS,
-        summary="Users who activated your code, paginated",
-        description="Oldest activation first, 50 per page (`?page=2`).",
-        parameters=[PK_PARAMETER],
-        responses={
-            200: ReferralOutput(many=True),
-            401: ERROR_401,
-            503: ERROR_503,
-            404: OpenApiResponse(
-                DetailOutput,
-                description="`pk` is not yours, or the page does not exist.",
-                examples=[
-                    OpenApiExample("Not yours", value={"detail": "Not found."}),
-                    OpenApiExample("No such page", value={"detail": "Invalid page."}),
-                ],
-            ),
-        },
-        examples=[
-            OpenApiExample(
-                "Referrals",
-                value={
-                    "count": 1,
-                    "next": None,
-                    "previous": None,
-                    "results": [
-                        {"phone": "+71111111113", "referred_at": "2026-11-27T16:40:00.123456Z"}
-                    ],
-                },
-                response_only=True,
-                status_codes=["200"],
-            )
-        ],
-    )
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
 
-
-UPDATE_SUMMARY = "Update your profile, activate an invite code or change your number"
-UPDATE_SCHEMA = {
-    "tags": TAGS,
-    "description": "Edit `email`, `first_name`, `last_name` and `avatar` (multipart image "
-    "upload, JPEG/PNG/WebP/GIF, at most AVATAR_MAX_BYTES; null clears a field) and activate "
-    "an invite code with `user_referral` (once; any case; spaces ignored). Fields that are "
-    "absent stay as they are, with PUT as with PATCH. The request is applied entirely or "
-    "not at all. Answers the whole profile (200).\n\n"
-    "`phone`: your own number (any spelling) changes nothing. Another number starts a "
-    "change: the other fields are saved, a 4-digit code goes by SMS to the new number "
-    "(same lifetime, attempts and rate limits as a login code: the new number's and your "
-    "address's) and the answer is 202 with the profile, still with the old phone, plus "
-    "`pending_phone`, `task_id`, `expires_in` and `resend_in`. Confirm with "
-    "`PUT|PATCH /users/update/sms/<pk>/`. A new request replaces a pending change. A number "
-    "that already belongs to an account is refused (400) and no SMS is sent.\n\n"
-    "Unknown invite codes are limited per user: beyond INVITE_FAILURES_HOURLY_LIMIT (20) in "
-    "a clock hour every activation answers 429 with `Retry-After` until the hour ends.",
-    "request": {
-        "application/json": ProfileUpdateInput,
-        "multipart/form-data": ProfileUpdateInput,
-    },
-    "responses": {
-        200: OpenApiResponse(
-            ProfileOutput,
-            examples=[
-                OpenApiExample(
-                    "Updated profile",
-                    value={
-                        **PROFILE_EXAMPLE,
-                        "first_name": "Anna",
-                        "user_referral": "Q4ZT1B",
-                    },
-                )
-            ],
-        ),
-        202: OpenApiResponse(
-            PhoneChangePendingOutput,
-            description="A new phone: the other fields are saved, a code was sent to the "
-            "new number; the phone changes once the code is confirmed.",
-            examples=[
-                OpenApiExample(
-                    "Phone change pending",
-                    value={
-                        **PROFILE_EXAMPLE,
-                        "pending_phone": "+79219876543",
-                        "task_id": "7c1e2d3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f",
-                        "expires_in": 300,
-                        "resend_in": 60,
-                    },
-                )
-            ],
-        ),
-        400: ERROR_400,
-        401: ERROR_401,
-        429: OpenApiResponse(
-            ErrorOutput,
-            description=RATE_LIMITED.description + " Only a new `phone` and unknown invite "
-            "codes are rate-limited; nothing of the request was saved.",
-            examples=[
-                example(
-                    "Asked again within a minute",
-                    {
-                        "detail": "A code was sent to this number moments ago. "
-                        "Try again in 58 seconds."
-                    },
-                    429,
-                ),
-                example(
-                    "Too many codes from the address",
-                    {
-                        "detail": "Too many codes requested from your address. "
-                        "Try again in 1975 seconds."
-                    },
-                    429,
-                ),
-                example(
-                    "Too many unknown invite codes",
-                    {"detail": "Too many unknown invite codes. Try again in 1820 seconds."},
-                    429,
-                ),
-            ],
-        ),
-        503: OpenApiResponse(
-            ErrorOutput,
-            description="The database, Redis or the message broker cannot be reached.",
-            examples=[DATABASE_DOWN_EXAMPLE, REDIS_DOWN_EXAMPLE, BROKER_DOWN_EXAMPLE],
-        ),
-        404: ERROR_404,
-    },
-    "parameters": [PK_PARAMETER, RETRY_AFTER],
-    "examples": [
-        OpenApiExample(
-            "Change the phone",
-            value={"phone": "+7 921 987-65-43"},
-            request_only=True,
-        ),
-        OpenApiExample(
-            "Activate a code",
-            value={"user_referral": "q4zt1b"},
-            request_only=True,
-        ),
-        OpenApiExample(
-            "Edit names",
-            value={"first_name": "Anna", "last_name": "Petrova", "email": "anna@example.com"},
-            request_only=True,
-        ),
-    ],
-}
-
-
+@schema.update
 class ProfileUpdateApi(ReleaseResponseMixin, APIView):
     permission_classes = [IsAuthenticated]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
@@ -374,135 +67,24 @@ class ProfileUpdateApi(ReleaseResponseMixin, APIView):
         ).data
         return Response(body, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(
-        summary="Update your profile, activate an invite code or change your number",
-        **UPDATE_SCHEMA,
-    )
     def patch(self, request, pk):
         return self._update(request, pk)
 
-    @extend_schema(
-        summary=f"{UPDATE_SUMMARY} (same as PATCH)",
-        **UPDATE_SCHEMA,
-    )
     def put(self, request, pk):
         return self._update(request, pk)
 
 
+@schema.delete
 class ProfileDeleteApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(
-        tags=TAGS,
-        summary="Delete your account",
-        description="Your tokens stop working at once. Users who activated your code keep "
-        "their accounts and still see the code they activated.",
-        parameters=[PK_PARAMETER],
-        request=None,
-        responses={
-            204: OpenApiResponse(description="Deleted."),
-            401: ERROR_401,
-            503: ERROR_503,
-            404: ERROR_404,
-        },
-    )
     def delete(self, request, pk):
         user = selectors.get_own_user(user=request.user, pk=pk)
         services.delete_user(user=user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-CONFIRM_SCHEMA = {
-    "tags": TAGS,
-    "description": "Confirms a change of number started at `/users/update/<pk>/` with the "
-    "code sent to the new number (`sms_code`, or its alias `code`). The right code moves "
-    "the account to the new number (200, the whole profile): the new number logs in to "
-    "it, the old one no longer does and gets a short notice SMS; invite code, activation "
-    "and referrals stay. A wrong code answers 400 with the attempts left; after "
-    "LOGIN_CODE_MAX_ATTEMPTS wrong tries the code is dead. A change code never logs in, "
-    "and a login code never confirms a change.",
-    "parameters": [PK_PARAMETER, RETRY_AFTER],
-    "request": PhoneChangeConfirmInput,
-    "responses": {
-        200: OpenApiResponse(
-            ProfileOutput,
-            description="The number is changed.",
-            examples=[
-                OpenApiExample("Phone changed", value={**PROFILE_EXAMPLE, "phone": "+79219876543"})
-            ],
-        ),
-        400: OpenApiResponse(
-            ValidationErrorOutput,
-            description="Wrong, expired or dead code, no change waiting for this number, "
-            "or the number was taken meanwhile; nothing was changed.",
-            examples=[
-                example("Wrong code", {"sms_code": ["Invalid code. 4 attempt(s) left."]}, 400),
-                example(
-                    "Last attempt failed",
-                    {"sms_code": ["Invalid code. No attempts left: request a new code."]},
-                    400,
-                ),
-                example(
-                    "Code dead",
-                    {"sms_code": ["Too many wrong attempts for this code. Request a new code."]},
-                    400,
-                ),
-                example(
-                    "Code expired",
-                    {"sms_code": ["The code has expired. Request a new code."]},
-                    400,
-                ),
-                example(
-                    "No change waiting",
-                    {
-                        "phone": [
-                            "No change of number is waiting for a code. Ask for the change again."
-                        ]
-                    },
-                    400,
-                ),
-                example(
-                    "Not the pending number",
-                    {"phone": ["This is not the number you asked to change to."]},
-                    400,
-                ),
-                example(
-                    "Number taken meanwhile",
-                    {"phone": ["This number already belongs to another account."]},
-                    400,
-                ),
-                example("Code not 4 digits", {"sms_code": ["The code is 4 digits."]}, 400),
-                example("Code missing", {"sms_code": ["This field is required."]}, 400),
-                example("Phone missing", {"phone": ["This field is required."]}, 400),
-                MALFORMED_JSON_EXAMPLE,
-            ],
-        ),
-        401: ERROR_401,
-        404: ERROR_404,
-        429: OpenApiResponse(
-            ErrorOutput,
-            description=RATE_LIMITED.description,
-            examples=[
-                example(
-                    "Too many wrong codes",
-                    {"detail": "Too many wrong codes for this number. Try again in 2710 seconds."},
-                    429,
-                )
-            ],
-        ),
-        503: OpenApiResponse(
-            ErrorOutput,
-            description="The database or Redis cannot be reached; nothing was changed.",
-            examples=[DATABASE_DOWN_EXAMPLE, REDIS_DOWN_EXAMPLE],
-        ),
-    },
-    "examples": [
-        example("Confirm", {"phone": "+79219876543", "sms_code": "1234"}),
-        example("Confirm with the `code` alias", {"phone": "+79219876543", "code": "1234"}),
-    ],
-}
-
-
+@schema.confirm_phone_change
 class PhoneChangeConfirmApi(ReleaseResponseMixin, APIView):
     permission_classes = [IsAuthenticated]
 
@@ -514,13 +96,8 @@ class PhoneChangeConfirmApi(ReleaseResponseMixin, APIView):
         profile = selectors.get_profile(user=user)
         return Response(ProfileOutput(profile, context={"request": request}).data)
 
-    @extend_schema(summary="Confirm a change of phone number with the SMS code", **CONFIRM_SCHEMA)
     def patch(self, request, pk):
         return self._confirm(request, pk)
 
-    @extend_schema(
-        summary="Confirm a change of phone number with the SMS code (same as PATCH)",
-        **CONFIRM_SCHEMA,
-    )
     def put(self, request, pk):
         return self._confirm(request, pk)

@@ -17,6 +17,7 @@ from PIL import Image, ImageOps
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from auth_phone.phones import InvalidPhone, normalize_phone
+from project import metrics
 from webhooks import events
 from webhooks.services import emit_event
 
@@ -209,6 +210,8 @@ def activate_invite_code(*, user: User, code: str) -> User:
     updated = User.objects.filter(pk=user.pk, activated_code__isnull=True).update(
         referred_by_id=inviter_id, referred_at=now, activated_code=code
     )
+    if updated:
+        transaction.on_commit(metrics.INVITES_ACTIVATED.inc)
     if not updated:
         raise InviteAlreadyActivated()
     user.referred_by_id, user.referred_at, user.activated_code = inviter_id, now, code

@@ -113,8 +113,12 @@ def example(name: str, value, status: int | None = None, **kwargs) -> OpenApiExa
     )
 
 
-def error_response(description: str, serializer=ErrorOutput) -> OpenApiResponse:
-    return OpenApiResponse(serializer, description=description)
+def error_response(
+    description: str, serializer=ErrorOutput, examples: list[OpenApiExample] | None = None
+) -> OpenApiResponse:
+    """An error answer: its body (`ErrorOutput` unless said otherwise), what it means and,
+    optionally, examples of it (made with `example`)."""
+    return OpenApiResponse(serializer, description=description, examples=examples or [])
 
 
 BAD_REQUEST = error_response(
@@ -178,4 +182,22 @@ BAD_TOKEN_EXAMPLE = example(
         ],
     },
     401,
+)
+EXPIRED_TOKEN_EXAMPLE = example(
+    "Expired or revoked token",
+    {
+        "detail": "Given token not valid for any token type",
+        "code": "token_not_valid",
+        "messages": [
+            {"token_class": "AccessToken", "token_type": "access", "message": "Token is expired"}
+        ],
+    },
+    401,
+)
+
+# The 401 of an endpoint that needs an access token.
+ACCESS_TOKEN_REFUSED = error_response(
+    "No, invalid or expired access token (or the account was deleted).",
+    TokenErrorOutput,
+    examples=[NO_TOKEN_EXAMPLE, EXPIRED_TOKEN_EXAMPLE],
 )

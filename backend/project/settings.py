@@ -14,6 +14,7 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from django_guid.integrations import CeleryIntegration
 
 BASE_DIR = Path(__file__).resolve().parent.parent  # backend/
 REPO_DIR = BASE_DIR.parent
@@ -59,6 +60,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_results",
+    "django_guid",
     "profiles",
     "auth_phone",
     "tasks",
@@ -67,6 +69,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "project.health.HealthCheckMiddleware",  # first: probes come with an IP as Host, over HTTP
+    "project.metrics.RequestMetricsMiddleware",
+    "django_guid.middleware.guid_middleware",  # X-Request-ID in, out, in logs and tasks
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -198,6 +202,39 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.2,
     "interval_max": 0.5,
 }
+# Limits of one task run: the soft one raises SoftTimeLimitExceeded inside the task, the
+# hard one ends it. Celery enforces them with the prefork pool; with the threads pool
+# (the default here) every outbound call carries its own timeout instead, and the
+# housekeeping jobs stop between batches when their time is up (RETENTION_JOB_SECONDS).
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=60)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=90)
+# Task results (the status API reads them) are deleted after this many seconds by the
+# `celery.backend_cleanup` job below.
+CELERY_RESULT_EXPIRES = env.int("CELERY_RESULT_EXPIRES", default=86400)
+# Housekeeping run by `celery beat` (one beat process per deployment). One entry per job,
+# so that further jobs are added as further keys.
+CELERY_BEAT_SCHEDULE = {
+    "flush-expired-jwt": {
+        "task": "project.retention.flush_expired_tokens",
+        "schedule": timedelta(hours=6),
+    },
+    "clean-task-results": {
+        "task": "celery.backend_cleanup",
+        "schedule": timedelta(hours=1),
+    },
+    "delete-dead-login-codes": {
+        "task": "project.retention.delete_dead_login_codes",
+        "schedule": timedelta(minutes=15),
+    },
+    "delete-unverified-users": {
+        "task": "project.retention.delete_unverified_users",
+        "schedule": timedelta(hours=1),
+    },
+    "anonymise-sms-log": {
+        "task": "project.retention.anonymise_sms_log",
+        "schedule": timedelta(hours=1),
+    },
+}
 if REDIS_URL:
     # Unacknowledged tasks (worker died mid-send) are re-delivered after this many seconds;
     # it must stay below LOGIN_CODE_TTL or the re-delivered SMS would carry a dead code.
@@ -301,7 +338,7 @@ SMSAERO_TIMEOUT = env.float("SMSAERO_TIMEOUT", default=10.0)
 # A pending row not handled this many seconds after it was published is published again.
 OUTBOX_REDELIVER_AFTER = env.int("OUTBOX_REDELIVER_AFTER", default=30)
 OUTBOX_SWEEP_INTERVAL = env.int("OUTBOX_SWEEP_INTERVAL", default=10)
-CELERY_BEAT_SCHEDULE = {
+CELERY_BEAT_SCHEDULE |= {  # the sweeps join the housekeeping jobs of the schedule above
     "outbox-sms": {
         "task": "tasks.tasks.redeliver_pending_sms",
         "schedule": OUTBOX_SWEEP_INTERVAL,
@@ -341,6 +378,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=DEBUG)
+# Where collectstatic puts the files (the compose stack: a volume that nginx serves).
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(STATIC_ROOT)))
+# Uploaded files are served by Django only in development; in production the reverse
+# proxy serves MEDIA_ROOT itself.
+SERVE_MEDIA = env.bool("SERVE_MEDIA", default=DEBUG)
 
 # --- Internationalisation ---------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -364,10 +406,66 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SECURE_HTTPS el
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# --- Housekeeping (celery beat; project/retention.py) -------------------------------------
+# Accounts created by a code request and never verified are deleted after this many days.
+UNVERIFIED_USER_TTL = env.int("UNVERIFIED_USER_TTL", default=7)
+# SMS delivery-log rows keep the full phone number for this many days, then it is masked.
+SMS_LOG_RETENTION_DAYS = env.int("SMS_LOG_RETENTION_DAYS", default=30)
+# Rows handled per statement, and the time a job may spend before it stops for this run.
+RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=1000)
+RETENTION_JOB_SECONDS = env.int("RETENTION_JOB_SECONDS", default=45)
+
+# --- Metrics (project/metrics.py) -----------------------------------------------------------
+# GET /metrics answers callers from these networks, or with `Authorization: Bearer <token>`.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env.list(
+    "METRICS_ALLOWED_NETWORKS",
+    default=["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"],
+)
+# Port of the Celery worker's own metrics endpoint (0: none); see docs/operations.md.
+WORKER_METRICS_PORT = env.int("WORKER_METRICS_PORT", default=0)
+
+# --- Request ids and logs ---------------------------------------------------------------------
+# X-Request-ID: taken from the proxy when it is a valid UUID (nginx's $request_id is),
+# otherwise generated; returned on every answer and carried into the tasks a request queues.
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",
+    "VALIDATE_GUID": True,
+    "RETURN_HEADER": True,
+    "EXPOSE_HEADER": True,
+    # Publishing a task copies the id into its headers; the worker sets it while the task
+    # runs (a task nobody requested, e.g. from beat, gets its own). The worker logs with
+    # this LOGGING configuration too.
+    "INTEGRATIONS": [CeleryIntegration(use_django_logging=True)],
+}
+# json: one JSON object per line (production); plain: human-readable (development).
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "request_id": {
+            "()": "django_guid.log_filters.CorrelationId",
+            "correlation_id_field": "request_id",
+        },
+        "mask_phones": {"()": "project.logs.MaskPhones"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["request_id", "mask_phones"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # Its INFO lines repeat every request id: noise.
+    "loggers": {"django_guid": {"level": "WARNING"}},
 }

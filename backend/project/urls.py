@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView
 
-from project import health
+from project import health, metrics
 from project.docs import RedocView, SwaggerView
 
 urlpatterns = [
@@ -14,15 +14,20 @@ urlpatterns = [
     path("", include("profiles.urls")),
     path("healthz", health.HealthApi.as_view(), name="healthz"),
     path("livez", health.LivenessApi.as_view(), name="livez"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("", include("auth_phone.urls_ui")),
     path("", include("profiles.urls_ui")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", RedocView.as_view(url_name="schema"), name="redoc"),
     path("api/swagger/", SwaggerView.as_view(url_name="schema"), name="swagger"),
-    path(
-        f"{settings.MEDIA_URL.strip('/')}/<path:path>",
-        serve,
-        {"document_root": settings.MEDIA_ROOT},
-    ),
 ]
+if settings.SERVE_MEDIA:
+    # Development only: in production the reverse proxy serves MEDIA_ROOT itself.
+    urlpatterns.append(
+        path(
+            f"{settings.MEDIA_URL.strip('/')}/<path:path>",
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+        )
+    )

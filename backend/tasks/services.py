@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from auth_phone import codes
 from auth_phone.models import LoginCode
+from project import metrics
 
 from . import sms
 from .models import SmsDelivery
@@ -120,6 +121,7 @@ def deliver_login_code(*, delivery_id: int, final_attempt: bool = True) -> str:
         code = codes.issue_code(login_code=delivery.login_code)
         if code is None:
             _set_status(delivery_id, SmsDelivery.Status.STALE)
+            metrics.SMS.labels(settings.SMS_BACKEND, "stale").inc()
             logger.info("delivery %s is stale: its code was replaced, used or expired", delivery_id)
             return SmsDelivery.Status.STALE
         _set_status(delivery_id, SmsDelivery.Status.SENDING, attempts=F("attempts") + 1)
@@ -131,12 +133,14 @@ def deliver_login_code(*, delivery_id: int, final_attempt: bool = True) -> str:
     except sms.SmsTransientError as exc:
         status = SmsDelivery.Status.FAILED if final_attempt else SmsDelivery.Status.RETRYING
         _set_status(delivery_id, status, error=str(exc))
+        metrics.SMS.labels(settings.SMS_BACKEND, "failed" if final_attempt else "retried").inc()
         logger.warning("SMS delivery %s failed (%s): %s", delivery_id, status, exc)
         if final_attempt:
             return SmsDelivery.Status.FAILED
         raise
     except sms.SmsRejected as exc:
         _set_status(delivery_id, SmsDelivery.Status.FAILED, error=str(exc))
+        metrics.SMS.labels(settings.SMS_BACKEND, "failed").inc()
         logger.warning("SMS delivery %s rejected: %s", delivery_id, exc)
         return SmsDelivery.Status.FAILED
     _set_status(
@@ -146,6 +150,7 @@ def deliver_login_code(*, delivery_id: int, final_attempt: bool = True) -> str:
         sent_at=timezone.now(),
         error="",
     )
+    metrics.SMS.labels(settings.SMS_BACKEND, "sent").inc()
     return SmsDelivery.Status.SENT
 
 
@@ -197,12 +202,14 @@ def _send_and_record(delivery_id: int, phone: str, text: str, final_attempt: boo
     except sms.SmsTransientError as exc:
         status = SmsDelivery.Status.FAILED if final_attempt else SmsDelivery.Status.RETRYING
         _set_status(delivery_id, status, error=str(exc))
+        metrics.SMS.labels(settings.SMS_BACKEND, "failed" if final_attempt else "retried").inc()
         logger.warning("SMS delivery %s failed (%s): %s", delivery_id, status, exc)
         if final_attempt:
             return SmsDelivery.Status.FAILED
         raise
     except sms.SmsRejected as exc:
         _set_status(delivery_id, SmsDelivery.Status.FAILED, error=str(exc))
+        metrics.SMS.labels(settings.SMS_BACKEND, "failed").inc()
         logger.warning("SMS delivery %s rejected: %s", delivery_id, exc)
         return SmsDelivery.Status.FAILED
     _set_status(
@@ -212,4 +219,5 @@ def _send_and_record(delivery_id: int, phone: str, text: str, final_attempt: boo
         sent_at=timezone.now(),
         error="",
     )
+    metrics.SMS.labels(settings.SMS_BACKEND, "sent").inc()
     return SmsDelivery.Status.SENT

@@ -10,7 +10,7 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.settings import api_settings
 
 # Not API endpoints: the admin, the schema and its doc pages, uploaded media, static files,
-# and Django's language switch of the browser UI.
+# Django's language switch of the browser UI, and the Prometheus metrics of operators.
 NON_API_PREFIXES = (
     "/admin/",
     "/api/schema/",
@@ -19,6 +19,7 @@ NON_API_PREFIXES = (
     "/media/",
     "/static/",
     "/i18n/",
+    "/metrics",
 )
 # Template pages (the browser UI) live in `<app>.views` modules, API views in `<app>.apis`.
 TEMPLATE_VIEW_MODULE = re.compile(r"^\w+\.views$")

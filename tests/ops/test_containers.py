@@ -70,8 +70,12 @@ def test_web_and_worker_wait_for_the_stores_and_the_migrations():
         assert depends["postgres"]["condition"] == "service_healthy"
         assert depends["redis"]["condition"] == "service_healthy"
         assert depends["web-migrate"]["condition"] == "service_completed_successfully"
-    assert image_command(SERVICES["web-migrate"]) == ["python", "manage.py", "migrate", "--noinput"]
-    assert "migrate" in get_commands()
+    migrate = image_command(SERVICES["web-migrate"])
+    assert migrate[:2] == ["sh", "-c"]
+    assert migrate[2] == (
+        "python manage.py migrate --noinput && python manage.py collectstatic --noinput"
+    )
+    assert {"migrate", "collectstatic"} <= set(get_commands())
     assert (REPO / "backend" / "manage.py").is_file()
 
 
@@ -133,8 +137,50 @@ def test_the_app_services_share_one_configuration_with_a_required_secret():
         assert "@postgres:5432/" in environment["DATABASE_URL"]
         assert environment["REDIS_URL"] == "redis://redis:6379/0"
         assert SERVICES[name]["env_file"] == [{"path": ".env", "required": False}]
-    assert SERVICES["web"]["ports"] == ["${WEB_PORT:-8000}:${PORT:-8000}"]
-    assert SERVICES["web"]["environment"]["PORT"] == "${PORT:-8000}"
+    assert SERVICES[name]["environment"]["NUM_PROXIES"] == "1"
+    assert "ports" not in SERVICES["web"]
+    assert SERVICES["web"]["environment"]["PORT"] == "8000"
+
+
+def test_nginx_is_the_only_published_http_port_and_serves_static_and_media():
+    nginx = SERVICES["nginx"]
+    assert re.fullmatch(r"nginx:\d+\.\d+\.\d+", nginx["image"]), "pin an exact nginx tag"
+    assert nginx["ports"] == ["${HTTP_PORT:-8000}:80"]
+    published = {name for name, service in SERVICES.items() if service.get("ports")}
+    assert published == {"nginx", "flower"}
+    assert all(p.startswith("127.0.0.1:") for p in SERVICES["flower"]["ports"])
+    mounts = set(nginx["volumes"])
+    assert {"static:/srv/static:ro", "media:/srv/media:ro"} <= mounts
+    assert "./nginx/default.conf:/etc/nginx/conf.d/default.conf:ro" in mounts
+    assert "media:/app/media" in SERVICES["web"]["volumes"]
+    assert "static:/app/static" in SERVICES["web-migrate"]["volumes"]
+
+
+def test_nginx_config_caps_bodies_in_json_passes_the_client_and_hides_metrics():
+    conf = (REPO / "nginx" / "default.conf").read_text()
+    assert "client_max_body_size 3m;" in conf
+    assert re.search(r"error_page 413 @too_large;", conf)
+    body = re.search(r"return 413 '(.*)\\n';", conf).group(1)
+    assert json.loads(body)["detail"]
+    for directive in ("client_header_timeout", "client_body_timeout", "send_timeout"):
+        assert re.search(rf"{directive} \d+s;", conf)
+    assert "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;" in conf
+    assert "proxy_set_header X-Request-ID $request_id;" in conf
+    assert "location = /metrics" in conf
+    # A POST that reached a replica is never sent to a second one.
+    assert not re.search(r"^\s*proxy_next_upstream [^;]*non_idempotent", conf, flags=re.M)
+    assert resolve("/metrics").url_name == "metrics"
+
+
+def test_one_beat_runs_the_housekeeping_schedule():
+    beat = SERVICES["beat"]
+    assert image_command(beat)[:4] == ["celery", "-A", "project", "beat"]
+    assert "deploy" not in beat  # never replicated: each beat would run every job
+    scheduled = {entry["task"] for entry in celery_app.conf.beat_schedule.values()}
+    celery_app.loader.import_default_modules()
+    assert scheduled - set(celery_app.tasks) == set()
+    procfile = (REPO / "Procfile").read_text()
+    assert re.search(r"^beat: .*celery -A project beat", procfile, flags=re.M)
 
 
 def test_dockerignore_keeps_secrets_and_local_state_out():

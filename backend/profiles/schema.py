@@ -1,0 +1,387 @@
+"""OpenAPI text of the profile API, applied to the views with `extend_schema_view`."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+
+from auth_phone.serializers import DetailOutput
+from project.openapi import (
+    ACCESS_TOKEN_REFUSED,
+    BROKER_DOWN_EXAMPLE,
+    DATABASE_DOWN_EXAMPLE,
+    MALFORMED_JSON_EXAMPLE,
+    RATE_LIMITED,
+    REDIS_DOWN_EXAMPLE,
+    RETRY_AFTER,
+    ValidationErrorOutput,
+    error_response,
+    example,
+)
+
+from .serializers import (
+    PhoneChangeConfirmInput,
+    PhoneChangePendingOutput,
+    ProfileOutput,
+    ProfileUpdateInput,
+    ReferralOutput,
+)
+
+TAGS = ["profile"]
+# The URL's `pk`; drf-spectacular names it `id` in the schema.
+PK_PARAMETER = OpenApiParameter(
+    "id",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    description='Your own user id, or "me". Any other id answers 404.',
+    examples=[OpenApiExample("me", value="me"), OpenApiExample("id", value="3")],
+)
+
+PROFILE_EXAMPLE = {
+    "id": 3,
+    "phone": "+71111111112",
+    "email": None,
+    "first_name": None,
+    "last_name": None,
+    "avatar": None,
+    "self_referral": "A7K2Q9",
+    "user_referral": None,
+    "users_list": ["+71111111113"],
+    "referrals_count": 1,
+}
+
+ERROR_404 = error_response(
+    '`pk` is neither yours nor "me" (another user\'s id answers the same).',
+    examples=[example("Not yours", {"detail": "Not found."}, 404)],
+)
+ERROR_503 = error_response(
+    "The database cannot be reached; nothing was changed.",
+    examples=[DATABASE_DOWN_EXAMPLE],
+)
+ERROR_400 = error_response(
+    "Invalid input: a list of messages per field, or a `detail` for a body that is not valid JSON.",
+    ValidationErrorOutput,
+    examples=[
+        example(
+            "Unknown code", {"user_referral": ["Object with referral=222222 does not exist."]}, 400
+        ),
+        example("Already activated", {"user_referral": ["Referral already input."]}, 400),
+        example("Own code", {"user_referral": ["You cannot activate your own invite code."]}, 400),
+        example(
+            "Code of a user you invited",
+            {
+                "user_referral": [
+                    "You cannot activate the code of a user who joined with your invite "
+                    "code, directly or through other users."
+                ]
+            },
+            400,
+        ),
+        example(
+            "Malformed code",
+            {"user_referral": ["An invite code is 6 characters: digits and letters A-Z."]},
+            400,
+        ),
+        example(
+            "New phone taken", {"phone": ["This number already belongs to another account."]}, 400
+        ),
+        example(
+            "Invalid phone", {"phone": ["Enter a valid phone number, e.g. +79111234567."]}, 400
+        ),
+        example("Bad avatar", {"avatar": ["Upload a valid image: JPEG, PNG, WebP or GIF."]}, 400),
+        example(
+            "Avatar with too many pixels",
+            {
+                "avatar": [
+                    "The image is too large: at most 16,777,216 pixels (this one is 8000 x 6000)."
+                ]
+            },
+            400,
+        ),
+        example("Bad e-mail", {"email": ["Enter a valid email address."]}, 400),
+    ],
+)
+
+
+profile = extend_schema_view(
+    get=extend_schema(
+        tags=TAGS,
+        summary="Your profile",
+        description="Your data, your own invite code (`self_referral`), the code you "
+        "activated (`user_referral`) and the phones of the users who activated yours, "
+        "oldest first.",
+        parameters=[PK_PARAMETER],
+        responses={
+            200: OpenApiResponse(
+                ProfileOutput,
+                examples=[example("Profile", PROFILE_EXAMPLE, 200)],
+            ),
+            401: ACCESS_TOKEN_REFUSED,
+            503: ERROR_503,
+            404: ERROR_404,
+        },
+    )
+)
+
+referrals = extend_schema_view(
+    get=extend_schema(
+        tags=TAGS,
+        summary="Users who activated your code, paginated",
+        description="Oldest activation first, 50 per page (`?page=2`).",
+        parameters=[PK_PARAMETER],
+        responses={
+            200: ReferralOutput(many=True),
+            401: ACCESS_TOKEN_REFUSED,
+            503: ERROR_503,
+            404: OpenApiResponse(
+                DetailOutput,
+                description="`pk` is not yours, or the page does not exist.",
+                examples=[
+                    example("Not yours", {"detail": "Not found."}, 404),
+                    example("No such page", {"detail": "Invalid page."}, 404),
+                ],
+            ),
+        },
+        examples=[
+            example(
+                "Referrals",
+                {
+                    "count": 1,
+                    "next": None,
+                    "previous": None,
+                    "results": [
+                        {"phone": "+71111111113", "referred_at": "2026-11-27T16:40:00.123456Z"}
+                    ],
+                },
+                200,
+            )
+        ],
+    )
+)
+
+delete = extend_schema_view(
+    delete=extend_schema(
+        tags=TAGS,
+        summary="Delete your account",
+        description="Your tokens stop working at once. Users who activated your code keep "
+        "their accounts and still see the code they activated.",
+        parameters=[PK_PARAMETER],
+        request=None,
+        responses={
+            204: OpenApiResponse(description="Deleted."),
+            401: ACCESS_TOKEN_REFUSED,
+            503: ERROR_503,
+            404: ERROR_404,
+        },
+    )
+)
+
+UPDATE_SUMMARY = "Update your profile, activate an invite code or change your number"
+UPDATE_SCHEMA = {
+    "tags": TAGS,
+    "description": "Edit `email`, `first_name`, `last_name` and `avatar` (multipart image "
+    "upload, JPEG/PNG/WebP/GIF, at most AVATAR_MAX_BYTES; null clears a field) and activate "
+    "an invite code with `user_referral` (once; any case; spaces ignored). Fields that are "
+    "absent stay as they are, with PUT as with PATCH. The request is applied entirely or "
+    "not at all. Answers the whole profile (200).\n\n"
+    "`phone`: your own number (any spelling) changes nothing. Another number starts a "
+    "change: the other fields are saved, a 4-digit code goes by SMS to the new number "
+    "(same lifetime, attempts and rate limits as a login code: the new number's and your "
+    "address's) and the answer is 202 with the profile, still with the old phone, plus "
+    "`pending_phone`, `task_id`, `expires_in` and `resend_in`. Confirm with "
+    "`PUT|PATCH /users/update/sms/<pk>/`. A new request replaces a pending change. A number "
+    "that already belongs to an account is refused (400) and no SMS is sent.\n\n"
+    "Unknown invite codes are limited per user: beyond INVITE_FAILURES_HOURLY_LIMIT (20) in "
+    "a clock hour every activation answers 429 with `Retry-After` until the hour ends.",
+    "request": {
+        "application/json": ProfileUpdateInput,
+        "multipart/form-data": ProfileUpdateInput,
+    },
+    "responses": {
+        200: OpenApiResponse(
+            ProfileOutput,
+            examples=[
+                example(
+                    "Updated profile",
+                    {
+                        **PROFILE_EXAMPLE,
+                        "first_name": "Anna",
+                        "user_referral": "Q4ZT1B",
+                    },
+                    200,
+                )
+            ],
+        ),
+        202: OpenApiResponse(
+            PhoneChangePendingOutput,
+            description="A new phone: the other fields are saved, a code was sent to the "
+            "new number; the phone changes once the code is confirmed.",
+            examples=[
+                example(
+                    "Phone change pending",
+                    {
+                        **PROFILE_EXAMPLE,
+                        "pending_phone": "+79219876543",
+                        "task_id": "7c1e2d3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f",
+                        "expires_in": 300,
+                        "resend_in": 60,
+                    },
+                    202,
+                )
+            ],
+        ),
+        400: ERROR_400,
+        401: ACCESS_TOKEN_REFUSED,
+        429: error_response(
+            RATE_LIMITED.description + " Only a new `phone` and unknown invite "
+            "codes are rate-limited; nothing of the request was saved.",
+            examples=[
+                example(
+                    "Asked again within a minute",
+                    {
+                        "detail": "A code was sent to this number moments ago. "
+                        "Try again in 58 seconds."
+                    },
+                    429,
+                ),
+                example(
+                    "Too many codes from the address",
+                    {
+                        "detail": "Too many codes requested from your address. "
+                        "Try again in 1975 seconds."
+                    },
+                    429,
+                ),
+                example(
+                    "Too many unknown invite codes",
+                    {"detail": "Too many unknown invite codes. Try again in 1820 seconds."},
+                    429,
+                ),
+            ],
+        ),
+        503: error_response(
+            "The database, Redis or the message broker cannot be reached.",
+            examples=[DATABASE_DOWN_EXAMPLE, REDIS_DOWN_EXAMPLE, BROKER_DOWN_EXAMPLE],
+        ),
+        404: ERROR_404,
+    },
+    "parameters": [PK_PARAMETER, RETRY_AFTER],
+    "examples": [
+        example("Change the phone", {"phone": "+7 921 987-65-43"}),
+        example("Activate a code", {"user_referral": "q4zt1b"}),
+        example(
+            "Edit names",
+            {"first_name": "Anna", "last_name": "Petrova", "email": "anna@example.com"},
+        ),
+    ],
+}
+
+
+update = extend_schema_view(
+    patch=extend_schema(
+        summary=UPDATE_SUMMARY,
+        **UPDATE_SCHEMA,
+    ),
+    put=extend_schema(summary=f"{UPDATE_SUMMARY} (same as PATCH)", **UPDATE_SCHEMA),
+)
+
+CONFIRM_SCHEMA = {
+    "tags": TAGS,
+    "description": "Confirms a change of number started at `/users/update/<pk>/` with the "
+    "code sent to the new number (`sms_code`, or its alias `code`). The right code moves "
+    "the account to the new number (200, the whole profile): the new number logs in to "
+    "it, the old one no longer does and gets a short notice SMS; invite code, activation "
+    "and referrals stay. A wrong code answers 400 with the attempts left; after "
+    "LOGIN_CODE_MAX_ATTEMPTS wrong tries the code is dead. A change code never logs in, "
+    "and a login code never confirms a change.",
+    "parameters": [PK_PARAMETER, RETRY_AFTER],
+    "request": PhoneChangeConfirmInput,
+    "responses": {
+        200: OpenApiResponse(
+            ProfileOutput,
+            description="The number is changed.",
+            examples=[example("Phone changed", {**PROFILE_EXAMPLE, "phone": "+79219876543"}, 200)],
+        ),
+        400: error_response(
+            "Wrong, expired or dead code, no change waiting for this number, "
+            "or the number was taken meanwhile; nothing was changed.",
+            ValidationErrorOutput,
+            examples=[
+                example("Wrong code", {"sms_code": ["Invalid code. 4 attempt(s) left."]}, 400),
+                example(
+                    "Last attempt failed",
+                    {"sms_code": ["Invalid code. No attempts left: request a new code."]},
+                    400,
+                ),
+                example(
+                    "Code dead",
+                    {"sms_code": ["Too many wrong attempts for this code. Request a new code."]},
+                    400,
+                ),
+                example(
+                    "Code expired",
+                    {"sms_code": ["The code has expired. Request a new code."]},
+                    400,
+                ),
+                example(
+                    "No change waiting",
+                    {
+                        "phone": [
+                            "No change of number is waiting for a code. Ask for the change again."
+                        ]
+                    },
+                    400,
+                ),
+                example(
+                    "Not the pending number",
+                    {"phone": ["This is not the number you asked to change to."]},
+                    400,
+                ),
+                example(
+                    "Number taken meanwhile",
+                    {"phone": ["This number already belongs to another account."]},
+                    400,
+                ),
+                example("Code not 4 digits", {"sms_code": ["The code is 4 digits."]}, 400),
+                example("Code missing", {"sms_code": ["This field is required."]}, 400),
+                example("Phone missing", {"phone": ["This field is required."]}, 400),
+                MALFORMED_JSON_EXAMPLE,
+            ],
+        ),
+        401: ACCESS_TOKEN_REFUSED,
+        404: ERROR_404,
+        429: error_response(
+            RATE_LIMITED.description,
+            examples=[
+                example(
+                    "Too many wrong codes",
+                    {"detail": "Too many wrong codes for this number. Try again in 2710 seconds."},
+                    429,
+                )
+            ],
+        ),
+        503: error_response(
+            "The database or Redis cannot be reached; nothing was changed.",
+            examples=[DATABASE_DOWN_EXAMPLE, REDIS_DOWN_EXAMPLE],
+        ),
+    },
+    "examples": [
+        example("Confirm", {"phone": "+79219876543", "sms_code": "1234"}),
+        example("Confirm with the `code` alias", {"phone": "+79219876543", "code": "1234"}),
+    ],
+}
+
+
+confirm_phone_change = extend_schema_view(
+    patch=extend_schema(
+        summary="Confirm a change of phone number with the SMS code", **CONFIRM_SCHEMA
+    ),
+    put=extend_schema(
+        summary="Confirm a change of phone number with the SMS code (same as PATCH)",
+        **CONFIRM_SCHEMA,
+    ),
+)
