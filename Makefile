@@ -1,4 +1,5 @@
 # Two commands: `make run` (a running service on embedded defaults) and `make test`.
+# PYTHON is the interpreter the virtualenv is made with: `make run PYTHON=/path/to/python3.11`.
 PYTHON ?= python3.11
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -8,15 +9,23 @@ MANAGE := cd backend && ../$(BIN)/python manage.py
 export DJANGO_DEBUG ?= true
 export SMS_DEV_INBOX ?= true
 
-.PHONY: install run migrate test lint format check pytest clean docker-lint test-live bench
+.PHONY: install install-dev run migrate test lint format typecheck clean docker-lint test-live bench
 
-$(BIN)/.installed: requirements.txt requirements-dev.txt constraints.txt
-	$(PYTHON) -m venv $(VENV)
+# What running needs (requirements.txt); the test, type-checking and benchmark tools
+# (requirements-dev.txt) come on top, with the targets that use them.
+$(BIN)/.installed: requirements.txt constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt -c constraints.txt
+	touch $@
+
+$(BIN)/.installed-dev: $(BIN)/.installed requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt -c constraints.txt
 	touch $@
 
 install: $(BIN)/.installed
+
+install-dev: $(BIN)/.installed-dev
 
 migrate: install
 	$(MANAGE) migrate --noinput
@@ -24,17 +33,17 @@ migrate: install
 run: migrate
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/honcho start -f Procfile
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-format: install
+format: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
 # The container files, checked without a Docker engine (the images are built and run by
 # hand: see "Operations" in README.md).
-docker-lint: install
+docker-lint: install-dev
 	$(BIN)/hadolint Dockerfile.web Dockerfile.worker Dockerfile.flower
 	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
 
@@ -42,8 +51,9 @@ docker-lint: install
 test: export DJANGO_DEBUG = false
 test: export DJANGO_SECRET_KEY ?= test-secret-key-not-for-production
 test: export SMS_DEV_INBOX = false
-test: install lint docker-lint node_modules/.installed
+test: install-dev lint docker-lint node_modules/.installed
 	$(MANAGE) check --fail-level WARNING
+	$(BIN)/mypy
 	$(MANAGE) makemigrations --check --dry-run
 	$(MANAGE) spectacular --validate --fail-on-warn --file /dev/null
 	$(BIN)/pytest --cov --cov-report=term-missing:skip-covered
@@ -56,7 +66,7 @@ node_modules/.installed: package.json package-lock.json
 # The real stack (gunicorn, Celery worker, PostgreSQL, Redis) under the Postman collection
 # (newman) and schemathesis; see scripts/live_stack.py. Its own database and Redis DB:
 # LIVE_DATABASE_URL, LIVE_REDIS_URL.
-test-live: install node_modules/.installed
+test-live: install-dev node_modules/.installed
 	$(BIN)/python scripts/live_stack.py all
 
 # The browser tests (tests/browser) drive the system Chromium; install it when missing.
@@ -66,7 +76,13 @@ chromium:
 	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
 clean:
-	rm -rf $(VENV) var backend/db.sqlite3 backend/staticfiles
+	rm -rf $(VENV) var backend/db.sqlite3 backend/staticfiles backend/control
+
+# mypy with the Django and DRF plugins (configuration in pyproject.toml); part of `make test`.
+# The Django plugin loads the settings, which want a secret key outside debug mode.
+typecheck: export DJANGO_SECRET_KEY ?= test-secret-key-not-for-production
+typecheck: install-dev
+	$(BIN)/mypy
 
 # Benchmarks of the real stack (gunicorn, a Celery worker, the local PostgreSQL and Redis):
 # results in benchmarks/results/<date>.json and .png; see benchmarks/README.md.
@@ -74,5 +90,5 @@ clean:
 # BENCH_ARGS passes options, e.g. BENCH_ARGS="--max-load 1.5" on a shared machine, or
 # BENCH_ARGS=--soak for the 10-minute soak (failed requests, 5xx, RSS of each process).
 BASE ?=
-bench: install
+bench: install-dev
 	$(BIN)/python benchmarks/run.py $(if $(BASE),--base $(BASE)) $(BENCH_ARGS)

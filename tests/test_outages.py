@@ -30,7 +30,8 @@ def test_redis_down_answers_503_and_writes_nothing(api, settings):
         login = api.post("/users/login/", {"phone": PHONE, "password": "1234"}, format="json")
     assert response.status_code == 503
     assert response.json() == {
-        "detail": "Service temporarily unavailable: Redis cannot be reached. Try again later."
+        "detail": "Service temporarily unavailable: Redis cannot be reached. Try again later.",
+        "code": "service_unavailable",
     }
     assert login.status_code == 503
     assert not User.objects.exists()

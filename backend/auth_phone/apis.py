@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -28,9 +29,9 @@ class SmsCodeRequestApi(APIView):
         result = services.request_login_code(phone=phone, client_ip=client_ip(request))
         body = SmsCodeRequestOutput(
             {
-                "detail": "User created and SMS sent."
+                "detail": _("User created and SMS sent.")
                 if result.created
-                else "SMS sent to existing user.",
+                else _("SMS sent to existing user."),
                 "phone": phone,
                 "task_id": result.task_id,
                 "expires_in": result.expires_in,
@@ -59,7 +60,7 @@ class LogoutApi(APIView):
         serializer = LogoutInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.logout(refresh=serializer.validated_data["refresh"])
-        return Response({"detail": "Logged out."})
+        return Response({"detail": _("Logged out.")})
 
 
 @schema.token_refresh

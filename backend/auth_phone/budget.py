@@ -49,7 +49,7 @@ def sms_budget() -> Limit | None:
         return SmsBudgetExhausted((hour + 1) * WINDOW - now)
 
     # The counter outlives its hour (2 windows), so a give-back never finds it gone.
-    return Limit(COUNT, key, budget, 2 * WINDOW, "", refusal=refused)
+    return Limit(COUNT, key, budget, 2 * WINDOW, None, refusal=refused)
 
 
 def give_back_sms_budget(key: str | None) -> None:

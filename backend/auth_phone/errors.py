@@ -1,49 +1,62 @@
-import math
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
-from project.errors import DomainError
+from project.errors import DomainError, RateLimited
 
 
 class NoActiveCode(DomainError):
-    message = "No active code for this number. Request a new code."
+    code = "no_active_code"
+    message = _("No active code for this number. Request a new code.")
 
 
 class CodeExpired(DomainError):
-    message = "The code has expired. Request a new code."
+    code = "code_expired"
+    message = _("The code has expired. Request a new code.")
 
 
 class CodeAttemptsExhausted(DomainError):
-    message = "Too many wrong attempts for this code. Request a new code."
+    code = "code_attempts_exhausted"
+    message = _("Too many wrong attempts for this code. Request a new code.")
+
+
+class LastAttemptFailed(CodeAttemptsExhausted):
+    """The wrong code that used up the last attempt: the code is dead from now on."""
+
+    message = _("Invalid code. No attempts left: request a new code.")
 
 
 class WrongCode(DomainError):
-    message = "Invalid code."
+    """Raised with `n`, the attempts left."""
+
+    code = "wrong_code"
+    message = ngettext_lazy(
+        "Invalid code. %(n)d attempt(s) left.", "Invalid code. %(n)d attempt(s) left.", "n"
+    )
 
 
 class InvalidRefreshToken(DomainError):
     status = 401
-    message = "Token is invalid or expired."
+    code = "token_not_valid"  # simplejwt's code for the same refusal at /users/token/refresh/
+    message = _("Token is invalid or expired.")
 
 
 class NoActiveAccount(DomainError):
     status = 401
     code = "no_active_account"
-    message = "No active account found for the given token."
+    message = _("No active account found for the given token.")
 
 
 class PhoneNotDeliverable(DomainError):
     code = "phone_not_deliverable"
     field = "phone"
-    message = "A login code cannot be sent to this number."
+    message = _("A login code cannot be sent to this number.")
 
 
-class SmsBudgetExhausted(DomainError):
-    """The service has sent as many codes this hour as SMS_HOURLY_BUDGET allows."""
+class SmsBudgetExhausted(RateLimited):
+    """The service has sent as many codes this hour as SMS_HOURLY_BUDGET allows.
+
+    Worded like RateLimited (the reason, then the wait) and carries `retry_after`."""
 
     status = 503
     code = "sms_budget_exhausted"
-    reason = "The service has sent as many login codes this hour as it may."
-
-    def __init__(self, retry_after: float) -> None:
-        self.retry_after = max(1, math.ceil(retry_after))
-        # Worded like RateLimited (reason, then the wait), so the UI translates it alike.
-        super().__init__(f"{self.reason} Try again in {self.retry_after} seconds.")
+    message = _("The service has sent as many login codes this hour as it may.")

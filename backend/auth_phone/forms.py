@@ -6,8 +6,6 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from project.ui_messages import error_text, ui_text
-
 from .phones import MAX_INPUT_LENGTH, InvalidPhone, normalize_phone
 from .serializers import LoginInput
 
@@ -32,7 +30,7 @@ class PhoneForm(forms.Form):
         try:
             return normalize_phone(self.cleaned_data["phone"])
         except InvalidPhone as exc:
-            raise forms.ValidationError(error_text(exc)) from exc
+            raise forms.ValidationError(str(exc)) from exc
 
 
 class CodeForm(forms.Form):
@@ -54,4 +52,4 @@ class CodeForm(forms.Form):
         try:
             return field.run_validation(self.cleaned_data["code"])
         except serializers.ValidationError as exc:
-            raise forms.ValidationError([ui_text(str(m)) for m in exc.detail]) from exc
+            raise forms.ValidationError([str(m) for m in exc.detail]) from exc

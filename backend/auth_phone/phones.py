@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import phonenumbers
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 MAX_INPUT_LENGTH = 32
 
 
 class InvalidPhone(ValueError):
-    pass
+    """Worded in the language active when it is shown: `str(exc)`."""
+
+    def __init__(self, message, **params) -> None:
+        super().__init__(message)
+        self.message, self.params = message, params
+
+    def __str__(self) -> str:
+        return str(self.message % self.params) if self.params else str(self.message)
+
+
+NOT_A_NUMBER = _("Enter a valid phone number, e.g. +79111234567.")
 
 
 def normalize_phone(raw: str, region: str | None = None) -> str:
@@ -19,16 +31,23 @@ def normalize_phone(raw: str, region: str | None = None) -> str:
     lies in a range that is assigned today, so that test numbers like +71111111111 work.
     """
     if not isinstance(raw, str) or not raw.strip():
-        raise InvalidPhone("Enter a phone number.")
+        raise InvalidPhone(_("Enter a phone number."))
     if len(raw) > MAX_INPUT_LENGTH:
-        raise InvalidPhone(f"A phone number has at most {MAX_INPUT_LENGTH} characters.")
+        raise InvalidPhone(
+            ngettext_lazy(
+                "A phone number has at most %(n)d characters.",
+                "A phone number has at most %(n)d characters.",
+                "n",
+            ),
+            n=MAX_INPUT_LENGTH,
+        )
     try:
         number = phonenumbers.parse(raw, region or settings.PHONE_DEFAULT_REGION)
     except phonenumbers.NumberParseException as exc:
-        raise InvalidPhone("Enter a valid phone number, e.g. +79111234567.") from exc
+        raise InvalidPhone(NOT_A_NUMBER) from exc
     reason = phonenumbers.is_possible_number_with_reason(number)
     if reason != phonenumbers.ValidationResult.IS_POSSIBLE:
-        raise InvalidPhone("Enter a valid phone number, e.g. +79111234567.")
+        raise InvalidPhone(NOT_A_NUMBER)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -50,8 +69,8 @@ NEVER_TYPES = frozenset(
 # "International networks" (+882, +883: satellite and global operators), billed at
 # premium rates whoever the operator is.
 NEVER_COUNTRY_CODES = frozenset({882, 883})
-UNDELIVERABLE_MESSAGE = "A login code cannot be sent to this number."
-REGION_MESSAGE = "Login codes are not sent to numbers of this country."
+UNDELIVERABLE_MESSAGE = _("A login code cannot be sent to this number.")
+REGION_MESSAGE = _("Login codes are not sent to numbers of this country.")
 
 
 class UndeliverablePhone(InvalidPhone):
@@ -85,9 +104,10 @@ def ensure_sms_deliverable(phone: str) -> None:
     regions = allowed_regions()
     if regions is not None:
         # A valid number names its country; a number that is only "possible" (simulated
-        # senders) gets the main country of its calling code (+7 -> RU).
+        # senders) gets the main country of its calling code (+7 -> RU). A parsed E.164
+        # number always has a calling code; 0 (no country, "ZZ") only satisfies the types.
         region = phonenumbers.region_code_for_number(
             number
-        ) or phonenumbers.region_code_for_country_code(number.country_code)
+        ) or phonenumbers.region_code_for_country_code(number.country_code or 0)
         if region not in regions:
             raise UndeliverablePhone(REGION_MESSAGE)

@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import gettext_lazy as _
 
 from project import metrics
-from project.errors import RateLimited
+from project.errors import Message, RateLimited
 
 COOLDOWN = "cooldown"  # one request per period: SET NX, given back by DEL
 COUNT = "count"  # at most `limit` per window: INCR first, then decide; given back by DECR
@@ -89,7 +90,7 @@ class Limit:
     key: str
     limit: int  # a COUNT's most hits in one period (unused for a COOLDOWN)
     period: int  # seconds
-    what: str  # the reason a refusal gives
+    what: Message | None  # the reason a refusal gives
     # The error a refusal raises, given the seconds until the limit resets; RateLimited
     # with `what` when None.
     refusal: Callable[[float], Exception] | None = None
@@ -229,21 +230,21 @@ def reserve_code_request(*, phone: str, ip: str, budget: Limit | None = None) ->
                 f"rl:sms:cooldown:{phone}",
                 1,
                 settings.SMS_RESEND_COOLDOWN,
-                "A code was sent to this number moments ago.",
+                _("A code was sent to this number moments ago."),
             ),
             Limit(
                 COUNT,
                 f"rl:sms:phone:{phone}",
                 settings.SMS_PHONE_HOURLY_LIMIT,
                 window,
-                "Too many codes requested for this number.",
+                _("Too many codes requested for this number."),
             ),
             Limit(
                 COUNT,
                 f"rl:sms:ip:{ip}",
                 settings.SMS_IP_HOURLY_LIMIT,
                 window,
-                "Too many codes requested from your address.",
+                _("Too many codes requested from your address."),
             ),
         ]
     if budget is not None:
@@ -286,7 +287,7 @@ def reserve_login(*, phone: str, ip: str | None) -> LoginReservations:
                 f"rl:login:ip:{ip}",
                 settings.LOGIN_FAILURES_IP_HOURLY_LIMIT,
                 window,
-                "Too many failed logins from your address.",
+                _("Too many failed logins from your address."),
             )
         )
     limits.append(
@@ -295,7 +296,7 @@ def reserve_login(*, phone: str, ip: str | None) -> LoginReservations:
             f"rl:login:fail:{phone}",
             settings.LOGIN_FAILURES_HOURLY_LIMIT,
             window,
-            "Too many wrong codes for this number.",
+            _("Too many wrong codes for this number."),
         )
     )
     taken = Reservations()

@@ -112,31 +112,46 @@ code_request = extend_schema_view(
             *PHONE_ERROR_EXAMPLES,
             example(
                 "Number that cannot get a code (toll-free, premium-rate, ...)",
-                {"phone": ["A login code cannot be sent to this number."]},
+                {
+                    "phone": ["A login code cannot be sent to this number."],
+                    "code": "phone_not_deliverable",
+                },
                 400,
             ),
             example(
                 "Number of a country codes are not sent to",
-                {"phone": ["Login codes are not sent to numbers of this country."]},
+                {
+                    "phone": ["Login codes are not sent to numbers of this country."],
+                    "code": "phone_not_deliverable",
+                },
                 400,
             ),
             MALFORMED_JSON_EXAMPLE,
             NOT_AN_OBJECT_EXAMPLE,
             example(
                 "Asked again within a minute",
-                {"detail": "A code was sent to this number moments ago. Try again in 58 seconds."},
+                {
+                    "detail": "A code was sent to this number moments ago. "
+                    "Try again in 58 seconds.",
+                    "code": "rate_limited",
+                },
                 429,
             ),
             example(
                 "Too many codes for the phone",
-                {"detail": "Too many codes requested for this number. Try again in 3412 seconds."},
+                {
+                    "detail": "Too many codes requested for this number. "
+                    "Try again in 3412 seconds.",
+                    "code": "rate_limited",
+                },
                 429,
             ),
             example(
                 "Too many codes from the address",
                 {
                     "detail": "Too many codes requested from your address. "
-                    "Try again in 1975 seconds."
+                    "Try again in 1975 seconds.",
+                    "code": "rate_limited",
                 },
                 429,
             ),
@@ -146,7 +161,8 @@ code_request = extend_schema_view(
                 "Hourly SMS budget spent",
                 {
                     "detail": "The service has sent as many login codes this hour as it may. "
-                    "Try again in 1260 seconds."
+                    "Try again in 1260 seconds.",
+                    "code": "sms_budget_exhausted",
                 },
                 503,
             ),
@@ -184,21 +200,38 @@ login = extend_schema_view(
                 {"refresh": EXAMPLE_REFRESH, "access": EXAMPLE_ACCESS, "user_id": 3},
                 200,
             ),
-            example("Wrong code", {"detail": "Invalid code. 4 attempt(s) left."}, 400),
+            example(
+                "Wrong code",
+                {"detail": "Invalid code. 4 attempt(s) left.", "code": "wrong_code"},
+                400,
+            ),
             example(
                 "Last attempt failed",
-                {"detail": "Invalid code. No attempts left: request a new code."},
+                {
+                    "detail": "Invalid code. No attempts left: request a new code.",
+                    "code": "code_attempts_exhausted",
+                },
                 400,
             ),
             example(
                 "Code dead after 5 wrong tries",
-                {"detail": "Too many wrong attempts for this code. Request a new code."},
+                {
+                    "detail": "Too many wrong attempts for this code. Request a new code.",
+                    "code": "code_attempts_exhausted",
+                },
                 400,
             ),
-            example("Code expired", {"detail": "The code has expired. Request a new code."}, 400),
+            example(
+                "Code expired",
+                {"detail": "The code has expired. Request a new code.", "code": "code_expired"},
+                400,
+            ),
             example(
                 "No code requested or already used",
-                {"detail": "No active code for this number. Request a new code."},
+                {
+                    "detail": "No active code for this number. Request a new code.",
+                    "code": "no_active_code",
+                },
                 400,
             ),
             example("Code not 4 digits", {"password": ["The code is 4 digits."]}, 400),
@@ -207,12 +240,19 @@ login = extend_schema_view(
             MALFORMED_JSON_EXAMPLE,
             example(
                 "Too many wrong codes",
-                {"detail": "Too many wrong codes for this number. Try again in 2710 seconds."},
+                {
+                    "detail": "Too many wrong codes for this number. Try again in 2710 seconds.",
+                    "code": "rate_limited",
+                },
                 429,
             ),
             example(
                 "Too many failed logins from the address",
-                {"detail": "Too many failed logins from your address. Try again in 1975 seconds."},
+                {
+                    "detail": "Too many failed logins from your address. "
+                    "Try again in 1975 seconds.",
+                    "code": "rate_limited",
+                },
                 429,
             ),
             *UNAVAILABLE_EXAMPLES,
@@ -241,7 +281,7 @@ logout = extend_schema_view(
             MALFORMED_JSON_EXAMPLE,
             example(
                 "Invalid, expired or already logged out",
-                {"detail": "Token is invalid or expired."},
+                {"detail": "Token is invalid or expired.", "code": "token_not_valid"},
                 401,
             ),
             DATABASE_DOWN_EXAMPLE,
@@ -280,7 +320,10 @@ token_refresh = extend_schema_view(
             ),
             example(
                 "Account deleted",
-                {"detail": "No active account found for the given token."},
+                {
+                    "detail": "No active account found for the given token.",
+                    "code": "no_active_account",
+                },
                 401,
             ),
             DATABASE_DOWN_EXAMPLE,

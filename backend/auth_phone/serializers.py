@@ -1,12 +1,15 @@
 import re
 import unicodedata
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.utils import html
 
 from .phones import MAX_INPUT_LENGTH, InvalidPhone, normalize_phone
+
+CODE_FORMAT = _("The code is 4 digits.")
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -66,7 +69,7 @@ class OneTimeCodeField(serializers.CharField):
     for 1234). Anything else that is not 4 digits is a field error, refused before any
     code is looked at, so it costs no attempt and moves no counter."""
 
-    default_error_messages = {"invalid": "The code is 4 digits."}
+    default_error_messages = {"invalid": CODE_FORMAT}
 
     def to_internal_value(self, data):
         value = ascii_digits(super().to_internal_value(data))
@@ -83,7 +86,8 @@ class LoginInput(serializers.Serializer):
     def validate(self, attrs):
         code = attrs.get("password") or attrs.get("code")
         if not code:
-            raise serializers.ValidationError({"password": ["This field is required."]})
+            required = self.fields["password"].error_messages["required"]
+            raise serializers.ValidationError({"password": [required]}, code="required")
         return {"phone": attrs["phone"], "code": code}
 
 

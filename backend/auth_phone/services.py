@@ -31,6 +31,7 @@ from .errors import (
     CodeAttemptsExhausted,
     CodeExpired,
     InvalidRefreshToken,
+    LastAttemptFailed,
     NoActiveAccount,
     NoActiveCode,
     PhoneNotDeliverable,
@@ -64,7 +65,7 @@ def request_login_code(
     try:
         phones.ensure_sms_deliverable(phone)
     except phones.UndeliverablePhone as exc:
-        raise PhoneNotDeliverable(str(exc)) from exc
+        raise PhoneNotDeliverable(exc.message, **exc.params) from exc
     # The budget is taken last: a request another limit refuses costs none.
     reservations = ratelimit.reserve_code_request(
         phone=phone, ip=client_ip, budget=budget.sms_budget()
@@ -142,6 +143,7 @@ def verify_login_code(
     if purpose == LoginCode.Purpose.LOGIN:  # phone-change confirmations are no logins
         metrics.LOGINS.labels("success" if error is None else type(error).__name__).inc()
     if error is None:
+        assert login_code is not None  # no error: the code was found and consumed
         reservations.release()
         return login_code.user
     if not guessed:
@@ -166,7 +168,7 @@ def _check_code(
         # (request_login_code and delete_user lock the user first too; locking the code
         # first deadlocked a login against a new code request for the same number). A
         # phone change rewrites the unique phone column, which needs the full row lock.
-        owner = {"phone": phone} if user is None else {"pk": user.pk}
+        owner: dict[str, object] = {"phone": phone} if user is None else {"pk": user.pk}
         locked = User.objects.select_for_update(no_key=user is None).filter(**owner).first()
         if locked is None:
             return None, NoActiveCode(), False
@@ -186,11 +188,7 @@ def _check_code(
         if not codes.code_matches(login_code, code):
             LoginCode.objects.filter(pk=login_code.pk).update(attempts=F("attempts") + 1)
             left = settings.LOGIN_CODE_MAX_ATTEMPTS - login_code.attempts - 1
-            error = (
-                WrongCode(f"Invalid code. {left} attempt(s) left.")
-                if left > 0
-                else CodeAttemptsExhausted("Invalid code. No attempts left: request a new code.")
-            )
+            error = WrongCode(n=left) if left > 0 else LastAttemptFailed()
             return None, error, True
         LoginCode.objects.filter(pk=login_code.pk).update(used_at=now)
         on_verified(login_code, now)
@@ -252,7 +250,8 @@ def rotate_refresh_token(*, refresh: str) -> dict:
     revokes its whole family, so the successor the legitimate client (or a thief) holds
     stops working too. Rotations of one user's tokens queue on the user's row lock: of
     concurrent refreshes of one token exactly one wins, and the others are reuses."""
-    token = _RefreshTokenBlacklistCheckedLater(refresh)
+    # simplejwt's annotation says Token, but a token is built from its encoded string.
+    token = _RefreshTokenBlacklistCheckedLater(refresh)  # type: ignore[arg-type]
     legacy = FAMILY_CLAIM not in token
     family_id = _family_id(token)
     with transaction.atomic():
@@ -297,7 +296,7 @@ def logout(*, refresh: str) -> None:
     """Blacklist a refresh token and end its login's token family. Raises
     InvalidRefreshToken."""
     try:
-        token = _RefreshTokenBlacklistCheckedLater(refresh)
+        token = _RefreshTokenBlacklistCheckedLater(refresh)  # type: ignore[arg-type]
     except TokenError as exc:
         raise InvalidRefreshToken() from exc
     # Logout ends the login; a rotated-out token that comes back here is a reuse as well.

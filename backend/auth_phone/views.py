@@ -16,7 +16,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from project.errors import DomainError
 from project.http import client_ip
-from project.ui_messages import error_text
 from tasks import sms
 
 from . import services
@@ -56,7 +55,7 @@ def phone_view(request: HttpRequest) -> HttpResponse:
         try:
             _send_code(request, form.cleaned_data["phone"])
         except DomainError as exc:
-            form.add_error("phone", error_text(exc))
+            form.add_error("phone", exc.text)
         else:
             return redirect("ui-code")
     return render(
@@ -89,7 +88,7 @@ def code_view(request: HttpRequest) -> HttpResponse:
         try:
             _send_code(request, phone)
         except DomainError as exc:
-            resend_error = error_text(exc)
+            resend_error = exc.text
         else:
             messages.success(request, _("A new code is on its way."))
             return redirect("ui-code")
@@ -101,7 +100,7 @@ def code_view(request: HttpRequest) -> HttpResponse:
                     phone=phone, code=form.cleaned_data["code"], client_ip=client_ip(request)
                 )
             except DomainError as exc:
-                form.add_error("code", error_text(exc))
+                form.add_error("code", exc.text)
             else:
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                 request.session.pop(LOGIN_PHONE, None)

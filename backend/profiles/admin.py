@@ -69,4 +69,4 @@ class UserAdmin(admin.ModelAdmin):
 
     @admin.display(description="referrals", ordering="_referrals_count")
     def referrals_count(self, obj: User) -> int:
-        return obj._referrals_count
+        return obj._referrals_count  # type: ignore[attr-defined]  # annotated by get_queryset

@@ -1,5 +1,7 @@
 """Profile API: every view works on the caller's own account only (`pk` is its id or "me")."""
 
+from typing import cast
+
 from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.parsers import FormParser, JSONParser
@@ -11,6 +13,7 @@ from project.http import ReleaseResponseMixin, client_ip
 from project.parsers import MultiPartParser
 
 from . import phone_change, schema, selectors, services
+from .models import User
 from .serializers import (
     PhoneChangeConfirmInput,
     PhoneChangePendingOutput,
@@ -36,7 +39,8 @@ class ReferralListApi(ListAPIView):
     serializer_class = ReferralOutput
 
     def get_queryset(self):
-        user = selectors.get_own_user(user=self.request.user, pk=self.kwargs["pk"])
+        owner = cast(User, self.request.user)  # IsAuthenticated let only a User through
+        user = selectors.get_own_user(user=owner, pk=self.kwargs["pk"])
         return selectors.list_referrals(user=user)
 
 

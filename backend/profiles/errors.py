@@ -1,9 +1,12 @@
 """Rules of profiles and invite codes, as errors that carry their HTTP status and field."""
 
+from django.utils.translation import gettext_lazy as _
+
 from project.errors import DomainError, NotFound
 
 __all__ = [
     "AvatarInvalid",
+    "AvatarTooLarge",
     "InviteAlreadyActivated",
     "InviteCodeInvalid",
     "InviteCodeNotFound",
@@ -20,58 +23,82 @@ CODE_FIELD = "user_referral"
 
 
 class InviteCodeInvalid(DomainError):
+    code = "invite_code_invalid"
     field = CODE_FIELD
-    message = "An invite code is 6 characters: digits and letters A-Z."
+    message = _("An invite code is 6 characters: digits and letters A-Z.")
 
 
 class InviteCodeNotFound(DomainError):
+    code = "invite_not_found"
     field = CODE_FIELD
+    message = _("Object with referral=%(code)s does not exist.")
 
     def __init__(self, code: str) -> None:
-        super().__init__(f"Object with referral={code} does not exist.")
+        super().__init__(code=code)
 
 
 class InviteAlreadyActivated(DomainError):
+    code = "invite_already_activated"
     field = CODE_FIELD
-    message = "Referral already input."
+    message = _("Referral already input.")
 
 
 class OwnInviteCode(DomainError):
+    code = "own_invite_code"
     field = CODE_FIELD
-    message = "You cannot activate your own invite code."
+    message = _("You cannot activate your own invite code.")
 
 
 class InviteCycle(DomainError):
+    code = "invite_cycle"
     field = CODE_FIELD
-    message = (
+    message = _(
         "You cannot activate the code of a user who joined with your invite code, "
         "directly or through other users."
     )
 
 
 class PhoneReadOnly(DomainError):
+    code = "phone_read_only"
     field = "phone"
-    message = "The phone number cannot be changed."
+    message = _("The phone number cannot be changed.")
 
 
 class PhoneTaken(DomainError):
     code = "phone_taken"
     field = "phone"
-    message = "This number already belongs to another account."
+    message = _("This number already belongs to another account.")
 
 
 class NoPendingPhoneChange(DomainError):
     code = "no_pending_phone_change"
     field = "phone"
-    message = "No change of number is waiting for a code. Ask for the change again."
+    message = _("No change of number is waiting for a code. Ask for the change again.")
 
 
 class NotPendingPhone(DomainError):
     code = "not_pending_phone"
     field = "phone"
-    message = "This is not the number you asked to change to."
+    message = _("This is not the number you asked to change to.")
 
 
 class AvatarInvalid(DomainError):
+    code = "avatar_invalid"
     field = "avatar"
-    message = "Upload a valid image: JPEG, PNG, WebP or GIF."
+    message = _("Upload a valid image: JPEG, PNG, WebP or GIF.")
+
+
+class AvatarTooLarge(AvatarInvalid):
+    """Raised with `limit`, the size limit in words (`2 MiB`)."""
+
+    code = "avatar_too_large"
+    message = _("The image is too large: the limit is %(limit)s.")
+
+
+class AvatarTooManyPixels(AvatarTooLarge):
+    """Raised with `limit` (the pixel limit, written with digit groups), `width` and
+    `height`: too large in pixels rather than in bytes."""
+
+    message = _(
+        "The image is too large: at most %(limit)s pixels (this one is %(width)s x %(height)s)."
+    )

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from django import forms
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from auth_phone.phones import MAX_INPUT_LENGTH, InvalidPhone, normalize_phone
 from auth_phone.serializers import OneTimeCodeField
-from project.ui_messages import error_text, ui_text
 
 from .models import INVITE_CODE_LENGTH, User
 
@@ -31,7 +31,11 @@ class ActivateInviteForm(forms.Form):
 
 def _model_field(name: str, label) -> forms.Field:
     """The form field of a User column: its length and format checks, as the API has."""
-    return User._meta.get_field(name).formfield(label=label, required=False)
+    field = User._meta.get_field(name)
+    assert isinstance(field, models.Field), name
+    form_field = field.formfield(label=label, required=False)
+    assert form_field is not None, name
+    return form_field
 
 
 class ProfileForm(forms.Form):
@@ -66,7 +70,7 @@ class ProfileForm(forms.Form):
         try:
             return normalize_phone(raw)
         except InvalidPhone as exc:
-            raise forms.ValidationError(error_text(exc)) from exc
+            raise forms.ValidationError(str(exc)) from exc
 
     def changes(self) -> dict:
         """The fields for services.update_profile: the avatar only when replaced or removed."""
@@ -98,4 +102,4 @@ class PhoneCodeForm(forms.Form):
         try:
             return OneTimeCodeField().run_validation(self.cleaned_data["code"])
         except serializers.ValidationError as exc:
-            raise forms.ValidationError([ui_text(str(m)) for m in exc.detail]) from exc
+            raise forms.ValidationError([str(m) for m in exc.detail]) from exc

@@ -13,11 +13,12 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import gettext_lazy as _
 
 from project.errors import RateLimited
 
 WINDOW = 3600
-REASON = "Too many unknown invite codes."
+REASON = _("Too many unknown invite codes.")
 
 
 def take_invite_attempt(*, user_id: int) -> str | None:

@@ -1,6 +1,7 @@
 """OpenAPI text of the profile API, applied to the views with `extend_schema_view`."""
 
-from drf_spectacular.types import OpenApiTypes
+from typing import Any
+
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
@@ -35,7 +36,9 @@ TAGS = ["profile"]
 # The URL's `pk`; drf-spectacular names it `id` in the schema.
 PK_PARAMETER = OpenApiParameter(
     "id",
-    OpenApiTypes.STR,
+    # "me" or a user id: anything else answers 404, and the bound keeps generated clients
+    # (and fuzzers) from sending a request line over the server's limit.
+    {"type": "string", "pattern": "^(me|[0-9]{1,19})$", "maxLength": 19},
     OpenApiParameter.PATH,
     description='Your own user id, or "me". Any other id answers 404.',
     examples=[OpenApiExample("me", value="me"), OpenApiExample("id", value="3")],
@@ -56,7 +59,7 @@ PROFILE_EXAMPLE = {
 
 ERROR_404 = error_response(
     '`pk` is neither yours nor "me" (another user\'s id answers the same).',
-    examples=[example("Not yours", {"detail": "Not found."}, 404)],
+    examples=[example("Not yours", {"detail": "Not found.", "code": "not_found"}, 404)],
 )
 ERROR_503 = error_response(
     "The database cannot be reached; nothing was changed.",
@@ -67,38 +70,65 @@ ERROR_400 = error_response(
     ValidationErrorOutput,
     examples=[
         example(
-            "Unknown code", {"user_referral": ["Object with referral=222222 does not exist."]}, 400
+            "Unknown code",
+            {
+                "user_referral": ["Object with referral=222222 does not exist."],
+                "code": "invite_not_found",
+            },
+            400,
         ),
-        example("Already activated", {"user_referral": ["Referral already input."]}, 400),
-        example("Own code", {"user_referral": ["You cannot activate your own invite code."]}, 400),
+        example(
+            "Already activated",
+            {"user_referral": ["Referral already input."], "code": "invite_already_activated"},
+            400,
+        ),
+        example(
+            "Own code",
+            {
+                "user_referral": ["You cannot activate your own invite code."],
+                "code": "own_invite_code",
+            },
+            400,
+        ),
         example(
             "Code of a user you invited",
             {
                 "user_referral": [
                     "You cannot activate the code of a user who joined with your invite "
                     "code, directly or through other users."
-                ]
+                ],
+                "code": "invite_cycle",
             },
             400,
         ),
         example(
             "Malformed code",
-            {"user_referral": ["An invite code is 6 characters: digits and letters A-Z."]},
+            {
+                "user_referral": ["An invite code is 6 characters: digits and letters A-Z."],
+                "code": "invite_code_invalid",
+            },
             400,
         ),
         example(
-            "New phone taken", {"phone": ["This number already belongs to another account."]}, 400
+            "New phone taken",
+            {"phone": ["This number already belongs to another account."], "code": "phone_taken"},
+            400,
         ),
         example(
             "Invalid phone", {"phone": ["Enter a valid phone number, e.g. +79111234567."]}, 400
         ),
-        example("Bad avatar", {"avatar": ["Upload a valid image: JPEG, PNG, WebP or GIF."]}, 400),
+        example(
+            "Bad avatar",
+            {"avatar": ["Upload a valid image: JPEG, PNG, WebP or GIF."], "code": "avatar_invalid"},
+            400,
+        ),
         example(
             "Avatar with too many pixels",
             {
                 "avatar": [
                     "The image is too large: at most 16,777,216 pixels (this one is 8000 x 6000)."
-                ]
+                ],
+                "code": "avatar_too_large",
             },
             400,
         ),
@@ -141,8 +171,8 @@ referrals = extend_schema_view(
                 DetailOutput,
                 description="`pk` is not yours, or the page does not exist.",
                 examples=[
-                    example("Not yours", {"detail": "Not found."}, 404),
-                    example("No such page", {"detail": "Invalid page."}, 404),
+                    example("Not yours", {"detail": "Not found.", "code": "not_found"}, 404),
+                    example("No such page", {"detail": "Invalid page.", "code": "not_found"}, 404),
                 ],
             ),
         },
@@ -181,7 +211,7 @@ delete = extend_schema_view(
 )
 
 UPDATE_SUMMARY = "Update your profile, activate an invite code or change your number"
-UPDATE_SCHEMA = {
+UPDATE_SCHEMA: dict[str, Any] = {
     "tags": TAGS,
     "description": "Edit `email`, `first_name`, `last_name` and `avatar` (multipart image "
     "upload, JPEG/PNG/WebP/GIF, at most AVATAR_MAX_BYTES; null clears a field) and activate "
@@ -244,7 +274,8 @@ UPDATE_SCHEMA = {
                     "Asked again within a minute",
                     {
                         "detail": "A code was sent to this number moments ago. "
-                        "Try again in 58 seconds."
+                        "Try again in 58 seconds.",
+                        "code": "rate_limited",
                     },
                     429,
                 ),
@@ -252,13 +283,17 @@ UPDATE_SCHEMA = {
                     "Too many codes from the address",
                     {
                         "detail": "Too many codes requested from your address. "
-                        "Try again in 1975 seconds."
+                        "Try again in 1975 seconds.",
+                        "code": "rate_limited",
                     },
                     429,
                 ),
                 example(
                     "Too many unknown invite codes",
-                    {"detail": "Too many unknown invite codes. Try again in 1820 seconds."},
+                    {
+                        "detail": "Too many unknown invite codes. Try again in 1820 seconds.",
+                        "code": "rate_limited",
+                    },
                     429,
                 ),
             ],
@@ -289,7 +324,7 @@ update = extend_schema_view(
     put=extend_schema(summary=f"{UPDATE_SUMMARY} (same as PATCH)", **UPDATE_SCHEMA),
 )
 
-CONFIRM_SCHEMA = {
+CONFIRM_SCHEMA: dict[str, Any] = {
     "tags": TAGS,
     "description": "Confirms a change of number started at `/users/update/<pk>/` with the "
     "code sent to the new number (`sms_code`, or its alias `code`). The right code moves "
@@ -304,27 +339,46 @@ CONFIRM_SCHEMA = {
         200: OpenApiResponse(
             ProfileOutput,
             description="The number is changed.",
-            examples=[example("Phone changed", {**PROFILE_EXAMPLE, "phone": "+79219876543"}, 200)],
+            examples=[
+                example(
+                    "Phone changed",
+                    {**PROFILE_EXAMPLE, "phone": "+79219876543"},
+                    200,
+                )
+            ],
         ),
         400: error_response(
             "Wrong, expired or dead code, no change waiting for this number, "
             "or the number was taken meanwhile; nothing was changed.",
             ValidationErrorOutput,
             examples=[
-                example("Wrong code", {"sms_code": ["Invalid code. 4 attempt(s) left."]}, 400),
+                example(
+                    "Wrong code",
+                    {"sms_code": ["Invalid code. 4 attempt(s) left."], "code": "wrong_code"},
+                    400,
+                ),
                 example(
                     "Last attempt failed",
-                    {"sms_code": ["Invalid code. No attempts left: request a new code."]},
+                    {
+                        "sms_code": ["Invalid code. No attempts left: request a new code."],
+                        "code": "code_attempts_exhausted",
+                    },
                     400,
                 ),
                 example(
                     "Code dead",
-                    {"sms_code": ["Too many wrong attempts for this code. Request a new code."]},
+                    {
+                        "sms_code": ["Too many wrong attempts for this code. Request a new code."],
+                        "code": "code_attempts_exhausted",
+                    },
                     400,
                 ),
                 example(
                     "Code expired",
-                    {"sms_code": ["The code has expired. Request a new code."]},
+                    {
+                        "sms_code": ["The code has expired. Request a new code."],
+                        "code": "code_expired",
+                    },
                     400,
                 ),
                 example(
@@ -332,18 +386,25 @@ CONFIRM_SCHEMA = {
                     {
                         "phone": [
                             "No change of number is waiting for a code. Ask for the change again."
-                        ]
+                        ],
+                        "code": "no_pending_phone_change",
                     },
                     400,
                 ),
                 example(
                     "Not the pending number",
-                    {"phone": ["This is not the number you asked to change to."]},
+                    {
+                        "phone": ["This is not the number you asked to change to."],
+                        "code": "not_pending_phone",
+                    },
                     400,
                 ),
                 example(
                     "Number taken meanwhile",
-                    {"phone": ["This number already belongs to another account."]},
+                    {
+                        "phone": ["This number already belongs to another account."],
+                        "code": "phone_taken",
+                    },
                     400,
                 ),
                 example("Code not 4 digits", {"sms_code": ["The code is 4 digits."]}, 400),
@@ -355,11 +416,15 @@ CONFIRM_SCHEMA = {
         401: ACCESS_TOKEN_REFUSED,
         404: ERROR_404,
         429: error_response(
-            RATE_LIMITED.description,
+            str(RATE_LIMITED.description),
             examples=[
                 example(
                     "Too many wrong codes",
-                    {"detail": "Too many wrong codes for this number. Try again in 2710 seconds."},
+                    {
+                        "detail": "Too many wrong codes for this number. "
+                        "Try again in 2710 seconds.",
+                        "code": "rate_limited",
+                    },
                     429,
                 )
             ],

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from auth_phone.serializers import OneTimeCodeField, PhoneField
@@ -10,7 +11,7 @@ from .models import INVITE_CODE_LENGTH
 class StrictCharField(serializers.CharField):
     """A string and nothing else: numbers, lists and objects are refused, not converted."""
 
-    default_error_messages = {"invalid": "Not a valid string."}
+    default_error_messages = {"invalid": _("Not a valid string.")}
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
@@ -22,7 +23,9 @@ def _domain_check(check, value):
     try:
         return check(value)
     except DomainError as exc:
-        raise serializers.ValidationError(exc.message) from exc
+        # The code travels with the message: the error body names the rule, as it does
+        # when a service raises the same error.
+        raise serializers.ValidationError(exc.text, code=exc.code) from exc
 
 
 class ProfileOutput(serializers.Serializer):

@@ -6,6 +6,7 @@ import io
 import re
 import secrets
 import zlib
+from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -23,6 +24,8 @@ from webhooks.services import emit_event
 
 from .errors import (
     AvatarInvalid,
+    AvatarTooLarge,
+    AvatarTooManyPixels,
     InviteAlreadyActivated,
     InviteCodeInvalid,
     InviteCodeNotFound,
@@ -242,9 +245,7 @@ def _check_pixels(image: Image.Image) -> None:
     width, height = image.size
     limit = settings.AVATAR_MAX_PIXELS
     if width * height > limit:
-        raise AvatarInvalid(
-            f"The image is too large: at most {limit:,} pixels (this one is {width} x {height})."
-        )
+        raise AvatarTooManyPixels(limit=f"{limit:,}", width=width, height=height)
 
 
 def check_avatar(file: UploadedFile) -> str:
@@ -253,7 +254,7 @@ def check_avatar(file: UploadedFile) -> str:
     most AVATAR_MAX_BYTES and AVATAR_MAX_PIXELS."""
     limit = settings.AVATAR_MAX_BYTES
     if file.size is None or file.size > limit:
-        raise AvatarInvalid(f"The image is too large: the limit is {_format_bytes(limit)}.")
+        raise AvatarTooLarge(limit=_format_bytes(limit))
     try:
         file.seek(0)
         with Image.open(file, formats=AVATAR_PARSERS) as image:
@@ -324,7 +325,7 @@ def update_profile(*, user: User, **fields) -> User:
     # Every input is checked before anything is written.
     if code is not None:
         code = normalize_invite_code(code)
-    changes = {
+    changes: dict[str, Any] = {
         name: (value.strip() or None) if isinstance(value, str) else (value or None)
         for name, value in fields.items()
     }

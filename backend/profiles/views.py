@@ -18,25 +18,31 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from auth_phone.views import INVITE_CODE, _delivered_sms
 from project.errors import DomainError, NotFound
 from project.http import client_ip
-from project.ui_messages import error_text
 from tasks import sms
 
 from . import phone_change, selectors, services
 from .forms import ActivateInviteForm, PhoneCodeForm, ProfileForm
+from .models import User
 
 REFERRALS_PER_PAGE = 20
 # Session key: when the code of the pending change of number was asked (for the dev inbox).
 PHONE_CHANGE_REQUESTED_AT = "phone_change_requested_at"
 
 
-def _render_profile(request: HttpRequest, activate_form: ActivateInviteForm | None = None):
+class UserRequest(HttpRequest):
+    """The request of a view behind `login_required`: its user is a logged-in User."""
+
+    user: User
+
+
+def _render_profile(request: UserRequest, activate_form: ActivateInviteForm | None = None):
     user = request.user
     profile = selectors.get_profile(user=user)
     if profile.user_referral is not None:
         request.session.pop(INVITE_CODE, None)  # nothing left to offer
         if activate_form is not None:  # sent from a page that still had the form
             for error in activate_form.errors.get("code", []):
-                messages.error(request, error)
+                messages.error(request, str(error))
         activate_form = None
     elif activate_form is None:
         activate_form = ActivateInviteForm(initial={"code": request.session.get(INVITE_CODE)})
@@ -69,13 +75,13 @@ def _account_gone(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def profile_view(request: HttpRequest) -> HttpResponse:
+def profile_view(request: UserRequest) -> HttpResponse:
     return _render_profile(request)
 
 
 @login_required
 @require_POST
-def activate_view(request: HttpRequest) -> HttpResponse:
+def activate_view(request: UserRequest) -> HttpResponse:
     form = ActivateInviteForm(request.POST)
     if form.is_valid():
         try:
@@ -83,7 +89,7 @@ def activate_view(request: HttpRequest) -> HttpResponse:
         except NotFound:
             return _account_gone(request)
         except DomainError as exc:
-            form.add_error("code", error_text(exc))
+            form.add_error("code", exc.text)
         else:
             request.session.pop(INVITE_CODE, None)
             messages.success(
@@ -95,7 +101,7 @@ def activate_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def edit_view(request: HttpRequest) -> HttpResponse:
+def edit_view(request: UserRequest) -> HttpResponse:
     user = request.user
     initial = {
         "phone": user.phone,
@@ -113,7 +119,7 @@ def edit_view(request: HttpRequest) -> HttpResponse:
         except NotFound:
             return _account_gone(request)
         except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, error_text(exc))
+            form.add_error(exc.field if exc.field in form.fields else None, exc.text)
         else:
             messages.success(request, _("Your profile has been saved."))
             if pending is not None:
@@ -126,7 +132,7 @@ def edit_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def phone_view(request: HttpRequest) -> HttpResponse:
+def phone_view(request: UserRequest) -> HttpResponse:
     """Enter the code sent to the new number of a pending change of number."""
     pending = phone_change.get_pending_phone(user=request.user)
     if pending is None:
@@ -138,7 +144,7 @@ def phone_view(request: HttpRequest) -> HttpResponse:
                 user=request.user, phone=pending, code=form.cleaned_data["code"]
             )
         except DomainError as exc:
-            form.add_error("code", error_text(exc))
+            form.add_error("code", exc.text)
         else:
             request.session.pop(PHONE_CHANGE_REQUESTED_AT, None)
             messages.success(request, _("Your phone number is now %(phone)s.") % {"phone": pending})
@@ -156,7 +162,7 @@ def phone_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def delete_view(request: HttpRequest) -> HttpResponse:
+def delete_view(request: UserRequest) -> HttpResponse:
     if request.method == "POST":
         services.delete_user(user=request.user)
         logout(request)

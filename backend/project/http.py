@@ -1,11 +1,21 @@
 """Small request helpers shared by the API and the template views."""
 
-import ipaddress
+from __future__ import annotations
 
-from django.template.response import SimpleTemplateResponse
+import ipaddress
+from typing import TYPE_CHECKING
+
+from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
+from rest_framework.views import APIView
 
 IPV6_CLIENT_PREFIX = 64
+
+# The mixin goes before APIView in a view's bases; type-checked as one, it is one.
+if TYPE_CHECKING:
+    _ViewBase = APIView
+else:
+    _ViewBase = object
 
 
 def client_ip(request) -> str:
@@ -30,7 +40,7 @@ def client_ip(request) -> str:
     return str(network)
 
 
-class ReleaseResponseMixin:
+class ReleaseResponseMixin(_ViewBase):
     """For an APIView whose answers can be large: the answer is freed as soon as it is sent.
 
     DRF leaves the response on the view (`view.response`) while the view and its request
@@ -42,13 +52,13 @@ class ReleaseResponseMixin:
 
     def dispatch(self, request, *args, **kwargs):
         response = super().dispatch(request, *args, **kwargs)
-        self.response = None  # the view no longer holds the answer...
-        if isinstance(response, SimpleTemplateResponse):
+        self.__dict__.pop("response", None)  # the view no longer holds the answer...
+        if isinstance(response, Response):
             # ...and once rendered, the answer no longer holds its rendering context,
             # which DRF points back at the answer itself.
             response.add_post_render_callback(_drop_renderer_context)
         return response
 
 
-def _drop_renderer_context(response: SimpleTemplateResponse) -> None:
-    response.renderer_context = None
+def _drop_renderer_context(response: Response) -> None:
+    response.renderer_context = None  # type: ignore[attr-defined]  # set by APIView

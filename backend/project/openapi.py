@@ -1,9 +1,10 @@
 """OpenAPI building blocks every API shares: the error bodies and the standard error answers.
 
 The bodies match what `project.errors.api_exception_handler` and DRF actually send:
-- `ErrorOutput` — `{"detail": "..."}`: domain errors, 404, 429, 503, malformed JSON;
-- `ValidationErrorOutput` — `{"field": ["message", ...]}` (or `detail` / `non_field_errors`):
-  a 400 from a serializer or a domain error reported against one field;
+- `ErrorOutput` — `{"detail": "...", "code": "..."}`: domain errors, 404, 429, 503,
+  malformed JSON;
+- `ValidationErrorOutput` — `{"field": ["message", ...]}` (or `detail` / `non_field_errors`),
+  plus a top-level `code` when the error is a domain rule reported against one field;
 - `TokenErrorOutput` — simplejwt's 401 body, `{"detail", "code", "messages"?}`.
 """
 
@@ -17,9 +18,45 @@ from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import ResolvedComponent, force_instance
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 
-from .errors import unavailable_component, unavailable_detail
+from .errors import (
+    NOT_STORED_CODE,
+    SERVER_ERROR_CODE,
+    UNAVAILABLE_CODE,
+    DomainError,
+    unavailable_component,
+    unavailable_detail,
+)
+
+CODE_HELP = (
+    "Stable, machine-readable reason: switch on this, never on the wording, which follows "
+    "`Accept-Language`."
+)
+
+
+def error_codes() -> list[str]:
+    """Every `code` an error body can carry: the domain errors' (collected when their
+    modules are imported, which the URL conf does), the exception handler's own and DRF's."""
+    framework = {
+        cls.default_code
+        for cls in (
+            exceptions.AuthenticationFailed,
+            exceptions.MethodNotAllowed,
+            exceptions.NotAcceptable,
+            exceptions.NotAuthenticated,
+            exceptions.NotFound,
+            exceptions.ParseError,
+            exceptions.PermissionDenied,
+            exceptions.UnsupportedMediaType,
+        )
+    }
+    own = {UNAVAILABLE_CODE, NOT_STORED_CODE, SERVER_ERROR_CODE}
+    return sorted(DomainError.codes | own | framework | {"no_active_account"})
+
+
+def _code_schema() -> dict:
+    return {"type": "string", "enum": error_codes(), "description": CODE_HELP}
 
 
 class AutoSchema(SpectacularAutoSchema):
@@ -68,6 +105,24 @@ class AutoSchema(SpectacularAutoSchema):
 
 class ErrorOutput(serializers.Serializer):
     detail = serializers.CharField(help_text="What went wrong, in words for a person.")
+    code = serializers.CharField(help_text=CODE_HELP)
+
+
+class ErrorOutputExtension(OpenApiSerializerExtension):
+    """The shared error body, with `code` listing every value (known only once the apps
+    have loaded, so it is filled in when the schema is generated)."""
+
+    target_class = ErrorOutput
+
+    def map_serializer(self, auto_schema, direction):
+        return {
+            "type": "object",
+            "properties": {
+                "detail": {"type": "string", "description": "What went wrong, in words."},
+                "code": _code_schema(),
+            },
+            "required": ["detail", "code"],
+        }
 
 
 class TokenErrorOutput(serializers.Serializer):
@@ -95,9 +150,13 @@ class ValidationErrorOutputExtension(OpenApiSerializerExtension):
             "type": "object",
             "description": "Either `detail` (one message about the whole request) or, per "
             "input field, a list of messages; `non_field_errors` when the body is not an "
-            "object.",
+            "object. `code` names the rule when a domain rule was broken (a wrong login "
+            "code, an unknown invite code, an image too large ...); plain input validation "
+            "has none, each field has its own messages. (On login, a list under `code` is "
+            "the messages of the input field of that name.)",
             "properties": {
                 "detail": {"type": "string"},
+                "code": {"oneOf": [_code_schema(), messages]},
                 "non_field_errors": messages,
             },
             "additionalProperties": messages,
@@ -148,7 +207,10 @@ RETRY_AFTER = OpenApiParameter(
 
 MALFORMED_JSON_EXAMPLE = example(
     "Malformed JSON",
-    {"detail": "JSON parse error - Expecting value: line 1 column 1 (char 0)"},
+    {
+        "detail": "JSON parse error - Expecting value: line 1 column 1 (char 0)",
+        "code": "parse_error",
+    },
     400,
 )
 NOT_AN_OBJECT_EXAMPLE = example(
@@ -160,7 +222,9 @@ NOT_AN_OBJECT_EXAMPLE = example(
 
 def _outage_body(exc: Exception) -> dict:
     """The body the exception handler answers for this outage, so examples never drift."""
-    return {"detail": unavailable_detail(unavailable_component(exc))}
+    component = unavailable_component(exc)
+    assert component is not None, exc
+    return {"detail": unavailable_detail(component), "code": UNAVAILABLE_CODE}
 
 
 DATABASE_DOWN_EXAMPLE = example("Database down", _outage_body(OperationalError()), 503)
@@ -170,7 +234,9 @@ BROKER_DOWN_EXAMPLE = example(
 )
 UNAVAILABLE_EXAMPLES = [DATABASE_DOWN_EXAMPLE, REDIS_DOWN_EXAMPLE]
 NO_TOKEN_EXAMPLE = example(
-    "No token", {"detail": "Authentication credentials were not provided."}, 401
+    "No token",
+    {"detail": "Authentication credentials were not provided.", "code": "not_authenticated"},
+    401,
 )
 BAD_TOKEN_EXAMPLE = example(
     "Invalid or expired token",

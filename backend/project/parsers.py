@@ -1,5 +1,6 @@
 """Request parsers: DRF's, stricter where an empty reading would hide a malformed body."""
 
+from django.utils.translation import gettext as _
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
@@ -12,5 +13,5 @@ class MultiPartParser(parsers.MultiPartParser):
     def parse(self, stream, media_type=None, parser_context=None):
         result = super().parse(stream, media_type, parser_context)
         if not result.data and not result.files:
-            raise ParseError("Multipart form parse error - the body has no parts.")
+            raise ParseError(_("Multipart form parse error - the body has no parts."))
         return result

@@ -164,11 +164,14 @@ else:
     _broker_dir = VAR_DIR / "broker"
     for _sub in ("out", "processed"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+    # The host means nothing to this transport, but without one kombu warns on every
+    # connection that it reverts to localhost.
+    CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost/")
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "out"),
         "data_folder_out": str(_broker_dir / "out"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),  # default: ./control in the cwd
         "store_processed": False,
     }
 
@@ -449,6 +452,7 @@ LOGGING = {
             "correlation_id_field": "request_id",
         },
         "mask_phones": {"()": "project.logs.MaskPhones"},
+        "quiet_dev_inbox": {"()": "project.log_filters.QuietDevInboxPolls"},
     },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
@@ -466,6 +470,10 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # Its INFO lines repeat every request id: noise.
-    "loggers": {"django_guid": {"level": "WARNING"}},
+    "loggers": {
+        # The UI polls the development inbox until the SMS arrives: those 404s are expected.
+        "django.request": {"filters": ["quiet_dev_inbox"]},
+        # Its INFO lines repeat every request id: noise.
+        "django_guid": {"level": "WARNING"},
+    },
 }

@@ -31,3 +31,6 @@ if settings.SERVE_MEDIA:
             {"document_root": settings.MEDIA_ROOT},
         )
     )
+
+# API paths answer a server error in JSON, like every other error; pages keep the HTML page.
+handler500 = "project.errors.server_error"

@@ -66,7 +66,9 @@ dev_inbox = extend_schema_view(
                 "Invalid phone", {"phone": ["Enter a valid phone number, e.g. +79111234567."]}, 400
             ),
             example("Missing phone", {"phone": ["This field is required."]}, 400),
-            example("Inbox disabled, or no SMS yet", {"detail": "Not found."}, 404),
+            example(
+                "Inbox disabled, or no SMS yet", {"detail": "Not found.", "code": "not_found"}, 404
+            ),
             REDIS_DOWN_EXAMPLE,
         ],
     )
@@ -125,7 +127,9 @@ task_status = extend_schema_view(
                 200,
             ),
             example("Not a UUID", {"task_id": ["Must be a valid UUID."]}, 400),
-            example("Unknown id", {"detail": "No task with this id."}, 404),
+            example(
+                "Unknown id", {"detail": "No task with this id.", "code": "task_not_found"}, 404
+            ),
             BAD_TOKEN_EXAMPLE,
             DATABASE_DOWN_EXAMPLE,
         ],

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from celery import states
+from django.utils.translation import gettext_lazy as _
 from django_celery_results.models import TaskResult
 from kombu.exceptions import DecodeError
 from kombu.serialization import loads
@@ -21,11 +22,12 @@ logger = logging.getLogger(__name__)
 
 
 class TaskNotFound(NotFound):
-    message = "No task with this id."
+    code = "task_not_found"
+    message = _("No task with this id.")
 
 
 # The delivery log's status, in Celery's words.
-DELIVERY_STATES = {
+DELIVERY_STATES: dict[str, str] = {
     SmsDelivery.Status.QUEUED: states.PENDING,
     SmsDelivery.Status.SENDING: states.STARTED,
     SmsDelivery.Status.RETRYING: states.RETRY,

@@ -127,6 +127,7 @@ def deliver_login_code(*, delivery_id: int, final_attempt: bool = True) -> str:
         _set_status(delivery_id, SmsDelivery.Status.SENDING, attempts=F("attempts") + 1)
 
     # The SMS goes out after the commit: no row stays locked while the provider answers.
+    assert delivery.login_code_id is not None  # issue_code found the code
     try:
         text = sms.render_text(code, purpose=delivery.login_code.purpose)
         message_id = sms.get_sender().send(phone=delivery.phone, text=text)

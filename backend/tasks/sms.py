@@ -142,7 +142,7 @@ class SmsAeroSender:
         return str(data.get("id", "")) if isinstance(data, dict) else ""
 
 
-SENDERS = {
+SENDERS: dict[str, type[SmsSender]] = {
     "simulated": SimulatedSender,
     "smsaero": SmsAeroSender,
     "locmem": LocmemSender,
@@ -151,7 +151,7 @@ SENDERS = {
 
 def get_sender() -> SmsSender:
     backend = settings.SMS_BACKEND
-    cls = SENDERS.get(backend) or import_string(backend)
+    cls: type[SmsSender] = SENDERS.get(backend) or import_string(backend)
     return cls()
 
 

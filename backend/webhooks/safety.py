@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import requests
@@ -52,7 +53,7 @@ def check_url(url: str, *, resolve: bool = True) -> None:
     except (socket.gaierror, UnicodeError):
         raise UrlRefused(f"{parts.hostname} cannot be resolved.") from None
     for info in infos:
-        address = info[4][0]
+        address = str(info[4][0])
         if not address_allowed(address):
             raise UrlRefused(
                 f"{parts.hostname} resolves to {address}, a private, loopback, link-local "
@@ -60,7 +61,14 @@ def check_url(url: str, *, resolve: bool = True) -> None:
             )
 
 
-class _CheckedPeer:
+# A mixin of the two connection classes below; type-checked as one of them.
+if TYPE_CHECKING:
+    _ConnectionBase = HTTPConnection
+else:
+    _ConnectionBase = object
+
+
+class _CheckedPeer(_ConnectionBase):
     def _new_conn(self):
         sock = super()._new_conn()
         address = sock.getpeername()[0]

@@ -58,7 +58,7 @@ def test_wrong_code_is_counted_and_nothing_else_happens(api, request_code):
     code = request_code(PHONE)
     response = login(api, wrong(code))
     assert response.status_code == 400
-    assert response.json() == {"detail": "Invalid code. 4 attempt(s) left."}
+    assert response.json() == {"detail": "Invalid code. 4 attempt(s) left.", "code": "wrong_code"}
     login_code = LoginCode.objects.get()
     assert login_code.attempts == 1 and login_code.used_at is None
     assert not OutstandingToken.objects.exists()

@@ -29,7 +29,8 @@ def test_thirty_failed_logins_then_every_login_from_the_address_is_refused(api):
     retry_after = int(response["Retry-After"])
     assert 3500 <= retry_after <= 3600
     assert response.json() == {
-        "detail": f"Too many failed logins from your address. Try again in {retry_after} seconds."
+        "detail": f"Too many failed logins from your address. Try again in {retry_after} seconds.",
+        "code": "rate_limited",
     }
     # The refused login looked at nothing and counted nothing against the number.
     login_code = LoginCode.objects.get(user__phone=PHONE)

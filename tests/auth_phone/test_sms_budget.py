@@ -44,7 +44,8 @@ def test_over_the_budget_code_requests_answer_503_and_send_nothing(api, settings
     assert 1 <= retry_after <= 3600
     assert refused.json() == {
         "detail": "The service has sent as many login codes this hour as it may. "
-        f"Try again in {retry_after} seconds."
+        f"Try again in {retry_after} seconds.",
+        "code": "sms_budget_exhausted",
     }
     # Nothing happened for the refused number, and its unit was given back.
     assert not User.objects.filter(phone="+79111234599").exists()

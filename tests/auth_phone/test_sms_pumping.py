@@ -10,8 +10,14 @@ from profiles.models import User
 from tasks.models import SmsDelivery
 from tasks.sms import LocmemSender
 
-NOT_SENT = {"phone": ["A login code cannot be sent to this number."]}
-WRONG_COUNTRY = {"phone": ["Login codes are not sent to numbers of this country."]}
+NOT_SENT = {
+    "phone": ["A login code cannot be sent to this number."],
+    "code": "phone_not_deliverable",
+}
+WRONG_COUNTRY = {
+    "phone": ["Login codes are not sent to numbers of this country."],
+    "code": "phone_not_deliverable",
+}
 
 TOLL_FREE = "+78001234567"  # RU 8-800
 PREMIUM_RATE = "+78091234567"  # RU 8-809
@@ -56,6 +62,26 @@ def test_never_types_are_refused_even_when_every_country_is_allowed(api, setting
     response = ask(api, phone)
     assert response.status_code == 400
     assert response.json() == NOT_SENT
+    assert_nothing_happened()
+
+
+@pytest.mark.parametrize(
+    ("phone", "russian"),
+    [
+        (PREMIUM_RATE, "На этот номер код для входа не отправляется."),
+        (DE_MOBILE, "Коды для входа не отправляются на номера этой страны."),
+    ],
+)
+def test_the_refusal_is_worded_in_the_language_of_the_request(api, phone, russian):
+    response = api.post(
+        "/auth/sms/",
+        {"phone": phone},
+        format="json",
+        REMOTE_ADDR="10.2.2.2",
+        HTTP_ACCEPT_LANGUAGE="ru",
+    )
+    assert response.status_code == 400
+    assert response.json() == {"phone": [russian], "code": "phone_not_deliverable"}
     assert_nothing_happened()
 
 

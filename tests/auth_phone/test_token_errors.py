@@ -13,7 +13,7 @@ PHONE = "+79111234567"
 def test_logout_with_an_invalid_token_answers_401(api):
     response = api.post("/users/logout/", {"refresh": "not-a-token"}, format="json")
     assert response.status_code == 401
-    assert response.json() == {"detail": "Token is invalid or expired."}
+    assert response.json() == {"detail": "Token is invalid or expired.", "code": "token_not_valid"}
     assert not BlacklistedToken.objects.exists()
 
 
@@ -24,7 +24,7 @@ def test_second_logout_answers_401_blacklisted(api):
     }
     response = api.post("/users/logout/", {"refresh": tokens["refresh"]}, format="json")
     assert response.status_code == 401
-    assert response.json() == {"detail": "Token is invalid or expired."}
+    assert response.json() == {"detail": "Token is invalid or expired.", "code": "token_not_valid"}
     assert BlacklistedToken.objects.count() == 1
 
 
@@ -34,7 +34,10 @@ def test_refresh_with_the_token_of_a_deleted_user_answers_401(api):
     User.objects.filter(pk=user.pk).delete()
     response = api.post("/users/token/refresh/", {"refresh": tokens["refresh"]}, format="json")
     assert response.status_code == 401
-    assert response.json() == {"detail": "No active account found for the given token."}
+    assert response.json() == {
+        "detail": "No active account found for the given token.",
+        "code": "no_active_account",
+    }
     assert not BlacklistedToken.objects.exists()
     assert OutstandingToken.objects.count() == 1  # no new token was issued
 

@@ -78,11 +78,40 @@ def test_rate_limited_answers_document_retry_after(schema):
 
 def test_shared_error_components(schema):
     components = schema["components"]["schemas"]
-    assert components["ErrorOutput"]["required"] == ["detail"]
+    assert components["ErrorOutput"]["required"] == ["detail", "code"]
+    code = components["ErrorOutput"]["properties"]["code"]
+    ref = (code.get("allOf") or [code])[0]["$ref"].rsplit("/", 1)[1]
+    codes = components[ref]["enum"]
+    assert {"invite_not_found", "code_expired", "rate_limited", "not_found"} <= set(codes)
     validation = components["ValidationErrorOutput"]
     assert validation["additionalProperties"] == {"type": "array", "items": {"type": "string"}}
     assert validation["properties"]["detail"] == {"type": "string"}
     assert components["TokenErrorOutput"]["required"] == ["detail"]
+
+
+def error_examples(schema):
+    """(operation, status, example name, value) of every error response example."""
+    for method, path, operation in operations(schema):
+        for status, response in operation["responses"].items():
+            if int(status) < 400:
+                continue
+            for media in response.get("content", {}).values():
+                for name, example in media.get("examples", {}).items():
+                    yield f"{method} {path}", status, name, example["value"]
+
+
+def test_every_error_example_shows_its_code(schema):
+    """Error examples show the body the API sends: a `detail` always comes with a `code`
+    the schema lists (health checks have a body of their own)."""
+    code = schema["components"]["schemas"]["ErrorOutput"]["properties"]["code"]
+    ref = (code.get("allOf") or [code])[0]["$ref"].rsplit("/", 1)[1]
+    known = set(schema["components"]["schemas"][ref]["enum"])
+    checked = 0
+    for where, status, name, value in error_examples(schema):
+        if "detail" in value and "status" not in value:
+            assert value.get("code") in known, (where, status, name, value)
+            checked += 1
+    assert checked > 20
 
 
 def test_auth_endpoints_document_their_errors(schema):

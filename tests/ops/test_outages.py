@@ -41,7 +41,8 @@ def test_redis_stopped_then_started_again(transactional_db, private_redis, tmp_p
         refused = web.post("/auth/sms/", {"phone": "+79111234568"})
         assert refused.status_code == 503
         assert refused.json() == {
-            "detail": "Service temporarily unavailable: Redis cannot be reached. Try again later."
+            "detail": "Service temporarily unavailable: Redis cannot be reached. Try again later.",
+            "code": "service_unavailable",
         }
         assert not User.objects.filter(phone="+79111234568").exists()
 

@@ -9,11 +9,11 @@ from django.utils import timezone
 from django_celery_results.models import TaskResult
 
 from auth_phone.models import LoginCode
-from profiles.services import create_user
 from project.celery import app as celery_app
 from tasks.models import SmsDelivery
 from tasks.sms import LocmemSender
 from tasks.tasks import deliver_login_code
+from tests.factories import LoginCodeFactory
 from tests.smsaero_stub import SmsAeroStub, success
 
 PHONE = "+79111234567"
@@ -132,10 +132,7 @@ def test_an_answer_that_is_not_the_api_s_json_is_a_refusal(api, smsaero, answer)
 @pytest.fixture
 def queued_delivery(db):
     """A delivery whose task has not run yet, with its live login code."""
-    user = create_user(phone=PHONE)
-    login_code = LoginCode.objects.create(
-        user=user, expires_at=timezone.now() + timedelta(seconds=300)
-    )
+    login_code = LoginCodeFactory(user__phone=PHONE)
     return SmsDelivery.objects.create(
         login_code=login_code, phone=PHONE, backend="locmem", task_id="t-stale-1"
     )
@@ -152,10 +149,7 @@ def test_a_stale_task_sends_nothing(queued_delivery, what):
         LoginCode.objects.filter(pk=login_code.pk).update(used_at=timezone.now())
     else:  # a newer request deleted the unused code and made another
         login_code.delete()
-        LoginCode.objects.create(
-            user=queued_delivery.login_code.user,
-            expires_at=timezone.now() + timedelta(seconds=300),
-        )
+        LoginCodeFactory(user=queued_delivery.login_code.user)
 
     result = deliver_login_code.apply(args=(queued_delivery.pk,))
 

@@ -1,9 +1,9 @@
-"""Users and tokens are made through the services, not the SMS flow, to keep tests fast."""
+"""Users (tests/factories.py, through the services) and tokens are made directly, not
+through the SMS flow, to keep tests fast."""
 
 from __future__ import annotations
 
 import io
-import itertools
 from collections.abc import Callable
 
 import pytest
@@ -13,13 +13,9 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from profiles.models import User
-from profiles.services import create_user
+from tests.factories import UserFactory, next_phone
 
-_phones = itertools.count(1)
-
-
-def next_phone() -> str:
-    return f"+7111{next(_phones):07d}"
+__all__ = ["next_phone"]  # imported from here by several test modules
 
 
 def client_for(user: User) -> APIClient:
@@ -61,7 +57,7 @@ def _media_in_tmp(settings, tmp_path):
 @pytest.fixture
 def make_user(db) -> Callable[..., User]:
     def _make(phone: str | None = None, **fields) -> User:
-        return create_user(phone=phone or next_phone(), **fields)
+        return UserFactory(**fields) if phone is None else UserFactory(phone=phone, **fields)
 
     return _make
 

@@ -1,6 +1,3 @@
-from datetime import timedelta
-
-from django.utils import timezone
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -8,6 +5,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from auth_phone.models import LoginCode
 from profiles.models import User
 from profiles.services import delete_user
+from tests.factories import LoginCodeFactory
 from tests.profiles.conftest import client_for, link
 
 
@@ -79,7 +77,7 @@ def test_referrals_keep_their_accounts_and_the_code_they_activated(make_user):
 
 
 def test_the_deleted_accounts_login_codes_go_with_it(user):
-    LoginCode.objects.create(user=user, expires_at=timezone.now() + timedelta(minutes=5))
+    LoginCodeFactory(user=user)
     delete_user(user=user)
     assert not LoginCode.objects.exists()
     assert OutstandingToken.objects.filter(user__isnull=False).count() == 0

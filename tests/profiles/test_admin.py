@@ -1,12 +1,9 @@
-from datetime import timedelta
-
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from auth_phone.codes import hash_code
-from auth_phone.models import LoginCode
 from tests.conftest import admin_login
+from tests.factories import LoginCodeFactory
 from tests.profiles.conftest import link
 
 CHANGELIST = "/admin/profiles/user/"
@@ -77,11 +74,7 @@ def test_the_change_page_opens_and_referral_links_are_read_only(admin_client, ma
 
 
 def test_login_codes_are_listed_read_only_without_the_hash(admin_client, user):
-    login_code = LoginCode.objects.create(
-        user=user,
-        code_hash=hash_code(user_id=user.pk, code="1234"),
-        expires_at=timezone.now() + timedelta(minutes=5),
-    )
+    login_code = LoginCodeFactory(user=user, code_hash=hash_code(user_id=user.pk, code="1234"))
 
     listing = admin_client.get("/admin/auth_phone/logincode/")
     detail = admin_client.get(f"/admin/auth_phone/logincode/{login_code.pk}/change/")

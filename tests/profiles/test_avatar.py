@@ -11,7 +11,7 @@ from tests.profiles.conftest import client_for, image_bytes, snapshot
 
 UPDATE = "/users/update/me/"
 URL_RE = re.compile(r"^http://testserver/media/(avatars/[0-9a-f]{32}\.(jpg|png|webp|gif))$")
-INVALID = {"avatar": ["Upload a valid image: JPEG, PNG, WebP or GIF."]}
+INVALID = {"avatar": ["Upload a valid image: JPEG, PNG, WebP or GIF."], "code": "avatar_invalid"}
 
 
 def upload(client, content: bytes, name="avatar.png", content_type="image/png", method="patch"):
@@ -86,7 +86,10 @@ def test_a_file_over_the_default_limit_of_2_mib_is_refused(user, settings):
     response = upload(client_for(user), content)
 
     assert response.status_code == 400
-    assert response.json() == {"avatar": ["The image is too large: the limit is 2 MiB."]}
+    assert response.json() == {
+        "avatar": ["The image is too large: the limit is 2 MiB."],
+        "code": "avatar_too_large",
+    }
     assert snapshot(user) == before
     assert stored_files(settings) == []
 
@@ -100,14 +103,20 @@ def test_the_limit_is_a_setting(user, settings):
     response = upload(client_for(user), big, name="big.bmp")
 
     assert response.status_code == 400
-    assert response.json() == {"avatar": ["The image is too large: the limit is 1 KiB."]}
+    assert response.json() == {
+        "avatar": ["The image is too large: the limit is 1 KiB."],
+        "code": "avatar_too_large",
+    }
 
 
 @pytest.mark.parametrize(("limit", "text"), [(1000, "1000 bytes"), (3 * 1024 * 1024, "3 MiB")])
 def test_the_limit_is_named_in_readable_units(user, settings, limit, text):
     settings.AVATAR_MAX_BYTES = limit
     response = upload(client_for(user), b"\x00" * (limit + 1))
-    assert response.json() == {"avatar": [f"The image is too large: the limit is {text}."]}
+    assert response.json() == {
+        "avatar": [f"The image is too large: the limit is {text}."],
+        "code": "avatar_too_large",
+    }
 
 
 def test_a_string_is_not_a_file(user):

@@ -131,7 +131,8 @@ def test_a_picture_over_the_pixel_limit_is_refused(user, settings):
 
     assert response.status_code == 400
     assert response.json() == {
-        "avatar": ["The image is too large: at most 100 pixels (this one is 11 x 10)."]
+        "avatar": ["The image is too large: at most 100 pixels (this one is 11 x 10)."],
+        "code": "avatar_too_large",
     }
     assert snapshot(user) == before
     assert stored_files(settings) == []
@@ -178,10 +179,10 @@ def test_pillows_own_bomb_guard_answers_400_too(user, settings):
 def test_the_pixel_limit_is_worded_in_russian():
     from django.utils import translation
 
-    from project.ui_messages import ui_text
+    from profiles.errors import AvatarTooManyPixels
 
-    english = "The image is too large: at most 100 pixels (this one is 11 x 10)."
+    refusal = AvatarTooManyPixels(limit="100", width=11, height=10)
     with translation.override("ru"):
-        assert ui_text(english) == (
+        assert refusal.text == (
             "Изображение слишком большое: не больше 100 пикселей (в этом 11 × 10)."
         )

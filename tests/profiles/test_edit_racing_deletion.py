@@ -31,7 +31,7 @@ def deleted_during_the_request(monkeypatch):
 def test_the_api_answers_404(user, deleted_during_the_request):
     response = client_for(user).patch(UPDATE, {"first_name": "Anna"}, format="json")
     assert response.status_code == 404
-    assert response.json() == {"detail": "Not found."}
+    assert response.json() == {"detail": "Not found.", "code": "not_found"}
     assert not User.objects.filter(pk=user.pk).exists()
 
 
@@ -97,7 +97,7 @@ def test_a_change_of_number_racing_the_deletion_answers_404(deleted_by_another_r
         UPDATE, {"first_name": "Anna", "phone": "+79119998877"}, format="json"
     )
     assert response.status_code == 404
-    assert response.json() == {"detail": "Not found."}
+    assert response.json() == {"detail": "Not found.", "code": "not_found"}
     assert not User.objects.filter(pk=user.pk).exists()
     assert not LoginCode.objects.exists()
 

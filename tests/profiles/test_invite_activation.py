@@ -57,7 +57,8 @@ def test_malformed_code_is_refused_and_nothing_changes(user, code):
     response = activate(user, code)
     assert response.status_code == 400
     assert response.json() == {
-        "user_referral": ["An invite code is 6 characters: digits and letters A-Z."]
+        "user_referral": ["An invite code is 6 characters: digits and letters A-Z."],
+        "code": "invite_code_invalid",
     }
     assert snapshot(user) == before
 
@@ -78,7 +79,10 @@ def test_unknown_code_names_the_normalised_code(user):
     response = activate(user, f" {code.lower()} ")
 
     assert response.status_code == 400
-    assert response.json() == {"user_referral": [f"Object with referral={code} does not exist."]}
+    assert response.json() == {
+        "user_referral": [f"Object with referral={code} does not exist."],
+        "code": "invite_not_found",
+    }
     assert snapshot(user) == before
 
 
@@ -91,7 +95,10 @@ def test_second_activation_is_refused(make_user, same_code):
     response = activate(user, (first if same_code else second).invite_code)
 
     assert response.status_code == 400
-    assert response.json() == {"user_referral": ["Referral already input."]}
+    assert response.json() == {
+        "user_referral": ["Referral already input."],
+        "code": "invite_already_activated",
+    }
     assert snapshot(user) == before
     assert not second.referrals.exists()
 
@@ -100,7 +107,10 @@ def test_own_code_is_refused(user):
     before = snapshot(user)
     response = activate(user, user.invite_code.lower())
     assert response.status_code == 400
-    assert response.json() == {"user_referral": ["You cannot activate your own invite code."]}
+    assert response.json() == {
+        "user_referral": ["You cannot activate your own invite code."],
+        "code": "own_invite_code",
+    }
     assert snapshot(user) == before
 
 
@@ -118,7 +128,7 @@ def test_code_of_a_direct_referral_is_refused(make_user):
     response = activate(a, b.invite_code)
 
     assert response.status_code == 400
-    assert response.json() == {"user_referral": [CYCLE_MESSAGE]}
+    assert response.json() == {"user_referral": [CYCLE_MESSAGE], "code": "invite_cycle"}
     assert snapshot(a) == before
 
 
@@ -135,7 +145,7 @@ def test_code_of_a_referral_down_the_chain_is_refused(make_user, depth):
     response = activate(root, chain[-1].invite_code)
 
     assert response.status_code == 400
-    assert response.json() == {"user_referral": [CYCLE_MESSAGE]}
+    assert response.json() == {"user_referral": [CYCLE_MESSAGE], "code": "invite_cycle"}
     assert snapshot(root) == before
 
 
@@ -159,7 +169,10 @@ def test_deleted_inviters_referral_cannot_activate_again(make_user):
     response = activate(user, other.invite_code)
 
     assert response.status_code == 400
-    assert response.json() == {"user_referral": ["Referral already input."]}
+    assert response.json() == {
+        "user_referral": ["Referral already input."],
+        "code": "invite_already_activated",
+    }
     assert snapshot(user) == before
 
 

@@ -10,15 +10,16 @@ from django.db import connection, connections, transaction
 
 from profiles.errors import InviteAlreadyActivated, InviteCodeNotFound, InviteCycle
 from profiles.models import User
-from profiles.services import activate_invite_code, create_user, delete_user
+from profiles.services import activate_invite_code, delete_user
 from tests.conftest import run_in_threads
-from tests.profiles.conftest import client_for, link, next_phone
+from tests.factories import UserFactory
+from tests.profiles.conftest import client_for, link
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def new_users(count: int) -> list[User]:
-    return [create_user(phone=next_phone()) for _ in range(count)]
+    return UserFactory.create_batch(count)
 
 
 def activation(user_id: int, code: str):
@@ -68,7 +69,9 @@ def test_ten_simultaneous_requests_answer_one_200_and_nine_400():
     statuses = sorted(status for status, _ in results)
     assert statuses == [200] + [400] * 9, results
     assert all(
-        body == {"user_referral": ["Referral already input."]} for s, body in results if s == 400
+        body == {"user_referral": ["Referral already input."], "code": "invite_already_activated"}
+        for s, body in results
+        if s == 400
     )
     assert User.objects.filter(referred_by__in=inviters).count() == 1
 

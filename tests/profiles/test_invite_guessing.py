@@ -39,7 +39,8 @@ def test_beyond_the_limit_of_unknown_codes_the_user_gets_429(user, make_user, se
     retry_after = int(refused["Retry-After"])
     assert 1 <= retry_after <= 3600
     assert refused.json() == {
-        "detail": f"Too many unknown invite codes. Try again in {retry_after} seconds."
+        "detail": f"Too many unknown invite codes. Try again in {retry_after} seconds.",
+        "code": "rate_limited",
     }
     # Even a real code waits for the hour to end, and nothing was written.
     before = snapshot(user)

@@ -7,7 +7,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from profiles.models import User
 from tests.profiles.conftest import client_for, image_bytes, link, snapshot
 
-NOT_FOUND = {"detail": "Not found."}
+NOT_FOUND = {"detail": "Not found.", "code": "not_found"}
 
 
 def requests_for(pk, other_code: str):

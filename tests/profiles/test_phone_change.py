@@ -100,7 +100,10 @@ def test_a_number_of_another_account_is_refused_and_nothing_is_saved(user, make_
     response = start(user, other.phone, first_name="Anna")
 
     assert response.status_code == 400
-    assert response.json() == {"phone": ["This number already belongs to another account."]}
+    assert response.json() == {
+        "phone": ["This number already belongs to another account."],
+        "code": "phone_taken",
+    }
     assert snapshot(user) == before
     assert not change_codes(user).exists() and LocmemSender.outbox == []
 
@@ -117,7 +120,7 @@ def test_a_refused_invite_code_sends_nothing_and_costs_the_number_nothing(user, 
     response = start(user, first_name="Anna", user_referral=user.invite_code)
 
     assert response.status_code == 400
-    assert list(response.json()) == ["user_referral"]
+    assert list(response.json()) == ["user_referral", "code"]
     assert snapshot(user) == before
     assert not change_codes(user).exists() and LocmemSender.outbox == []
     # No rate-limit reservation was kept: the change can be asked at once.
@@ -244,7 +247,10 @@ def test_a_wrong_code_counts_an_attempt_and_changes_nothing(user, start, confirm
     response = confirm(user, {"phone": NEW, "sms_code": wrong})
 
     assert response.status_code == 400
-    assert response.json() == {"sms_code": ["Invalid code. 4 attempt(s) left."]}
+    assert response.json() == {
+        "sms_code": ["Invalid code. 4 attempt(s) left."],
+        "code": "wrong_code",
+    }
     assert snapshot(user) == before
     code_row = change_codes(user).get()
     assert code_row.attempts == 1 and code_row.used_at is None
@@ -257,13 +263,17 @@ def test_the_code_dies_after_the_maximum_of_wrong_attempts(user, start, confirm,
     for _ in range(settings.LOGIN_CODE_MAX_ATTEMPTS - 1):
         assert confirm(user, {"phone": NEW, "sms_code": wrong}).status_code == 400
     last = confirm(user, {"phone": NEW, "sms_code": wrong})
-    assert last.json() == {"sms_code": ["Invalid code. No attempts left: request a new code."]}
+    assert last.json() == {
+        "sms_code": ["Invalid code. No attempts left: request a new code."],
+        "code": "code_attempts_exhausted",
+    }
 
     response = confirm(user, {"phone": NEW, "sms_code": right})
 
     assert response.status_code == 400
     assert response.json() == {
-        "sms_code": ["Too many wrong attempts for this code. Request a new code."]
+        "sms_code": ["Too many wrong attempts for this code. Request a new code."],
+        "code": "code_attempts_exhausted",
     }
     user.refresh_from_db()
     assert user.phone != NEW
@@ -277,7 +287,10 @@ def test_an_expired_code_is_refused(user, start, confirm):
     response = confirm(user, {"phone": NEW, "sms_code": last_code(NEW)})
 
     assert response.status_code == 400
-    assert response.json() == {"sms_code": ["The code has expired. Request a new code."]}
+    assert response.json() == {
+        "sms_code": ["The code has expired. Request a new code."],
+        "code": "code_expired",
+    }
     assert snapshot(user) == before
 
 
@@ -285,7 +298,8 @@ def test_without_a_pending_change_nothing_is_confirmed(user, confirm):
     before = snapshot(user)
     response = confirm(user, {"phone": NEW, "sms_code": "1234"})
     assert response.status_code == 400
-    assert list(response.json()) == ["phone"] and "No change" in response.json()["phone"][0]
+    assert list(response.json()) == ["phone", "code"] and "No change" in response.json()["phone"][0]
+    assert response.json()["code"] == "no_pending_phone_change"
     assert snapshot(user) == before
 
 
@@ -296,7 +310,7 @@ def test_a_used_change_cannot_be_confirmed_again(user, start, confirm):
 
     response = confirm(user, {"phone": NEW, "sms_code": code})
 
-    assert response.status_code == 400 and list(response.json()) == ["phone"]
+    assert response.status_code == 400 and list(response.json()) == ["phone", "code"]
 
 
 def test_another_number_than_the_pending_one_is_refused(user, start, confirm):
@@ -306,7 +320,10 @@ def test_another_number_than_the_pending_one_is_refused(user, start, confirm):
     response = confirm(user, {"phone": next_phone(), "sms_code": last_code(NEW)})
 
     assert response.status_code == 400
-    assert response.json() == {"phone": ["This is not the number you asked to change to."]}
+    assert response.json() == {
+        "phone": ["This is not the number you asked to change to."],
+        "code": "not_pending_phone",
+    }
     assert snapshot(user) == before
     assert change_codes(user).get().attempts == 0
 
@@ -337,7 +354,7 @@ def test_another_users_pk_is_not_found_and_touches_nothing(make_user, start, con
     missing = confirm(stranger, {"phone": NEW, "sms_code": code}, url="/users/update/sms/999999/")
 
     assert mine.status_code == missing.status_code == 404
-    assert mine.json() == missing.json() == {"detail": "Not found."}
+    assert mine.json() == missing.json() == {"detail": "Not found.", "code": "not_found"}
     code_row = change_codes(owner).get()
     assert code_row.used_at is None and code_row.attempts == 0
 
@@ -352,7 +369,10 @@ def test_a_number_taken_meanwhile_is_refused_and_the_code_stays(user, start, con
     response = confirm(user, {"phone": NEW, "sms_code": change_code})
 
     assert response.status_code == 400
-    assert response.json() == {"phone": ["This number already belongs to another account."]}
+    assert response.json() == {
+        "phone": ["This number already belongs to another account."],
+        "code": "phone_taken",
+    }
     assert snapshot(user) == before
     assert change_codes(user).get().used_at is None
 
@@ -377,7 +397,7 @@ def test_a_login_code_cannot_confirm_a_change(user, confirm, api):
 
     for phone in (NEW, user.phone):
         response = confirm(user, {"phone": phone, "sms_code": login_code})
-        assert response.status_code == 400 and list(response.json()) == ["phone"]
+        assert response.status_code == 400 and list(response.json()) == ["phone", "code"]
     row = LoginCode.objects.get(user=user)
     assert row.purpose == LoginCode.Purpose.LOGIN and row.used_at is None and row.attempts == 0
 

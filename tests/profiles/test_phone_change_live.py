@@ -51,7 +51,10 @@ def test_two_accounts_confirming_one_number_at_once_get_one_200_and_one_400(
     statuses = sorted(r.status_code for r in responses)
     assert statuses == [200, 400], [r.content for r in responses]
     loser = next(r for r in responses if r.status_code == 400)
-    assert loser.json() == {"phone": ["This number already belongs to another account."]}
+    assert loser.json() == {
+        "phone": ["This number already belongs to another account."],
+        "code": "phone_taken",
+    }
     assert User.objects.filter(phone=number).count() == 1
     winner = User.objects.get(phone=number)
     other = next(u for u in users if u.pk != winner.pk)

@@ -73,20 +73,23 @@ def test_user_referral_survives_the_inviters_deletion(make_user):
 def test_no_token_answers_401(user):
     response = APIClient().get(f"/users/{user.pk}/")
     assert response.status_code == 401
-    assert response.json() == {"detail": "Authentication credentials were not provided."}
+    assert response.json() == {
+        "detail": "Authentication credentials were not provided.",
+        "code": "not_authenticated",
+    }
 
 
 @pytest.mark.parametrize("pk", ["abc", "-1", "1.0", "%C2%B2", "me2", "ME", "0x1"])
 def test_malformed_pk_answers_404(auth_api, pk):
     response = auth_api.get(f"/users/{pk}/")
     assert response.status_code == 404
-    assert response.json() == {"detail": "Not found."}
+    assert response.json() == {"detail": "Not found.", "code": "not_found"}
 
 
 def test_huge_pk_answers_404(auth_api):
     response = auth_api.get(f"/users/{'9' * 40}/")
     assert response.status_code == 404
-    assert response.json() == {"detail": "Not found."}
+    assert response.json() == {"detail": "Not found.", "code": "not_found"}
 
 
 def test_other_methods_are_not_allowed(auth_api):

@@ -147,7 +147,7 @@ def test_a_failing_activation_writes_none_of_the_other_fields(make_user, case):
     response = client_for(user).patch(UPDATE, payload, format="json")
 
     assert response.status_code == 400
-    assert list(response.json()) == ["user_referral"]
+    assert list(response.json()) == ["user_referral", "code"]
     assert snapshot(user) == before
 
 

@@ -51,7 +51,7 @@ def test_no_referrals_is_an_empty_page(user):
 def test_page_out_of_range_answers_404(user):
     response = client_for(user).get("/users/me/referrals/", {"page": 5})
     assert response.status_code == 404
-    assert response.json() == {"detail": "Invalid page."}
+    assert response.json() == {"detail": "Invalid page.", "code": "not_found"}
 
 
 def test_referrals_need_a_token(user):

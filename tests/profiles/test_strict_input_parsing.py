@@ -22,7 +22,10 @@ def test_a_multipart_body_without_parts_answers_400(user, auth_api, method, body
         UPDATE, body.encode(), content_type=f"multipart/form-data; boundary={BOUNDARY}"
     )
     assert response.status_code == 400
-    assert response.json() == {"detail": "Multipart form parse error - the body has no parts."}
+    assert response.json() == {
+        "detail": "Multipart form parse error - the body has no parts.",
+        "code": "parse_error",
+    }
     assert snapshot(user) == before
 
 
@@ -44,7 +47,7 @@ def inviter_api(make_user):
 def test_a_blank_or_repeated_page_answers_404(inviter_api, query):
     response = inviter_api.get(f"/users/me/referrals/?{query}")
     assert response.status_code == 404
-    assert response.json() == {"detail": "Invalid page."}
+    assert response.json() == {"detail": "Invalid page.", "code": "not_found"}
 
 
 @pytest.mark.parametrize("query", ["", "page=1", "page=last"])

@@ -131,7 +131,7 @@ def test_an_upper_case_id_finds_the_task(api):
 def test_an_unknown_id_is_404(api):
     response = api.get(f"/tasks/{uuid.uuid4()}/")
     assert response.status_code == 404
-    assert response.json() == {"detail": "No task with this id."}
+    assert response.json() == {"detail": "No task with this id.", "code": "task_not_found"}
 
 
 @pytest.mark.parametrize(

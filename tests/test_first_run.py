@@ -1,0 +1,71 @@
+"""What a first `make run` shows: no stray broker folder, no warnings on a healthy run."""
+
+import logging
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+BACKEND = Path(__file__).resolve().parents[1] / "backend"
+
+PUBLISH = """
+import django
+django.setup()
+from django.conf import settings
+from project.celery import app
+print(settings.CELERY_BROKER_URL)
+app.send_task("tasks.tasks.deliver_login_code", args=[0])
+"""
+
+
+def test_the_embedded_broker_keeps_everything_under_var_and_warns_nothing(tmp_path):
+    """Without REDIS_URL, publishing a task (as `make run` does) writes only below
+    APP_VAR_DIR, not a `control/` folder in the working directory, and kombu does not warn
+    that no hostname was supplied."""
+    cwd, var = tmp_path / "cwd", tmp_path / "var"
+    cwd.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "CELERY_BROKER_URL"}}
+    env.update(
+        APP_VAR_DIR=str(var),
+        DJANGO_SETTINGS_MODULE="project.settings",
+        DJANGO_DEBUG="true",
+        PYTHONPATH=str(BACKEND),
+        CELERY_TASK_ALWAYS_EAGER="false",
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", PUBLISH],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("filesystem://localhost")
+    assert "No hostname was supplied" not in done.stderr
+    assert list(cwd.iterdir()) == []
+    assert list((var / "broker" / "control").iterdir())  # the exchange table is here
+    assert len(list((var / "broker" / "out").iterdir())) == 1  # and the message
+
+
+def dev_inbox_not_found_records(caplog) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name == "django.request" and r.status_code == 404]
+
+
+def test_polling_the_development_inbox_logs_no_warning(api, settings, caplog):
+    settings.SMS_DEV_INBOX = True
+    settings.SMS_BACKEND = "simulated"
+    with caplog.at_level(logging.WARNING):
+        response = api.get("/dev/sms/", {"phone": "+79111234567"})
+    assert response.status_code == 404  # no SMS yet: the UI polls again
+    assert dev_inbox_not_found_records(caplog) == []
+
+
+def test_other_not_found_answers_are_still_logged(api, caplog):
+    with caplog.at_level(logging.WARNING):
+        response = api.get(f"/tasks/{uuid.uuid4()}/")
+    assert response.status_code == 404
+    assert [r.getMessage() for r in dev_inbox_not_found_records(caplog)] == [
+        f"Not Found: {response.wsgi_request.path}"
+    ]
