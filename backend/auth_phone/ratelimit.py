@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
+from redis.commands.core import Script
 
 from project import metrics
 from project.errors import Message, RateLimited
@@ -113,7 +114,7 @@ def _redis():
     return get_client(write=True) if get_client is not None else None
 
 
-_scripts: dict[str, object] = {}
+_scripts: dict[str, Script] = {}
 
 
 def _run(source: str, client, keys: list[str], args: list) -> list:

@@ -83,7 +83,7 @@ def _insert_unless_taken(user: User) -> bool:
     a conflict is not an error that aborts the transaction."""
     meta = User._meta
     fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field]
-    rows = User._base_manager._insert(
+    rows = User._base_manager.get_queryset()._insert(
         [user],
         fields=fields,
         returning_fields=meta.db_returning_fields,

@@ -118,8 +118,9 @@ def deliver_login_code(*, delivery_id: int, final_attempt: bool = True) -> str:
             return "missing"
         if delivery.status in SmsDelivery.DONE:
             return delivery.status  # a re-delivered task: handled already, or failed for good
-        code = codes.issue_code(login_code=delivery.login_code)
-        if code is None:
+        login_code = delivery.login_code
+        code = codes.issue_code(login_code=login_code)
+        if code is None or login_code is None:  # (no code without a login code)
             _set_status(delivery_id, SmsDelivery.Status.STALE)
             metrics.SMS.labels(settings.SMS_BACKEND, "stale").inc()
             logger.info("delivery %s is stale: its code was replaced, used or expired", delivery_id)
@@ -129,7 +130,7 @@ def deliver_login_code(*, delivery_id: int, final_attempt: bool = True) -> str:
     # The SMS goes out after the commit: no row stays locked while the provider answers.
     assert delivery.login_code_id is not None  # issue_code found the code
     try:
-        text = sms.render_text(code, purpose=delivery.login_code.purpose)
+        text = sms.render_text(code, purpose=login_code.purpose)
         message_id = sms.get_sender().send(phone=delivery.phone, text=text)
     except sms.SmsTransientError as exc:
         status = SmsDelivery.Status.FAILED if final_attempt else SmsDelivery.Status.RETRYING
