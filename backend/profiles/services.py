@@ -83,7 +83,9 @@ def _insert_unless_taken(user: User) -> bool:
     a conflict is not an error that aborts the transaction."""
     meta = User._meta
     fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field]
-    rows = User._base_manager.get_queryset()._insert(
+    # QuerySet._insert: what Model.save() and bulk_create() insert with, here with
+    # ON CONFLICT DO NOTHING and RETURNING together (bulk_create gives no id on a conflict).
+    rows = User._base_manager.get_queryset()._insert(  # type: ignore[attr-defined]
         [user],
         fields=fields,
         returning_fields=meta.db_returning_fields,
