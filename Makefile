@@ -36,6 +36,7 @@ run: migrate
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	cd backend && ../$(BIN)/lint-imports --config ../pyproject.toml --no-cache
 
 format: install-dev
 	$(BIN)/ruff check --fix .

@@ -39,7 +39,8 @@ from django.utils import timezone  # noqa: E402
 from rest_framework_simplejwt.tokens import AccessToken  # noqa: E402
 
 from profiles.models import User  # noqa: E402
-from profiles.services import create_user, generate_invite_code  # noqa: E402
+from profiles.services.invites import generate_invite_code  # noqa: E402
+from profiles.services.users import create_user  # noqa: E402
 
 BATCH = 2000
 

@@ -1,6 +1,6 @@
 """factory_boy factories: test data made the way the service makes it.
 
-Users go through `profiles.services.create_user`, so every user has a unique invite code
+Users go through `profiles.services.users.create_user`, so every user has a unique invite code
 (with the service's retry on a collision) and an unusable password, as real ones do.
 """
 
@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from auth_phone.models import LoginCode
 from profiles.models import User
-from profiles.services import create_user
+from profiles.services.users import create_user
 
 _phones = itertools.count(1)
 

@@ -14,9 +14,9 @@ from django.utils.translation import gettext_lazy as _
 
 from auth_phone import ratelimit
 from auth_phone.errors import SmsBudgetExhausted, WrongCode
-from auth_phone.phones import InvalidPhone, normalize_phone
 from profiles.errors import AvatarTooLarge, AvatarTooManyPixels, InviteCodeNotFound
 from project.errors import DomainError, RateLimited
+from project.phones import InvalidPhone, normalize_phone
 from tests.conftest import last_code
 
 CYRILLIC = re.compile(r"[А-Яа-яЁё]")
@@ -249,7 +249,7 @@ def test_api_rate_limits_follow_accept_language(api):
 
 
 def test_api_field_rules_follow_accept_language(db):
-    from profiles.services import create_user
+    from profiles.services.users import create_user
     from tests.profiles.conftest import client_for
 
     auth_api = client_for(create_user(phone=PHONE))

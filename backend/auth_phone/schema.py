@@ -19,12 +19,12 @@ from project.openapi import (
     UNAUTHORIZED,
     UNAVAILABLE,
     UNAVAILABLE_EXAMPLES,
+    DetailOutput,
     error_response,
     example,
 )
 
 from .serializers import (
-    DetailOutput,
     LoginInput,
     LoginOutput,
     LogoutInput,

@@ -1,41 +1,6 @@
-import re
-import unicodedata
-
-from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.utils import html
 
-from .phones import MAX_INPUT_LENGTH, InvalidPhone, normalize_phone
-
-CODE_FORMAT = _("The code is 4 digits.")
-
-
-@extend_schema_field(OpenApiTypes.STR)
-class PhoneField(serializers.CharField):
-    """Any usual spelling of a phone number in; E.164 out."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", MAX_INPUT_LENGTH)
-        kwargs.setdefault("help_text", "Phone number; normalised to E.164 (+79111234567).")
-        super().__init__(**kwargs)
-
-    def get_value(self, dictionary):
-        # In a form, DRF reads a blank optional field as absent; a blank phone is refused
-        # as it is in JSON, rather than silently ignored.
-        if html.is_html_input(dictionary) and dictionary.get(self.field_name) == "":
-            return ""
-        return super().get_value(dictionary)
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):  # a number would lose its leading zeros or "+"
-            self.fail("invalid")
-        value = super().to_internal_value(data)
-        try:
-            return normalize_phone(value)
-        except InvalidPhone as exc:
-            raise serializers.ValidationError(str(exc)) from exc
+from project.fields import OneTimeCodeField, PhoneField
 
 
 class SmsCodeRequestInput(serializers.Serializer):
@@ -48,34 +13,6 @@ class SmsCodeRequestOutput(serializers.Serializer):
     task_id = serializers.CharField(help_text="Celery task that delivers this SMS.")
     expires_in = serializers.IntegerField(help_text="Seconds the code lives.")
     resend_in = serializers.IntegerField(help_text="Seconds until another code may be asked.")
-
-
-ASCII_CODE = re.compile(r"[0-9]{4}")
-
-
-def ascii_digits(value: str) -> str:
-    """Every Unicode decimal digit (fullwidth, Arabic-Indic, Devanagari ...) as its ASCII
-    digit; anything else as it is."""
-    return "".join(
-        str(digit) if (digit := unicodedata.decimal(char, None)) is not None else char
-        for char in value
-    )
-
-
-@extend_schema_field({"type": "string", "pattern": "^[0-9]{4}$", "example": "1234"})
-class OneTimeCodeField(serializers.CharField):
-    """A 4-digit one-time code, as a person may type it: digits of any script are read as
-    the ASCII digits they stand for (a phone keyboard may send "\uff11\uff12\uff13\uff14"
-    for 1234). Anything else that is not 4 digits is a field error, refused before any
-    code is looked at, so it costs no attempt and moves no counter."""
-
-    default_error_messages = {"invalid": CODE_FORMAT}
-
-    def to_internal_value(self, data):
-        value = ascii_digits(super().to_internal_value(data))
-        if not ASCII_CODE.fullmatch(value):
-            self.fail("invalid")
-        return value
 
 
 class LoginInput(serializers.Serializer):
@@ -107,10 +44,6 @@ def refresh_token_field(**kwargs) -> serializers.CharField:
 
 class LogoutInput(serializers.Serializer):
     refresh = refresh_token_field()
-
-
-class DetailOutput(serializers.Serializer):
-    detail = serializers.CharField()
 
 
 class TokenRefreshInput(serializers.Serializer):

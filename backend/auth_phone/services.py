@@ -17,16 +17,16 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import BlacklistMixin, RefreshToken
-from rest_framework_simplejwt.utils import datetime_from_epoch
+from rest_framework_simplejwt.utils import datetime_from_epoch, datetime_to_epoch
 
 from profiles.models import User
-from profiles.services import get_or_create_user
-from project import metrics
-from tasks.services import queue_login_code_sms
+from profiles.services.users import get_or_create_user
+from project import metrics, phones
 from webhooks import events
 from webhooks.services import emit_event
 
-from . import budget, codes, phones, ratelimit
+from . import budget, codes, ratelimit
+from .delivery import queue_login_code_sms
 from .errors import (
     CodeAttemptsExhausted,
     CodeExpired,
@@ -219,10 +219,10 @@ def _outstand(token: RefreshToken, user: User) -> OutstandingToken:
 
 def issue_tokens(*, user: User) -> dict:
     """Tokens of a new login: the refresh token starts a token family of its own."""
-    family = TokenFamily.objects.create(user=user)
     # Token.for_user without the blacklist mixin's step, which records the token before
     # the family claim is in it.
     refresh = super(BlacklistMixin, RefreshToken).for_user(user)
+    family = TokenFamily.objects.create(user=user, expires_at=datetime_from_epoch(refresh["exp"]))
     refresh[FAMILY_CLAIM] = str(family.pk)
     _outstand(refresh, user)
     return {"refresh": str(refresh), "access": str(refresh.access_token), "user_id": user.pk}
@@ -270,19 +270,23 @@ def rotate_refresh_token(*, refresh: str) -> dict:
             error: Exception = TokenError(_("Token is blacklisted"))
         elif user is None or not api_settings.USER_AUTHENTICATION_RULE(user):
             error = NoActiveAccount()
-        elif (
-            not legacy
-            and not TokenFamily.objects.filter(
-                pk=family_id, user=user, revoked_at__isnull=True
-            ).exists()
-        ):
-            error = TokenError(_("Token is blacklisted"))
         else:
+            # The successor's expiry, as set_exp below computes it (whole seconds).
+            expires_at = datetime_from_epoch(
+                datetime_to_epoch(token.current_time + api_settings.REFRESH_TOKEN_LIFETIME)
+            )
+            # One statement checks that the family is live and moves its expiry to the
+            # successor's (what the retention job reads).
+            live = legacy or TokenFamily.objects.filter(
+                pk=family_id, user=user, revoked_at__isnull=True
+            ).update(expires_at=expires_at)
+            if not live:
+                raise TokenError(_("Token is blacklisted"))
             if outstanding is None:  # issued before tokens were recorded
                 outstanding = _outstand(token, user)
             BlacklistedToken.objects.create(token=outstanding)
             if legacy:
-                TokenFamily.objects.create(pk=family_id, user=user)
+                TokenFamily.objects.create(pk=family_id, user=user, expires_at=expires_at)
                 token[FAMILY_CLAIM] = family_id
             token.set_jti()
             token.set_exp()

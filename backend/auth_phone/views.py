@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse
@@ -16,15 +14,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from project.errors import DomainError
 from project.http import client_ip
+from project.sessions import INVITE_CODE
 from tasks import sms
 
 from . import services
 from .forms import CodeForm, PhoneForm
 
-# Session keys of the login in progress and of an invite link followed before logging in.
+# Session keys of the login in progress.
 LOGIN_PHONE = "login_phone"
 LOGIN_REQUESTED_AT = "login_requested_at"
-INVITE_CODE = "invite_code"
 INVITE_CODE_MAX_LENGTH = 32
 
 
@@ -65,57 +63,59 @@ def phone_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _delivered_sms(phone: str, since: str | None) -> dict | None:
-    """The simulated SMS of the latest request, once delivered (development inbox only)."""
-    message = sms.read_dev_inbox(phone)
-    if message is None or since is None:
-        return None
-    if datetime.fromisoformat(message["sent_at"]) < datetime.fromisoformat(since):
-        return None  # the SMS of an earlier request; the new one is on its way
-    return message
+def _code_page(
+    request: HttpRequest, phone: str, form: CodeForm, resend_error: str | None = None
+) -> HttpResponse:
+    context = {"form": form, "phone": phone, "resend_error": resend_error}
+    if sms.dev_inbox_enabled():
+        since = request.session.get(LOGIN_REQUESTED_AT)
+        context["dev_inbox"] = {
+            "message": sms.delivered_since(phone, since),
+            "url": reverse("dev-sms-inbox") + "?" + urlencode({"phone": phone}),
+            "since": since,
+        }
+    return render(request, "auth_phone/code.html", context)
 
 
 @require_http_methods(["GET", "POST"])
 def code_view(request: HttpRequest) -> HttpResponse:
+    """Enter the code sent to the phone of the login in progress. The page's "send a new
+    code" button posts `action=resend` to the same address (resend_view)."""
     phone = request.session.get(LOGIN_PHONE)
     if request.user.is_authenticated:
         return redirect("ui-profile")
     if not phone:
         return redirect("ui-phone")
-    form = CodeForm()
-    resend_error = None
-    if request.method == "POST" and request.POST.get("action") == "resend":
+    if request.method == "GET":
+        return _code_page(request, phone, CodeForm())
+    if request.POST.get("action") == "resend":
+        return resend_view(request, phone)
+    form = CodeForm(request.POST)
+    if form.is_valid():
         try:
-            _send_code(request, phone)
+            user = services.verify_login_code(
+                phone=phone, code=form.cleaned_data["code"], client_ip=client_ip(request)
+            )
         except DomainError as exc:
-            resend_error = exc.text
+            form.add_error("code", exc.text)
         else:
-            messages.success(request, _("A new code is on its way."))
-            return redirect("ui-code")
-    elif request.method == "POST":
-        form = CodeForm(request.POST)
-        if form.is_valid():
-            try:
-                user = services.verify_login_code(
-                    phone=phone, code=form.cleaned_data["code"], client_ip=client_ip(request)
-                )
-            except DomainError as exc:
-                form.add_error("code", exc.text)
-            else:
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                request.session.pop(LOGIN_PHONE, None)
-                request.session.pop(LOGIN_REQUESTED_AT, None)
-                messages.success(request, _("You are logged in."))
-                return redirect("ui-profile")
-    context = {"form": form, "phone": phone, "resend_error": resend_error}
-    if sms.dev_inbox_enabled():
-        since = request.session.get(LOGIN_REQUESTED_AT)
-        context["dev_inbox"] = {
-            "message": _delivered_sms(phone, since),
-            "url": reverse("dev-sms-inbox") + "?" + urlencode({"phone": phone}),
-            "since": since,
-        }
-    return render(request, "auth_phone/code.html", context)
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            request.session.pop(LOGIN_PHONE, None)
+            request.session.pop(LOGIN_REQUESTED_AT, None)
+            messages.success(request, _("You are logged in."))
+            return redirect("ui-profile")
+    return _code_page(request, phone, form)
+
+
+def resend_view(request: HttpRequest, phone: str) -> HttpResponse:
+    """Send a new code to the phone of the login in progress (the code page's POST with
+    `action=resend`); a refusal (cooldown, rate limit) shows on the code page."""
+    try:
+        _send_code(request, phone)
+    except DomainError as exc:
+        return _code_page(request, phone, CodeForm(), resend_error=exc.text)
+    messages.success(request, _("A new code is on its way."))
+    return redirect("ui-code")
 
 
 @require_POST

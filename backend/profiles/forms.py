@@ -1,4 +1,4 @@
-"""Forms of the profile pages. They only shape the input; the rules are in services.py."""
+"""Forms of the profile pages. They only shape the input; the rules are in services/."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from auth_phone.phones import MAX_INPUT_LENGTH, InvalidPhone, normalize_phone
-from auth_phone.serializers import OneTimeCodeField
+from project.fields import OneTimeCodeField
+from project.phones import MAX_INPUT_LENGTH, InvalidPhone, normalize_phone
 
 from .models import INVITE_CODE_LENGTH, User
 
@@ -73,7 +73,7 @@ class ProfileForm(forms.Form):
             raise forms.ValidationError(str(exc)) from exc
 
     def changes(self) -> dict:
-        """The fields for services.update_profile: the avatar only when replaced or removed."""
+        """The fields for users.update_profile: the avatar only when replaced or removed."""
         fields = {name: self.cleaned_data[name] for name in ("first_name", "last_name", "email")}
         if self.cleaned_data.get("phone"):
             fields["phone"] = self.cleaned_data["phone"]

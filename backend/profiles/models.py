@@ -18,7 +18,7 @@ class UserManager(BaseUserManager):
     use_in_migrations = True
 
     def create_user(self, phone: str, password: str | None = None, **extra) -> User:
-        from .services import create_user
+        from .services.users import create_user
 
         user = create_user(phone=phone, **extra)
         if password:

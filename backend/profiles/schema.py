@@ -10,7 +10,6 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 
-from auth_phone.serializers import DetailOutput
 from project.openapi import (
     ACCESS_TOKEN_REFUSED,
     BROKER_DOWN_EXAMPLE,
@@ -19,6 +18,7 @@ from project.openapi import (
     RATE_LIMITED,
     REDIS_DOWN_EXAMPLE,
     RETRY_AFTER,
+    DetailOutput,
     ValidationErrorOutput,
     error_response,
     example,

@@ -1,11 +1,11 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from auth_phone.serializers import OneTimeCodeField, PhoneField
 from project.errors import DomainError
+from project.fields import OneTimeCodeField, PhoneField
 
-from . import services
 from .models import INVITE_CODE_LENGTH
+from .services import avatars, invites
 
 
 class StrictCharField(serializers.CharField):
@@ -83,13 +83,13 @@ class ProfileUpdateInput(serializers.Serializer):
 
     def validate_avatar(self, value):
         if value is not None:
-            _domain_check(services.check_avatar, value)
+            _domain_check(avatars.check_avatar, value)
         return value
 
     def validate_user_referral(self, value):
         if not value:
             return None
-        return _domain_check(services.normalize_invite_code, value)
+        return _domain_check(invites.normalize_invite_code, value)
 
 
 class PhoneChangePendingOutput(ProfileOutput):

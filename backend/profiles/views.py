@@ -10,23 +10,19 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from auth_phone.views import INVITE_CODE, _delivered_sms
 from project.errors import DomainError, NotFound
-from project.http import client_ip
-from tasks import sms
+from project.sessions import INVITE_CODE
 
-from . import phone_change, selectors, services
-from .forms import ActivateInviteForm, PhoneCodeForm, ProfileForm
+from . import selectors
+from .forms import ActivateInviteForm
 from .models import User
+from .services import invites, users
 
 REFERRALS_PER_PAGE = 20
-# Session key: when the code of the pending change of number was asked (for the dev inbox).
-PHONE_CHANGE_REQUESTED_AT = "phone_change_requested_at"
 
 
 class UserRequest(HttpRequest):
@@ -65,7 +61,7 @@ def _render_profile(request: UserRequest, activate_form: ActivateInviteForm | No
     )
 
 
-def _account_gone(request: HttpRequest) -> HttpResponse:
+def account_gone(request: HttpRequest) -> HttpResponse:
     """The account was deleted while this request ran (another tab, the API): what the
     API answers with 404, the UI answers by ending the session, as a deleted account's
     next page would."""
@@ -85,9 +81,9 @@ def activate_view(request: UserRequest) -> HttpResponse:
     form = ActivateInviteForm(request.POST)
     if form.is_valid():
         try:
-            user = services.activate_invite_code(user=request.user, code=form.cleaned_data["code"])
+            user = invites.activate_invite_code(user=request.user, code=form.cleaned_data["code"])
         except NotFound:
-            return _account_gone(request)
+            return account_gone(request)
         except DomainError as exc:
             form.add_error("code", exc.text)
         else:
@@ -101,70 +97,9 @@ def activate_view(request: UserRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def edit_view(request: UserRequest) -> HttpResponse:
-    user = request.user
-    initial = {
-        "phone": user.phone,
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "email": user.email,
-    }
-    form = ProfileForm(request.POST or None, request.FILES or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        requested_at = timezone.now()  # before the call: an eager task delivers within it
-        try:
-            user, pending = phone_change.update_profile(
-                user=user, client_ip=client_ip(request), **form.changes()
-            )
-        except NotFound:
-            return _account_gone(request)
-        except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.text)
-        else:
-            messages.success(request, _("Your profile has been saved."))
-            if pending is not None:
-                request.session[PHONE_CHANGE_REQUESTED_AT] = requested_at.isoformat()
-                return redirect("ui-profile-phone")
-            return redirect("ui-profile")
-    context = {"form": form, "pending_phone": phone_change.get_pending_phone(user=user)}
-    return render(request, "profiles/edit.html", context)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def phone_view(request: UserRequest) -> HttpResponse:
-    """Enter the code sent to the new number of a pending change of number."""
-    pending = phone_change.get_pending_phone(user=request.user)
-    if pending is None:
-        return redirect("ui-profile-edit")
-    form = PhoneCodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            phone_change.confirm_phone_change(
-                user=request.user, phone=pending, code=form.cleaned_data["code"]
-            )
-        except DomainError as exc:
-            form.add_error("code", exc.text)
-        else:
-            request.session.pop(PHONE_CHANGE_REQUESTED_AT, None)
-            messages.success(request, _("Your phone number is now %(phone)s.") % {"phone": pending})
-            return redirect("ui-profile")
-    context = {"form": form, "phone": pending}
-    if sms.dev_inbox_enabled():
-        since = request.session.get(PHONE_CHANGE_REQUESTED_AT)
-        context["dev_inbox"] = {
-            "message": _delivered_sms(pending, since),
-            "url": reverse("dev-sms-inbox") + "?" + urlencode({"phone": pending}),
-            "since": since,
-        }
-    return render(request, "profiles/phone.html", context)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
 def delete_view(request: UserRequest) -> HttpResponse:
     if request.method == "POST":
-        services.delete_user(user=request.user)
+        users.delete_user(user=request.user)
         logout(request)
         messages.success(request, _("Your account has been deleted."))
         return redirect("ui-phone")

@@ -103,6 +103,10 @@ class AutoSchema(SpectacularAutoSchema):
         return any(isinstance(field, serializers.FileField) for field in fields.values())
 
 
+class DetailOutput(serializers.Serializer):
+    detail = serializers.CharField()
+
+
 class ErrorOutput(serializers.Serializer):
     detail = serializers.CharField(help_text="What went wrong, in words for a person.")
     code = serializers.CharField(help_text=CODE_HELP)

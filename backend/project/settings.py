@@ -229,6 +229,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "project.retention.delete_dead_login_codes",
         "schedule": timedelta(minutes=15),
     },
+    "delete-dead-token-families": {
+        "task": "project.retention.delete_dead_token_families",
+        "schedule": timedelta(hours=6),
+    },
     "delete-unverified-users": {
         "task": "project.retention.delete_unverified_users",
         "schedule": timedelta(hours=1),

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("auth_phone.urls")),
     path("", include("tasks.urls")),
     path("", include("profiles.urls")),
+    path("", include("auth_phone.urls_phone_change")),
     path("healthz", health.HealthApi.as_view(), name="healthz"),
     path("livez", health.LivenessApi.as_view(), name="livez"),
     path("metrics", metrics.metrics_view, name="metrics"),

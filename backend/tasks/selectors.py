@@ -16,7 +16,7 @@ from kombu.serialization import loads
 from project.errors import NotFound
 
 from .models import SmsDelivery
-from .tasks import deliver_login_code
+from .tasks import LOGIN_CODE_TASK_NAME
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ def _from_delivery(delivery: SmsDelivery) -> TaskStatus:
         task_id=delivery.task_id,
         status=status,
         date_done=(delivery.sent_at or delivery.updated_at) if done else None,
-        task_name=deliver_login_code.name,
+        task_name=LOGIN_CODE_TASK_NAME,
         result=delivery.status if done else None,
         error=(delivery.error or None) if delivery.status != SmsDelivery.Status.SENT else None,
     )

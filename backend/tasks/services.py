@@ -1,9 +1,11 @@
-"""Queueing and delivering login-code SMS. Tasks carry the delivery's id, never the code."""
+"""Queueing and delivering SMS through the delivery log (the outbox). Tasks carry the
+delivery's id, never a code: the app that issues codes renders their text in the worker."""
 
 from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
@@ -11,8 +13,6 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from auth_phone import codes
-from auth_phone.models import LoginCode
 from project import metrics
 
 from . import sms
@@ -21,40 +21,66 @@ from .models import SmsDelivery
 logger = logging.getLogger(__name__)
 
 
-def queue_login_code_sms(*, login_code: LoginCode, phone: str) -> SmsDelivery:
-    """Record a delivery (in the caller's transaction: the outbox) and publish its task once
-    that transaction commits; `redeliver_pending_sms` publishes it again if it gets lost."""
+# The task that sends a delivery carrying a code (notice == ""). The app that issues the
+# codes registers it in its AppConfig.ready(): the sweep publishes lost ones to it without
+# this app importing that one.
+_code_task = None
+
+
+def register_code_task(task) -> None:
+    """Name the Celery task that sends the deliveries carrying a code."""
+    global _code_task
+    _code_task = task
+
+
+def queue_delivery(
+    *,
+    phone: str,
+    task,
+    args: Callable[[SmsDelivery], tuple],
+    notice: str = "",
+    login_code_id: int | None = None,
+    raise_on_refusal: bool = True,
+) -> SmsDelivery:
+    """Record a delivery (in the caller's transaction: the outbox) and publish `task` with
+    `args(delivery)` once that transaction commits; `redeliver_pending_sms` publishes it
+    again if it gets lost. A broker that refuses it marks the delivery failed and raises
+    (the caller answers 503), or with `raise_on_refusal=False` only logs."""
     delivery = SmsDelivery.objects.create(
-        login_code=login_code,
+        login_code_id=login_code_id,
         phone=phone,
+        notice=notice,
         backend=settings.SMS_BACKEND,
         task_id=str(uuid.uuid4()),
     )
 
     def publish() -> None:
         try:
-            _publish(delivery.pk, delivery.task_id)
+            task.apply_async(args(delivery), task_id=delivery.task_id)
         except Exception as exc:
-            # The rows are committed but no task exists: say so in the log, then let the
-            # caller answer 503.
-            _set_status(
+            # The rows are committed but no task exists: say so in the log.
+            set_status(
                 delivery.pk,
                 SmsDelivery.Status.FAILED,
                 error=f"Could not be queued: {type(exc).__name__}",
             )
-            raise
+            if raise_on_refusal:
+                raise
+            logger.error("SMS %s could not be queued: %s", delivery.pk, type(exc).__name__)
 
     transaction.on_commit(publish)
     return delivery
 
 
 def _publish(delivery_id: int, task_id: str, notice: str = "") -> None:
-    from .tasks import deliver_login_code, deliver_notice  # they import this module
+    from .tasks import deliver_notice  # the task module imports this one
 
     if notice:
         deliver_notice.apply_async((delivery_id, notice), task_id=task_id)
-    else:
-        deliver_login_code.apply_async((delivery_id,), task_id=task_id)
+    elif _code_task is not None:
+        _code_task.apply_async((delivery_id,), task_id=task_id)
+    else:  # no app that issues codes is installed, so no delivery can carry one
+        logger.error("SMS delivery %s carries a code but no task sends codes", delivery_id)
 
 
 def redeliver_pending_sms(*, limit: int = 500) -> int:
@@ -95,65 +121,10 @@ def redeliver_pending_sms(*, limit: int = 500) -> int:
     return len(rows)
 
 
-def _set_status(delivery_id: int, status: str, **fields) -> None:
+def set_status(delivery_id: int, status: str, **fields) -> None:
     SmsDelivery.objects.filter(pk=delivery_id).update(
         status=status, updated_at=timezone.now(), **fields
     )
-
-
-def deliver_login_code(*, delivery_id: int, final_attempt: bool = True) -> str:
-    """Generate the code, store its hash, send the SMS; return the outcome (never the code).
-    Raises SmsTransientError when another attempt should follow."""
-    with transaction.atomic():
-        # One statement reads the delivery (locked) and its login code (not locked: the
-        # hash is written by a conditional UPDATE, and a code replaced meanwhile would
-        # first have to unlink this delivery, which waits for the lock).
-        delivery = (
-            SmsDelivery.objects.select_for_update(of=("self",))
-            .select_related("login_code")
-            .filter(pk=delivery_id)
-            .first()
-        )
-        if delivery is None:
-            return "missing"
-        if delivery.status in SmsDelivery.DONE:
-            return delivery.status  # a re-delivered task: handled already, or failed for good
-        login_code = delivery.login_code
-        code = codes.issue_code(login_code=login_code)
-        if code is None or login_code is None:  # (no code without a login code)
-            _set_status(delivery_id, SmsDelivery.Status.STALE)
-            metrics.SMS.labels(settings.SMS_BACKEND, "stale").inc()
-            logger.info("delivery %s is stale: its code was replaced, used or expired", delivery_id)
-            return SmsDelivery.Status.STALE
-        _set_status(delivery_id, SmsDelivery.Status.SENDING, attempts=F("attempts") + 1)
-
-    # The SMS goes out after the commit: no row stays locked while the provider answers.
-    assert delivery.login_code_id is not None  # issue_code found the code
-    try:
-        text = sms.render_text(code, purpose=login_code.purpose)
-        message_id = sms.get_sender().send(phone=delivery.phone, text=text)
-    except sms.SmsTransientError as exc:
-        status = SmsDelivery.Status.FAILED if final_attempt else SmsDelivery.Status.RETRYING
-        _set_status(delivery_id, status, error=str(exc))
-        metrics.SMS.labels(settings.SMS_BACKEND, "failed" if final_attempt else "retried").inc()
-        logger.warning("SMS delivery %s failed (%s): %s", delivery_id, status, exc)
-        if final_attempt:
-            return SmsDelivery.Status.FAILED
-        raise
-    except sms.SmsRejected as exc:
-        _set_status(delivery_id, SmsDelivery.Status.FAILED, error=str(exc))
-        metrics.SMS.labels(settings.SMS_BACKEND, "failed").inc()
-        logger.warning("SMS delivery %s rejected: %s", delivery_id, exc)
-        return SmsDelivery.Status.FAILED
-    _set_status(
-        delivery_id,
-        SmsDelivery.Status.SENT,
-        provider_message_id=message_id[:128],
-        sent_at=timezone.now(),
-        error="",
-    )
-    metrics.SMS.labels(settings.SMS_BACKEND, "sent").inc()
-    return SmsDelivery.Status.SENT
 
 
 # --- Notices: fixed texts without any code ------------------------------------------------
@@ -164,23 +135,13 @@ def queue_notice_sms(*, phone: str, notice: str) -> SmsDelivery:
     from .tasks import deliver_notice  # the task module imports this one
 
     sms.render_notice(notice)  # an unknown notice fails here, in the caller, not in a worker
-    delivery = SmsDelivery.objects.create(
-        phone=phone, notice=notice, backend=settings.SMS_BACKEND, task_id=str(uuid.uuid4())
+    return queue_delivery(
+        phone=phone,
+        notice=notice,
+        task=deliver_notice,
+        args=lambda delivery: (delivery.pk, notice),
+        raise_on_refusal=False,
     )
-
-    def publish() -> None:
-        try:
-            deliver_notice.apply_async((delivery.pk, notice), task_id=delivery.task_id)
-        except Exception as exc:
-            _set_status(
-                delivery.pk,
-                SmsDelivery.Status.FAILED,
-                error=f"Could not be queued: {type(exc).__name__}",
-            )
-            logger.error("notice SMS %s could not be queued: %s", delivery.pk, type(exc).__name__)
-
-    transaction.on_commit(publish)
-    return delivery
 
 
 def deliver_notice(*, delivery_id: int, notice: str, final_attempt: bool = True) -> str:
@@ -192,29 +153,29 @@ def deliver_notice(*, delivery_id: int, notice: str, final_attempt: bool = True)
             return "missing"
         if delivery.status == SmsDelivery.Status.SENT:
             return delivery.status  # a re-delivered task: it was handled already
-        _set_status(delivery_id, SmsDelivery.Status.SENDING, attempts=F("attempts") + 1)
-    return _send_and_record(delivery_id, delivery.phone, sms.render_notice(notice), final_attempt)
+        set_status(delivery_id, SmsDelivery.Status.SENDING, attempts=F("attempts") + 1)
+    return send_and_record(delivery_id, delivery.phone, sms.render_notice(notice), final_attempt)
 
 
-def _send_and_record(delivery_id: int, phone: str, text: str, final_attempt: bool) -> str:
+def send_and_record(delivery_id: int, phone: str, text: str, final_attempt: bool) -> str:
     """Send `text` and record the outcome on the delivery. Raises SmsTransientError when
     another attempt should follow."""
     try:
         message_id = sms.get_sender().send(phone=phone, text=text)
     except sms.SmsTransientError as exc:
         status = SmsDelivery.Status.FAILED if final_attempt else SmsDelivery.Status.RETRYING
-        _set_status(delivery_id, status, error=str(exc))
+        set_status(delivery_id, status, error=str(exc))
         metrics.SMS.labels(settings.SMS_BACKEND, "failed" if final_attempt else "retried").inc()
         logger.warning("SMS delivery %s failed (%s): %s", delivery_id, status, exc)
         if final_attempt:
             return SmsDelivery.Status.FAILED
         raise
     except sms.SmsRejected as exc:
-        _set_status(delivery_id, SmsDelivery.Status.FAILED, error=str(exc))
+        set_status(delivery_id, SmsDelivery.Status.FAILED, error=str(exc))
         metrics.SMS.labels(settings.SMS_BACKEND, "failed").inc()
         logger.warning("SMS delivery %s rejected: %s", delivery_id, exc)
         return SmsDelivery.Status.FAILED
-    _set_status(
+    set_status(
         delivery_id,
         SmsDelivery.Status.SENT,
         provider_message_id=message_id[:128],

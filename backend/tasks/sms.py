@@ -14,6 +14,7 @@ import random
 import re
 import time
 import uuid
+from datetime import datetime
 from typing import Protocol
 
 import requests
@@ -66,6 +67,17 @@ def code_in_text(text: str) -> str | None:
 
 def read_dev_inbox(phone: str) -> dict | None:
     return cache.get(_inbox_key(phone))
+
+
+def delivered_since(phone: str, since: str | None) -> dict | None:
+    """The simulated SMS to `phone` sent at or after `since` (an ISO time), once delivered:
+    the one a page that asked for it at `since` waits for."""
+    message = read_dev_inbox(phone)
+    if message is None or since is None:
+        return None
+    if datetime.fromisoformat(message["sent_at"]) < datetime.fromisoformat(since):
+        return None  # the SMS of an earlier request; the new one is on its way
+    return message
 
 
 class SimulatedSender:
@@ -153,17 +165,6 @@ def get_sender() -> SmsSender:
     backend = settings.SMS_BACKEND
     cls: type[SmsSender] = SENDERS.get(backend) or import_string(backend)
     return cls()
-
-
-def render_text(code: str, purpose: str = "login") -> str:
-    minutes = max(1, settings.LOGIN_CODE_TTL // 60)
-    if purpose == "phone_change":
-        # Says what the code is for: it confirms a new number and cannot log anybody in.
-        return (
-            f"Code to confirm this number for your account: {code}. "
-            f"It expires in {minutes} min. Do not share it."
-        )
-    return f"Your login code: {code}. It expires in {minutes} min. Do not share it."
 
 
 # Fixed messages without any code, by the name the task carries.

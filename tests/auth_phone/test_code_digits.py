@@ -94,7 +94,7 @@ NEW = "+79219876543"
 
 @pytest.fixture
 def changing_user(db, django_capture_on_commit_callbacks):
-    from profiles.services import create_user
+    from profiles.services.users import create_user
     from tests.profiles.conftest import client_for
 
     user = create_user(phone=PHONE)

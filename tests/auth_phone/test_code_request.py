@@ -57,7 +57,7 @@ def test_a_new_code_replaces_the_unused_one(api, request_code, settings):
 def test_request_returns_before_the_sms_is_sent(api, monkeypatch):
     """The answer does not wait for the worker: the task is only queued (after commit),
     and the delivery is still `queued` when the response arrives."""
-    from tasks.tasks import deliver_login_code
+    from auth_phone.tasks import deliver_login_code
 
     queued = []
     monkeypatch.setattr(deliver_login_code, "apply_async", lambda *a, **k: queued.append((a, k)))

@@ -115,7 +115,7 @@ def test_unknown_phone_gets_the_same_answer_as_no_code(api):
 
 
 def test_code_before_the_worker_generated_it_is_refused(api, monkeypatch):
-    from tasks.tasks import deliver_login_code
+    from auth_phone.tasks import deliver_login_code
 
     monkeypatch.setattr(deliver_login_code, "apply_async", lambda *a, **k: None)
     api.post("/auth/sms/", {"phone": PHONE}, format="json")

@@ -11,7 +11,7 @@ from django.utils import timezone
 from auth_phone import codes, ratelimit, services
 from auth_phone.errors import CodeAttemptsExhausted, WrongCode
 from auth_phone.models import LoginCode
-from profiles.services import create_user
+from profiles.services.users import create_user
 from project.errors import RateLimited
 from tests.conftest import run_in_threads
 

@@ -8,7 +8,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from auth_phone.models import TokenFamily
 from auth_phone.services import issue_tokens
-from profiles.services import create_user, delete_user
+from profiles.services.users import create_user, delete_user
 from tests.conftest import run_in_threads
 
 PHONE = "+79111234567"
@@ -100,3 +100,17 @@ def test_operators_see_revoked_families_read_only(api, admin_client):
     assert admin_client.post(change, {"revoked_at": ""}).status_code == 403
     family.refresh_from_db()
     assert family.revoked_at is not None
+
+
+def test_a_family_expires_with_its_newest_token(api):
+    first = issue_tokens(user=create_user(phone=PHONE))["refresh"]
+    family = TokenFamily.objects.get()
+    assert family.expires_at == OutstandingToken.objects.get().expires_at
+    second = refresh(api, first).json()["refresh"]
+    family.refresh_from_db()
+    newest = OutstandingToken.objects.get(jti=RefreshToken(second)["jti"])
+    assert family.expires_at == newest.expires_at
+    # A reuse revokes the family and leaves its expiry where the newest token put it.
+    assert refresh(api, first).status_code == 401
+    family.refresh_from_db()
+    assert family.revoked_at is not None and family.expires_at == newest.expires_at

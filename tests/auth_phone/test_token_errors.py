@@ -5,7 +5,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 
 from auth_phone.services import issue_tokens
 from profiles.models import User
-from profiles.services import create_user
+from profiles.services.users import create_user
 
 PHONE = "+79111234567"
 

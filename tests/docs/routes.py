@@ -21,8 +21,9 @@ NON_API_PREFIXES = (
     "/i18n/",
     "/metrics",
 )
-# Template pages (the browser UI) live in `<app>.views` modules, API views in `<app>.apis`.
-TEMPLATE_VIEW_MODULE = re.compile(r"^\w+\.views$")
+# Template pages (the browser UI) live in `<app>.views` (or `<app>.<topic>_views`) modules,
+# API views in `<app>.apis` (or `<app>.<topic>_apis`).
+TEMPLATE_VIEW_MODULE = re.compile(r"^\w+\.(\w+_)?views$")
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 
 _CONVERTER = re.compile(r"<(?:\w+:)?(\w+)>")

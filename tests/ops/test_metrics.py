@@ -120,7 +120,7 @@ def test_a_refused_activation_counts_nothing(api, request_code):
 def test_provider_outages_count_retries_then_one_failure(api, settings, monkeypatch):
     monkeypatch.setitem(sms.SENDERS, "down", DownSender)
     settings.SMS_BACKEND = "down"
-    from tasks.tasks import deliver_login_code
+    from auth_phone.tasks import deliver_login_code
 
     before = samples(api)
     assert api.post("/auth/sms/", {"phone": "+79111230004"}, format="json").status_code == 201

@@ -12,11 +12,13 @@ from django_celery_results.models import TaskResult
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from auth_phone.models import LoginCode
+from auth_phone import retention as code_retention
+from auth_phone.models import LoginCode, TokenFamily
 from profiles.models import User
-from profiles.services import create_user
+from profiles.services.users import create_user
 from project import retention
 from project.celery import app
+from tasks import retention as sms_retention
 from tasks.models import SmsDelivery
 
 pytestmark = pytest.mark.django_db
@@ -50,10 +52,10 @@ def test_dead_login_codes_are_deleted_in_batches_and_live_ones_kept(settings):
     dead = [code_for(new_user(), expires_in=-1) for _ in range(3)]
     dead += [code_for(new_user(), used=True) for _ in range(2)]
 
-    assert retention.delete_dead_login_codes() == 5
+    assert code_retention.delete_dead_login_codes() == 5
     assert list(LoginCode.objects.values_list("pk", flat=True)) == [live.pk]
     assert not LoginCode.objects.filter(pk__in=[c.pk for c in dead]).exists()
-    assert retention.delete_dead_login_codes() == 0  # idempotent
+    assert code_retention.delete_dead_login_codes() == 0  # idempotent
     assert LoginCode.objects.filter(pk=live.pk).exists()
 
 
@@ -63,9 +65,9 @@ def test_a_run_stops_when_its_time_is_up_and_the_next_one_goes_on(settings):
     for _ in range(3):
         code_for(new_user(), expires_in=-1)
 
-    assert retention.delete_dead_login_codes() == 1
+    assert code_retention.delete_dead_login_codes() == 1
     assert LoginCode.objects.count() == 2
-    assert retention.delete_dead_login_codes() == 1
+    assert code_retention.delete_dead_login_codes() == 1
     assert LoginCode.objects.count() == 1
 
 
@@ -85,11 +87,11 @@ def test_only_old_accounts_that_never_logged_in_are_deleted(settings):
         referred_by=inviter, activated_code=inviter.invite_code, referred_at=timezone.now()
     )
 
-    assert retention.delete_unverified_users() == 3
+    assert code_retention.delete_unverified_users() == 3
     kept = {young, verified, staff, asked_again, inviter, invitee}
     assert set(User.objects.all()) == kept
     assert not LoginCode.objects.filter(user_id=stale[0].pk).exists()
-    assert retention.delete_unverified_users() == 0
+    assert code_retention.delete_unverified_users() == 0
     assert User.objects.count() == len(kept)
 
 
@@ -110,13 +112,13 @@ def test_old_delivery_rows_get_their_phone_masked_once(settings):
     old = [delivery(31) for _ in range(3)] + [delivery(40, "+4915112345678")]
     recent = delivery(29)
 
-    assert retention.anonymise_sms_log() == 4
+    assert sms_retention.anonymise_sms_log() == 4
     phones = dict(SmsDelivery.objects.values_list("pk", "phone"))
     assert [phones[row.pk] for row in old] == ["+791*****567"] * 3 + ["+491*******678"]
     assert SmsDelivery.objects.get(pk=old[0].pk).error == ""
     assert phones[recent.pk] == "+79111234567"
     assert SmsDelivery.objects.get(pk=recent.pk).error == "gateway down"
-    assert retention.anonymise_sms_log() == 0  # masked rows are not masked again
+    assert sms_retention.anonymise_sms_log() == 0  # masked rows are not masked again
     assert dict(SmsDelivery.objects.values_list("pk", "phone")) == phones
 
 
@@ -157,7 +159,31 @@ def test_every_scheduled_job_is_a_registered_task_with_time_limits(settings):
 def test_the_retention_tasks_report_what_they_did(caplog):
     code_for(new_user(), expires_in=-1)
     with caplog.at_level("INFO", logger="project.retention"):
-        assert retention.delete_dead_login_codes_task.apply().get() == 1
-        assert retention.delete_unverified_users_task.apply().get() == 0
-        assert retention.anonymise_sms_log_task.apply().get() == 0
+        assert code_retention.delete_dead_login_codes_task.apply().get() == 1
+        assert code_retention.delete_unverified_users_task.apply().get() == 0
+        assert sms_retention.anonymise_sms_log_task.apply().get() == 0
     assert "delete_dead_login_codes: 1 row(s)" in caplog.text
+
+
+def test_token_families_go_once_their_newest_token_has_expired(settings):
+    settings.RETENTION_BATCH_SIZE = 2
+    now = timezone.now()
+    user = new_user()
+    dead = [
+        TokenFamily.objects.create(user=user, expires_at=now - timedelta(minutes=1))
+        for _ in range(3)
+    ]
+    dead.append(
+        TokenFamily.objects.create(
+            user=user, expires_at=now - timedelta(seconds=1), revoked_at=now - timedelta(days=8)
+        )
+    )
+    # Revoked, but a token of it could still be presented: the revocation must stay.
+    revoked_live = TokenFamily.objects.create(
+        user=user, expires_at=now + timedelta(days=1), revoked_at=now
+    )
+    live = TokenFamily.objects.create(user=user, expires_at=now + timedelta(days=7))
+
+    assert code_retention.delete_dead_token_families() == 4
+    assert set(TokenFamily.objects.values_list("pk", flat=True)) == {revoked_live.pk, live.pk}
+    assert code_retention.delete_dead_token_families() == 0  # idempotent

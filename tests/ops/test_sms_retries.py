@@ -9,10 +9,10 @@ from django.utils import timezone
 from django_celery_results.models import TaskResult
 
 from auth_phone.models import LoginCode
+from auth_phone.tasks import deliver_login_code
 from project.celery import app as celery_app
 from tasks.models import SmsDelivery
 from tasks.sms import LocmemSender
-from tasks.tasks import deliver_login_code
 from tests.factories import LoginCodeFactory
 from tests.smsaero_stub import SmsAeroStub, success
 

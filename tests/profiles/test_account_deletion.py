@@ -4,7 +4,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from auth_phone.models import LoginCode
 from profiles.models import User
-from profiles.services import delete_user
+from profiles.services.users import delete_user
 from tests.factories import LoginCodeFactory
 from tests.profiles.conftest import client_for, link
 

@@ -4,7 +4,7 @@ admin's login page, even when the browser UI has logged it in with a code."""
 import pytest
 from django.test import Client
 
-from profiles.services import create_user
+from profiles.services.users import create_user
 from tests.conftest import ADMIN_PASSWORD, admin_login, last_code
 
 PHONE = "+79111234567"

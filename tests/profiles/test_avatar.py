@@ -6,7 +6,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from profiles.services import delete_user
+from profiles.services.users import delete_user
 from tests.profiles.conftest import client_for, image_bytes, snapshot
 
 UPDATE = "/users/update/me/"

@@ -7,9 +7,9 @@ import pytest
 from django.test import Client
 
 from auth_phone.models import LoginCode
-from profiles import services
 from profiles.models import User
-from profiles.services import create_user
+from profiles.services import invites, users
+from profiles.services.users import create_user
 from tests.conftest import run_in_threads
 from tests.profiles.conftest import client_for, next_phone
 
@@ -19,13 +19,13 @@ UPDATE = "/users/update/me/"
 @pytest.fixture
 def deleted_during_the_request(monkeypatch):
     """The account is deleted after the request was authenticated, before it writes."""
-    original = services.update_profile
+    original = users.update_profile
 
     def update_after_deletion(*, user, **fields):
-        services.delete_user(user=User.objects.get(pk=user.pk))
+        users.delete_user(user=User.objects.get(pk=user.pk))
         return original(user=user, **fields)
 
-    monkeypatch.setattr(services, "update_profile", update_after_deletion)
+    monkeypatch.setattr(users, "update_profile", update_after_deletion)
 
 
 def test_the_api_answers_404(user, deleted_during_the_request):
@@ -49,13 +49,13 @@ def test_the_browser_form_ends_the_session(user, deleted_during_the_request):
 
 def test_the_browser_activation_ends_the_session_too(user, make_user, monkeypatch):
     inviter = make_user()
-    original = services.activate_invite_code
+    original = invites.activate_invite_code
 
     def activate_after_deletion(*, user, code):
-        services.delete_user(user=User.objects.get(pk=user.pk))
+        users.delete_user(user=User.objects.get(pk=user.pk))
         return original(user=user, code=code)
 
-    monkeypatch.setattr(services, "activate_invite_code", activate_after_deletion)
+    monkeypatch.setattr(invites, "activate_invite_code", activate_after_deletion)
     client = Client()
     client.force_login(user)
 
@@ -69,7 +69,7 @@ def test_the_form_loaded_before_the_deletion_sends_the_visitor_to_log_in(user):
     client = Client()
     client.force_login(user)
     assert client.get("/profile/edit/").status_code == 200
-    services.delete_user(user=user)
+    users.delete_user(user=user)
     response = client.post("/profile/edit/", {"first_name": "Anna"})
     assert response.status_code == 302 and response["Location"].startswith("/?next=")
 
@@ -78,16 +78,14 @@ def test_the_form_loaded_before_the_deletion_sends_the_visitor_to_log_in(user):
 def deleted_by_another_request(monkeypatch):
     """The account is deleted, and committed, by another connection after the request was
     authenticated and before it writes."""
-    original = services.update_profile
+    original = users.update_profile
 
     def update_after_deletion(*, user, **fields):
-        results = run_in_threads(
-            lambda i: services.delete_user(user=User.objects.get(pk=user.pk)), 1
-        )
+        results = run_in_threads(lambda i: users.delete_user(user=User.objects.get(pk=user.pk)), 1)
         assert results == [None]
         return original(user=user, **fields)
 
-    monkeypatch.setattr(services, "update_profile", update_after_deletion)
+    monkeypatch.setattr(users, "update_profile", update_after_deletion)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -10,7 +10,8 @@ from django.db import connection, connections, transaction
 
 from profiles.errors import InviteAlreadyActivated, InviteCodeNotFound, InviteCycle
 from profiles.models import User
-from profiles.services import activate_invite_code, delete_user
+from profiles.services.invites import activate_invite_code
+from profiles.services.users import delete_user
 from tests.conftest import run_in_threads
 from tests.factories import UserFactory
 from tests.profiles.conftest import client_for, link

@@ -10,7 +10,8 @@ from django.db import connection
 
 from profiles.errors import InviteCodeNotFound
 from profiles.models import User
-from profiles.services import REFERRAL_GRAPH_LOCK, activate_invite_code, create_user
+from profiles.services.invites import REFERRAL_GRAPH_LOCK, activate_invite_code
+from profiles.services.users import create_user
 from tests.conftest import run_in_threads
 from tests.profiles.conftest import client_for, next_phone, snapshot, unused_code
 

@@ -10,7 +10,8 @@ from rest_framework.response import Response
 from rest_framework.test import APIRequestFactory, force_authenticate
 from rest_framework.views import APIView
 
-from profiles.apis import ProfileApi, ProfileUpdateApi
+from auth_phone.phone_change_apis import ProfileUpdateApi
+from profiles.apis import ProfileApi
 from project.http import ReleaseResponseMixin
 
 

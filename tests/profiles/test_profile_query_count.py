@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from profiles.models import User
-from profiles.services import generate_invite_code
+from profiles.services.invites import generate_invite_code
 from tests.profiles.conftest import client_for
 
 # One query authenticates the token's user, one reads the referrals' phones.

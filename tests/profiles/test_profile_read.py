@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from profiles.services import delete_user
+from profiles.services.users import delete_user
 from tests.profiles.conftest import client_for, link
 
 

@@ -2,7 +2,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from profiles.errors import PhoneReadOnly
-from profiles.services import update_profile
+from profiles.services.users import update_profile
 from tests.profiles.conftest import client_for, image_bytes, link, snapshot, unused_code
 
 UPDATE = "/users/update/me/"

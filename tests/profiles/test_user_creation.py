@@ -6,47 +6,47 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from profiles import services
 from profiles.models import User
+from profiles.services import invites, users
 from tests.conftest import run_in_threads
 from webhooks.models import WebhookEndpoint, WebhookEvent
 
 
 def test_created_user_has_a_six_character_code(db):
-    user = services.create_user(phone="+79111234567")
+    user = users.create_user(phone="+79111234567")
     assert re.fullmatch(r"[0-9A-Z]{6}", user.invite_code)
     assert not user.has_usable_password()
 
 
 def test_codes_differ_between_users(db):
-    codes = {services.create_user(phone=f"+7911000{i:04d}").invite_code for i in range(50)}
+    codes = {users.create_user(phone=f"+7911000{i:04d}").invite_code for i in range(50)}
     assert len(codes) == 50
 
 
 def test_a_code_collision_is_retried(db, monkeypatch):
-    taken = services.create_user(phone="+79110000001").invite_code
+    taken = users.create_user(phone="+79110000001").invite_code
     proposals = iter([taken, taken, "Z9Z9Z9"])
-    monkeypatch.setattr(services, "generate_invite_code", lambda: next(proposals))
-    user = services.create_user(phone="+79110000002")
+    monkeypatch.setattr(invites, "generate_invite_code", lambda: next(proposals))
+    user = users.create_user(phone="+79110000002")
     assert user.invite_code == "Z9Z9Z9"
     assert User.objects.count() == 2
 
 
 def test_endless_collisions_give_up(db, monkeypatch):
-    taken = services.create_user(phone="+79110000001").invite_code
-    monkeypatch.setattr(services, "generate_invite_code", lambda: taken)
+    taken = users.create_user(phone="+79110000001").invite_code
+    monkeypatch.setattr(invites, "generate_invite_code", lambda: taken)
     with pytest.raises(IntegrityError):
-        services.create_user(phone="+79110000002")
+        users.create_user(phone="+79110000002")
     assert User.objects.count() == 1
 
 
 def test_a_taken_phone_is_not_retried(db, monkeypatch):
-    services.create_user(phone="+79110000001")
+    users.create_user(phone="+79110000001")
     calls = []
-    real = services.generate_invite_code
-    monkeypatch.setattr(services, "generate_invite_code", lambda: calls.append(1) or real())
+    real = invites.generate_invite_code
+    monkeypatch.setattr(invites, "generate_invite_code", lambda: calls.append(1) or real())
     with pytest.raises(IntegrityError):
-        services.create_user(phone="+79110000001")
+        users.create_user(phone="+79110000001")
     assert len(calls) == 1
 
 
@@ -56,7 +56,7 @@ def test_the_database_refuses_a_malformed_code(db):
 
 
 def test_the_database_refuses_self_referral(db):
-    user = services.create_user(phone="+79110000001")
+    user = users.create_user(phone="+79110000001")
     user.referred_by = user
     with pytest.raises(IntegrityError):
         user.save()
@@ -81,7 +81,7 @@ def user_created_hook(db):
 
 def test_a_first_request_inserts_without_a_savepoint(db):
     with CaptureQueriesContext(connection) as queries, transaction.atomic():
-        user, created = services.get_or_create_user(phone="+79110000001")
+        user, created = users.get_or_create_user(phone="+79110000001")
     sql = [q["sql"] for q in queries.captured_queries]
     assert created and User.objects.get(phone="+79110000001").pk == user.pk
     # Only the test's own atomic block (nested in the test's transaction) makes one.
@@ -92,27 +92,27 @@ def test_a_first_request_inserts_without_a_savepoint(db):
 
 
 def test_a_known_phone_costs_one_query_and_inserts_nothing(db, django_assert_num_queries):
-    first = services.create_user(phone="+79110000001")
+    first = users.create_user(phone="+79110000001")
     with django_assert_num_queries(1):
-        assert services.get_or_create_user(phone="+79110000001") == (first, False)
+        assert users.get_or_create_user(phone="+79110000001") == (first, False)
 
 
 def test_an_invite_code_collision_on_first_request_is_retried(db, monkeypatch, user_created_hook):
-    taken = services.create_user(phone="+79110000001").invite_code
+    taken = users.create_user(phone="+79110000001").invite_code
     WebhookEvent.objects.all().delete()
     proposals = iter([taken, "Z9Z9Z9"])
-    monkeypatch.setattr(services, "generate_invite_code", lambda: next(proposals))
-    user, created = services.get_or_create_user(phone="+79110000002")
+    monkeypatch.setattr(invites, "generate_invite_code", lambda: next(proposals))
+    user, created = users.get_or_create_user(phone="+79110000002")
     assert created and user.invite_code == "Z9Z9Z9"
     assert User.objects.get(phone="+79110000002").invite_code == "Z9Z9Z9"
     assert [e.data["user_id"] for e in WebhookEvent.objects.all()] == [user.pk]
 
 
 def test_endless_collisions_on_first_request_give_up_and_write_nothing(db, monkeypatch):
-    taken = services.create_user(phone="+79110000001").invite_code
-    monkeypatch.setattr(services, "generate_invite_code", lambda: taken)
+    taken = users.create_user(phone="+79110000001").invite_code
+    monkeypatch.setattr(invites, "generate_invite_code", lambda: taken)
     with pytest.raises(IntegrityError):
-        services.get_or_create_user(phone="+79110000002")
+        users.get_or_create_user(phone="+79110000002")
     assert list(User.objects.values_list("phone", flat=True)) == ["+79110000001"]
 
 
@@ -123,7 +123,7 @@ def test_concurrent_first_requests_create_one_user_and_one_event(transactional_d
 
     def first_request(i):
         with transaction.atomic():
-            return services.get_or_create_user(phone="+79110000003")
+            return users.get_or_create_user(phone="+79110000003")
 
     results = run_in_threads(first_request, 10)
     assert all(isinstance(r, tuple) for r in results), results

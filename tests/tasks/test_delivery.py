@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from auth_phone import delivery as login_delivery
 from auth_phone.models import LoginCode
-from tasks import services
 from tasks.models import SmsDelivery
 from tasks.sms import LocmemSender, SmsRejected, SmsTransientError, get_sender
 from tests.conftest import last_code
@@ -19,7 +19,7 @@ PHONE = "+79111234567"
 @pytest.fixture
 def queued(api, monkeypatch):
     """A code request whose task was queued but not run yet."""
-    from tasks.tasks import deliver_login_code
+    from auth_phone.tasks import deliver_login_code
 
     monkeypatch.setattr(deliver_login_code, "apply_async", lambda *a, **k: None)
     assert api.post("/auth/sms/", {"phone": PHONE}, format="json").status_code == 201
@@ -38,7 +38,7 @@ def smsaero(settings):
 
 
 def run_task(delivery):
-    from tasks.tasks import deliver_login_code
+    from auth_phone.tasks import deliver_login_code
 
     return deliver_login_code.apply(args=(delivery.pk,), task_id=delivery.task_id)
 
@@ -111,7 +111,7 @@ def test_a_redelivered_task_does_not_send_twice(queued):
 
 
 def test_a_task_for_a_missing_delivery_does_nothing(db):
-    assert services.deliver_login_code(delivery_id=987654) == "missing"
+    assert login_delivery.deliver_login_code(delivery_id=987654) == "missing"
     assert LocmemSender.outbox == []
 
 

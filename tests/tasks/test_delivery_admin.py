@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from django_celery_results.models import TaskResult
 
-from profiles.services import create_user
+from profiles.services.users import create_user
 from tasks.models import SmsDelivery
 from tasks.sms import LocmemSender, SmsTransientError
 from tests.conftest import admin_login

@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from auth_phone import codes
+from auth_phone import delivery as login_delivery
 from auth_phone.models import LoginCode
-from tasks import services
 from tasks.models import SmsDelivery
 from tasks.sms import LocmemSender
 from tests.conftest import last_code
@@ -21,7 +21,7 @@ PHONE = "+79111234567"
 
 @pytest.fixture
 def queued(api, monkeypatch):
-    from tasks.tasks import deliver_login_code
+    from auth_phone.tasks import deliver_login_code
 
     monkeypatch.setattr(deliver_login_code, "apply_async", lambda *a, **k: None)
     assert api.post("/auth/sms/", {"phone": PHONE}, format="json").status_code == 201
@@ -31,7 +31,7 @@ def queued(api, monkeypatch):
 
 def test_a_delivery_reads_once_and_writes_three_times(queued):
     with CaptureQueriesContext(connection) as queries:
-        assert services.deliver_login_code(delivery_id=queued.pk) == "sent"
+        assert login_delivery.deliver_login_code(delivery_id=queued.pk) == "sent"
     sql = [q["sql"] for q in queries.captured_queries]
     # The task's one transaction (a savepoint inside the test's); no nested one.
     assert [s.split(" ")[0] for s in sql if "SAVEPOINT" in s] == ["SAVEPOINT", "RELEASE"], sql
@@ -78,7 +78,7 @@ def test_a_code_that_stopped_being_live_after_it_was_read_is_neither_stored_nor_
 
 def test_a_code_read_as_used_or_expired_is_stale_and_nothing_is_sent(queued):
     LoginCode.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
-    assert services.deliver_login_code(delivery_id=queued.pk) == "stale"
+    assert login_delivery.deliver_login_code(delivery_id=queued.pk) == "stale"
     queued.refresh_from_db()
     assert queued.status == "stale" and queued.attempts == 0
     assert LoginCode.objects.get().code_hash == ""

@@ -11,7 +11,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from auth_phone.models import LoginCode
-from profiles.services import create_user
+from profiles.services.users import create_user
 from project.celery import app
 from tasks import services
 from tasks.models import SmsDelivery

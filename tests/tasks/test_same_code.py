@@ -6,8 +6,8 @@ import re
 import pytest
 
 from auth_phone.models import LoginCode
+from auth_phone.tasks import deliver_login_code
 from tasks.models import SmsDelivery
-from tasks.tasks import deliver_login_code
 from tests.smsaero_stub import SmsAeroStub, success
 
 PHONE = "+79111234567"

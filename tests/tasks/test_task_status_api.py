@@ -8,7 +8,7 @@ from celery.app.task import Context
 from django_celery_results.models import TaskResult
 
 from auth_phone.services import issue_tokens
-from profiles.services import create_user
+from profiles.services.users import create_user
 from project.celery import app
 from tasks.models import SmsDelivery
 from tasks.sms import LocmemSender, SmsRejected, SmsTransientError
@@ -113,7 +113,7 @@ def test_a_task_that_crashed_while_sending_is_a_failure(api, monkeypatch):
 
 
 def test_a_queued_task_is_pending(api, monkeypatch):
-    from tasks.tasks import deliver_login_code
+    from auth_phone.tasks import deliver_login_code
 
     monkeypatch.setattr(deliver_login_code, "apply_async", lambda *a, **k: None)
     task_id = sms_task_id(api)

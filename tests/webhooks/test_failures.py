@@ -28,7 +28,7 @@ def test_a_refused_publish_leaves_the_delivery_for_the_sweep(api, monkeypatch, c
 
     WebhookEndpoint.objects.create(url="http://127.0.0.1:9/x", secret=SECRET, events=["*"])
     monkeypatch.setattr(deliver_webhook, "apply_async", broker_down)
-    from tasks.tasks import deliver_login_code
+    from auth_phone.tasks import deliver_login_code
 
     monkeypatch.setattr(deliver_login_code, "apply_async", lambda *a, **k: None)
     response = api.post("/auth/sms/", {"phone": "+79111234567"}, format="json")

@@ -3,7 +3,7 @@ a refused confirmation records nothing."""
 
 import pytest
 
-from profiles.services import create_user
+from profiles.services.users import create_user
 from tests.conftest import last_code
 from tests.profiles.conftest import client_for
 from webhooks import services

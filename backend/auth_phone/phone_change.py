@@ -16,16 +16,16 @@ from datetime import datetime
 
 from django.db import DatabaseError, IntegrityError, transaction
 
-from auth_phone.errors import CodeAttemptsExhausted, CodeExpired, NoActiveCode, WrongCode
-from auth_phone.models import LoginCode
-from auth_phone.services import request_login_code, verify_login_code
+from profiles.errors import NoPendingPhoneChange, NotPendingPhone, PhoneTaken
+from profiles.models import User
+from profiles.services import users
 from tasks.services import queue_notice_sms
 from webhooks import events
 from webhooks.services import emit_event
 
-from . import services
-from .errors import NoPendingPhoneChange, NotPendingPhone, PhoneTaken
-from .models import User
+from .errors import CodeAttemptsExhausted, CodeExpired, NoActiveCode, WrongCode
+from .models import LoginCode
+from .services import request_login_code, verify_login_code
 
 CHANGE = LoginCode.Purpose.PHONE_CHANGE
 CODE_FIELD = "sms_code"
@@ -43,12 +43,12 @@ class PendingPhoneChange:
 def update_profile(
     *, user: User, client_ip: str, **fields
 ) -> tuple[User, PendingPhoneChange | None]:
-    """services.update_profile, except that a `phone` (E.164) other than the account's
+    """users.update_profile, except that a `phone` (E.164) other than the account's
     starts a change: the other fields are saved and a code goes to the new number, in one
     transaction. Raises PhoneTaken, RateLimited and the errors of update_profile."""
     phone = fields.pop("phone", None)
     if phone is None or phone == user.phone:
-        return services.update_profile(user=user, **fields), None
+        return users.update_profile(user=user, **fields), None
     if User.objects.filter(phone=phone).exists():
         raise PhoneTaken()
     try:
@@ -59,7 +59,7 @@ def update_profile(
             client_ip=client_ip,
             purpose=CHANGE,
             user=user,
-            in_transaction=lambda: services.update_profile(user=user, **fields),
+            in_transaction=lambda: users.update_profile(user=user, **fields),
         )
     except BaseException:
         # The rollback left the in-memory user with the refused values.

@@ -1,0 +1,143 @@
+"""Invite codes: making one for a new user, and activating another user's code once."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import zlib
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from project import metrics
+from webhooks import events
+from webhooks.services import emit_event
+
+from ..errors import (
+    InviteAlreadyActivated,
+    InviteCodeInvalid,
+    InviteCodeNotFound,
+    InviteCycle,
+    NotFound,
+    OwnInviteCode,
+)
+from ..limits import give_back_invite_attempt, take_invite_attempt
+from ..models import INVITE_CODE_ALPHABET, INVITE_CODE_LENGTH, User
+
+INVITE_CODE_RE = re.compile(rf"[{INVITE_CODE_ALPHABET}]{{{INVITE_CODE_LENGTH}}}")
+# Key of the PostgreSQL advisory lock that serialises writes to the referral graph.
+REFERRAL_GRAPH_LOCK = zlib.crc32(b"profiles.referral_graph")
+
+
+def generate_invite_code() -> str:
+    return "".join(secrets.choice(INVITE_CODE_ALPHABET) for _ in range(INVITE_CODE_LENGTH))
+
+
+def normalize_invite_code(raw: str) -> str:
+    """`raw` without surrounding spaces, upper-cased. Raises InviteCodeInvalid unless it
+    then is 6 digits or letters A-Z."""
+    code = raw.strip() if isinstance(raw, str) else ""
+    # ASCII first: str.upper() turns some letters into two ("ß" -> "SS").
+    code = code.upper() if code.isascii() else ""
+    if not INVITE_CODE_RE.fullmatch(code):
+        raise InviteCodeInvalid()
+    return code
+
+
+def _lock_referral_graph() -> None:
+    """Serialise all invite activations until the current transaction ends.
+
+    Row locks on the two users are not enough: a cycle can close through two concurrent
+    activations that touch four different rows (A->B and C->D while B->C and D->A exist).
+    One transaction-scoped advisory lock makes the cycle check and the write a single step
+    for every activation; it is released by COMMIT or ROLLBACK, so nothing can leak it.
+    SQLite (the zero-setup local run) has no such lock and needs none: its transactions are
+    serialisable, so of two racing activations the one that read stale data fails to write.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REFERRAL_GRAPH_LOCK])
+
+
+def _is_referred_through(*, user_id: int, ancestor_id: int) -> bool:
+    """Whether walking `referred_by` upwards from `user_id` reaches `ancestor_id`."""
+    table = connection.ops.quote_name(User._meta.db_table)
+    parent = connection.ops.quote_name(User._meta.get_field("referred_by").column)
+    # UNION (not UNION ALL) drops rows already seen, so the walk ends even on a loop.
+    sql = f"""
+        WITH RECURSIVE chain(id, parent) AS (
+            SELECT id, {parent} FROM {table} WHERE id = %s
+            UNION
+            SELECT u.id, u.{parent} FROM {table} u JOIN chain c ON u.id = c.parent
+        )
+        SELECT 1 FROM chain WHERE id = %s LIMIT 1
+    """  # noqa: S608 - only quoted model metadata is interpolated
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user_id, ancestor_id])
+        return cursor.fetchone() is not None
+
+
+@transaction.atomic
+def activate_invite_code(*, user: User, code: str) -> User:
+    """Link `user` once to the owner of `code` (any case, spaces ignored). Raises
+    InviteCodeInvalid, InviteAlreadyActivated, InviteCodeNotFound, OwnInviteCode, InviteCycle,
+    and RateLimited beyond INVITE_FAILURES_HOURLY_LIMIT unknown codes per user and hour."""
+    code = normalize_invite_code(code)
+    if user.activated_code is not None:
+        raise InviteAlreadyActivated()
+
+    attempt = take_invite_attempt(user_id=user.pk)
+    inviter_id = User.objects.filter(invite_code=code).values_list("pk", flat=True).first()
+    if inviter_id is None:
+        # An unknown code takes no lock: guesses never queue the real activations.
+        raise InviteCodeNotFound(code)
+    give_back_invite_attempt(attempt)  # the code exists: not a failed guess
+    # Lock order, the same in every writer, so none can deadlock another:
+    # 1. the referral-graph advisory lock (activations only) -> one activation at a time,
+    #    so the cycle check below sees every committed link and none can slip in before
+    #    our UPDATE;
+    # 2. the rows of both users, by ascending pk (delete_user locks its one row first), so
+    #    that neither can be deleted between the checks and the UPDATE (a code found
+    #    above whose owner is deleted meanwhile is missing from `locked`).
+    _lock_referral_graph()
+    if inviter_id == user.pk:
+        raise OwnInviteCode()
+    locked = {
+        row.pk: row
+        for row in User.objects.select_for_update()
+        .filter(pk__in=(user.pk, inviter_id))
+        .order_by("pk")
+        .only("pk", "phone", "invite_code", "activated_code")
+    }
+    if user.pk not in locked:  # the account was deleted meanwhile
+        raise NotFound()
+    if inviter_id not in locked:
+        raise InviteCodeNotFound(code)
+    if locked[user.pk].activated_code is not None:
+        raise InviteAlreadyActivated()
+    if _is_referred_through(user_id=inviter_id, ancestor_id=user.pk):
+        raise InviteCycle()
+
+    now = timezone.now()
+    # Compare-and-set on activated_code (not referred_by, which the inviter's deletion
+    # clears): a user activates once, ever, even if the lock above were ever removed.
+    updated = User.objects.filter(pk=user.pk, activated_code__isnull=True).update(
+        referred_by_id=inviter_id, referred_at=now, activated_code=code
+    )
+    if updated:
+        transaction.on_commit(metrics.INVITES_ACTIVATED.inc)
+    if not updated:
+        raise InviteAlreadyActivated()
+    user.referred_by_id, user.referred_at, user.activated_code = inviter_id, now, code
+    emit_event(
+        events.INVITE_ACTIVATED,
+        {
+            "user_id": user.pk,
+            "phone": locked[user.pk].phone,
+            "inviter_id": inviter_id,
+            "inviter_phone": locked[inviter_id].phone,
+            "invite_code": code,
+            "activated_at": now,
+        },
+    )
+    return user

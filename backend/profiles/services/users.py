@@ -1,0 +1,166 @@
+"""Writes on accounts: create (with a fresh invite code), update, delete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models.constants import OnConflict
+from django.utils import timezone
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+from project.phones import InvalidPhone, normalize_phone
+from webhooks import events
+from webhooks.services import emit_event
+
+from ..errors import NotFound, PhoneReadOnly
+from ..models import User
+from . import avatars, invites
+
+INVITE_CODE_ATTEMPTS = 10
+EDITABLE_FIELDS = frozenset({"email", "first_name", "last_name", "avatar"})
+
+
+def create_user(*, phone: str, **fields) -> User:
+    """Create a user with a fresh invite code, retrying on a code collision.
+    Raises IntegrityError if the phone is taken."""
+    for _ in range(INVITE_CODE_ATTEMPTS):
+        user = User(phone=phone, invite_code=invites.generate_invite_code(), **fields)
+        user.set_unusable_password()
+        try:
+            with transaction.atomic():
+                user.save(force_insert=True)
+                emit_event(
+                    events.USER_CREATED,
+                    {"user_id": user.pk, "phone": user.phone, "invite_code": user.invite_code},
+                )
+            return user
+        except IntegrityError:
+            # Only a clash on the invite code is worth another try; anything else
+            # (the phone is taken) is the caller's to handle.
+            if not User.objects.filter(invite_code=user.invite_code).exists():
+                raise
+    raise IntegrityError("could not find a free invite code")
+
+
+def _insert_unless_taken(user: User) -> bool:
+    """INSERT `user` ... ON CONFLICT DO NOTHING RETURNING its id: False, and nothing
+    written, if its phone or invite code is taken (by a row committed or still being
+    written: PostgreSQL waits for that transaction's end). No savepoint is needed, since
+    a conflict is not an error that aborts the transaction."""
+    meta = User._meta
+    fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field]
+    # QuerySet._insert: what Model.save() and bulk_create() insert with, here with
+    # ON CONFLICT DO NOTHING and RETURNING together (bulk_create gives no id on a conflict).
+    rows = User._base_manager.get_queryset()._insert(  # type: ignore[attr-defined]
+        [user],
+        fields=fields,
+        returning_fields=meta.db_returning_fields,
+        using=User.objects.db,
+        on_conflict=OnConflict.IGNORE,
+    )
+    if not rows or rows[0] is None:
+        return False
+    for value, field in zip(rows[0], meta.db_returning_fields, strict=True):
+        setattr(user, field.attname, value)
+    user._state.adding = False
+    user._state.db = User.objects.db
+    return True
+
+
+def get_or_create_user(*, phone: str) -> tuple[User, bool]:
+    """The user with `phone`, created if new; safe against concurrent first requests."""
+    user = User.objects.filter(phone=phone).first()
+    if user is not None:
+        return user, False
+    with transaction.atomic(savepoint=False):  # the caller's transaction when there is one
+        for _ in range(INVITE_CODE_ATTEMPTS):
+            user = User(phone=phone, invite_code=invites.generate_invite_code())
+            user.set_unusable_password()
+            if _insert_unless_taken(user):
+                emit_event(
+                    events.USER_CREATED,
+                    {"user_id": user.pk, "phone": user.phone, "invite_code": user.invite_code},
+                )
+                return user, True
+            # A concurrent request created the same phone first (the unique index decided,
+            # after its commit), or the invite code was taken: then draw another.
+            existing = User.objects.filter(phone=phone).first()
+            if existing is not None:
+                return existing, False
+    raise IntegrityError("could not find a free invite code")
+
+
+def _check_phone_unchanged(user: User, phone: str | None) -> None:
+    try:
+        same = phone is not None and normalize_phone(phone) == user.phone
+    except InvalidPhone:
+        same = False
+    if not same:
+        raise PhoneReadOnly()
+
+
+def _delete_file_on_commit(storage, name: str) -> None:
+    transaction.on_commit(lambda: storage.delete(name))
+
+
+def update_profile(*, user: User, **fields) -> User:
+    """Set the given editable fields (email, first_name, last_name, avatar; None or "" clears
+    one), accept `phone` only unchanged, activate the code in `user_referral` if given; all
+    or nothing. Raises PhoneReadOnly, AvatarInvalid and the errors of activate_invite_code."""
+    unknown = set(fields) - EDITABLE_FIELDS - {"phone", "user_referral"}
+    if unknown:
+        raise TypeError(f"update_profile() got unexpected fields: {sorted(unknown)}")
+    if "phone" in fields:
+        _check_phone_unchanged(user, fields.pop("phone"))
+    code = fields.pop("user_referral", None) or None
+    # Every input is checked before anything is written.
+    if code is not None:
+        code = invites.normalize_invite_code(code)
+    changes: dict[str, Any] = {
+        name: (value.strip() or None) if isinstance(value, str) else (value or None)
+        for name, value in fields.items()
+    }
+    if changes.get("avatar") is not None:
+        changes["avatar"] = avatars.encode_avatar(changes["avatar"])
+
+    with transaction.atomic():
+        if code is not None:
+            invites.activate_invite_code(user=user, code=code)
+        if changes:
+            # The row lock (the order of delete_user) keeps the account from being deleted
+            # before the save; one that was deleted since the request began is not found.
+            if not User.objects.select_for_update().filter(pk=user.pk).exists():
+                raise NotFound()
+            old_avatar = user.avatar.name if "avatar" in changes else None
+            for name, value in changes.items():
+                setattr(user, name, value)
+            user.save(update_fields=list(changes))
+            if old_avatar and old_avatar != user.avatar.name:
+                _delete_file_on_commit(user.avatar.storage, old_avatar)
+    return user
+
+
+def delete_user(*, user: User) -> None:
+    """Delete the account and revoke its tokens; users who activated its code keep their
+    accounts and the code they activated (`activated_code`)."""
+    with transaction.atomic():
+        # Taken first, this row lock makes a concurrent activation of this user's code
+        # wait and then find no code (see activate_invite_code for the lock order).
+        locked = User.objects.select_for_update().filter(pk=user.pk).first()
+        if locked is None:
+            return
+        # Access tokens of a missing user are refused by authentication; refresh tokens
+        # are blacklisted so that /users/token/refresh/ refuses them too.
+        outstanding = OutstandingToken.objects.filter(user=locked, blacklistedtoken__isnull=True)
+        BlacklistedToken.objects.bulk_create(
+            [BlacklistedToken(token=token) for token in outstanding], ignore_conflicts=True
+        )
+        avatar = locked.avatar.name
+        emit_event(
+            events.USER_DELETED,
+            {"user_id": locked.pk, "phone": locked.phone, "deleted_at": timezone.now()},
+        )
+        locked.delete()
+        if avatar:
+            _delete_file_on_commit(locked.avatar.storage, avatar)
