@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from .errors import SmsBudgetExhausted
+from .ratelimit import COUNT, Limit
 
 logger = logging.getLogger(__name__)
 WINDOW = 3600
@@ -26,29 +27,29 @@ def _key(hour: int) -> str:
     return f"sms:budget:{hour}"
 
 
-def take_sms_budget() -> str | None:
-    """Count one code against this hour's budget and return the counter's key, for
-    give_back_sms_budget. Raises SmsBudgetExhausted. SMS_HOURLY_BUDGET = 0 means no budget."""
+def sms_budget() -> Limit | None:
+    """This hour's budget, as a limit that ratelimit.reserve_code_request takes with the
+    request's own limits (one Redis round trip for all); its refusal is SmsBudgetExhausted.
+    None when SMS_HOURLY_BUDGET = 0 (no budget)."""
     budget = settings.SMS_HOURLY_BUDGET
     if budget <= 0:
         return None
     now = time.time()
     hour = int(now // WINDOW)
     key = _key(hour)
-    # The counter outlives its hour, so a give-back never finds it gone.
-    cache.add(key, 0, 2 * WINDOW)
-    if cache.incr(key) <= budget:
-        return key
-    give_back_sms_budget(key)
-    retry_after = (hour + 1) * WINDOW - now
-    # One error line per hour, for the operator's alerting; no phone or code in it.
-    if cache.add(f"{key}:logged", 1, 2 * WINDOW):
-        logger.error(
-            "SMS hourly budget reached: %s codes issued this hour; code requests answer 503 "
-            "until the hour ends (SMS_HOURLY_BUDGET)",
-            budget,
-        )
-    raise SmsBudgetExhausted(retry_after)
+
+    def refused(_retry_after: float) -> SmsBudgetExhausted:
+        # One error line per hour, for the operator's alerting; no phone or code in it.
+        if cache.add(f"{key}:logged", 1, 2 * WINDOW):
+            logger.error(
+                "SMS hourly budget reached: %s codes issued this hour; code requests answer "
+                "503 until the hour ends (SMS_HOURLY_BUDGET)",
+                budget,
+            )
+        return SmsBudgetExhausted((hour + 1) * WINDOW - now)
+
+    # The counter outlives its hour (2 windows), so a give-back never finds it gone.
+    return Limit(COUNT, key, budget, 2 * WINDOW, None, refusal=refused)
 
 
 def give_back_sms_budget(key: str | None) -> None:

@@ -11,7 +11,6 @@ import hashlib
 import hmac
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from .models import LoginCode
@@ -38,22 +37,22 @@ def code_matches(login_code: LoginCode, code: str) -> bool:
     return hmac.compare_digest(login_code.code_hash, expected)
 
 
-@transaction.atomic
-def issue_code(*, login_code_id: int | None) -> str | None:
-    """Derive the code of a live LoginCode and store its hash (the same code on every call);
-    None if the code was replaced, used or has expired (a stale task then sends nothing)."""
-    if login_code_id is None:
+def issue_code(*, login_code: LoginCode | None) -> str | None:
+    """Derive the code of `login_code` (read by the caller, with its delivery) and store its
+    hash (the same code on every call); None if the code was replaced, used or has expired
+    (a stale task then sends nothing). The hash is written by a conditional UPDATE, so a
+    code used or expired since it was read is not stored either."""
+    if login_code is None or login_code.used_at is not None:
         return None
-    login_code = (
-        LoginCode.objects.select_for_update()
-        .filter(pk=login_code_id, used_at__isnull=True, expires_at__gt=timezone.now())
-        .first()
-    )
-    if login_code is None:
+    if login_code.expires_at <= timezone.now():
         return None
     code = derive_code(login_code_id=login_code.pk, nonce=login_code.nonce)
     code_hash = hash_code(user_id=login_code.user_id, code=code)
     if login_code.code_hash != code_hash:  # a retry finds it stored already: no second write
+        stored = LoginCode.objects.filter(
+            pk=login_code.pk, used_at__isnull=True, expires_at__gt=timezone.now()
+        ).update(code_hash=code_hash)
+        if not stored:
+            return None
         login_code.code_hash = code_hash
-        login_code.save(update_fields=["code_hash"])
     return code

@@ -37,13 +37,22 @@ def deliver_login_code(*, delivery_id: int, final_attempt: bool = True) -> str:
     """Generate the code, store its hash, send the SMS; return the outcome (never the code).
     Raises SmsTransientError when another attempt should follow."""
     with transaction.atomic():
-        delivery = SmsDelivery.objects.select_for_update().filter(pk=delivery_id).first()
+        # One statement reads the delivery (locked) and its login code (not locked: the
+        # hash is written by a conditional UPDATE, and a code replaced meanwhile would
+        # first have to unlink this delivery, which waits for the lock).
+        delivery = (
+            SmsDelivery.objects.select_for_update(of=("self",))
+            .select_related("login_code")
+            .filter(pk=delivery_id)
+            .first()
+        )
         if delivery is None:
             return "missing"
         if delivery.status in SmsDelivery.DONE:
             return delivery.status  # a re-delivered task: handled already, or failed for good
-        code = codes.issue_code(login_code_id=delivery.login_code_id)
-        if code is None:
+        login_code = delivery.login_code
+        code = codes.issue_code(login_code=login_code)
+        if code is None or login_code is None:  # (no code without a login code)
             set_status(delivery_id, SmsDelivery.Status.STALE)
             metrics.SMS.labels(settings.SMS_BACKEND, "stale").inc()
             logger.info("delivery %s is stale: its code was replaced, used or expired", delivery_id)
@@ -51,15 +60,8 @@ def deliver_login_code(*, delivery_id: int, final_attempt: bool = True) -> str:
         set_status(delivery_id, SmsDelivery.Status.SENDING, attempts=F("attempts") + 1)
 
     # The SMS goes out after the commit: no row stays locked while the provider answers.
-    assert delivery.login_code_id is not None  # issue_code found the code
-    text = render_text(code, purpose=_code_purpose(delivery.login_code_id))
+    text = render_text(code, purpose=login_code.purpose)
     return send_and_record(delivery_id, delivery.phone, text, final_attempt)
-
-
-def _code_purpose(login_code_id: int) -> str:
-    """What the code is for (login or phone change): its SMS says so."""
-    purpose = LoginCode.objects.filter(pk=login_code_id).values_list("purpose", flat=True)
-    return purpose.first() or LoginCode.Purpose.LOGIN
 
 
 def render_text(code: str, purpose: str = "login") -> str:

@@ -66,10 +66,11 @@ def request_login_code(
         phones.ensure_sms_deliverable(phone)
     except phones.UndeliverablePhone as exc:
         raise PhoneNotDeliverable(exc.message, **exc.params) from exc
-    reservations = ratelimit.reserve_code_request(phone=phone, ip=client_ip)
-    budget_key = None
+    # The budget is taken last: a request another limit refuses costs none.
+    reservations = ratelimit.reserve_code_request(
+        phone=phone, ip=client_ip, budget=budget.sms_budget()
+    )
     try:
-        budget_key = budget.take_sms_budget()  # last: a request another limit refuses costs none
         with transaction.atomic():
             if in_transaction is not None:
                 in_transaction()
@@ -91,8 +92,7 @@ def request_login_code(
             )
             delivery = queue_login_code_sms(login_code=login_code, phone=phone)
     except BaseException:
-        budget.give_back_sms_budget(budget_key)
-        reservations.release()
+        reservations.release()  # the budget's unit too
         raise
     metrics.CODES_REQUESTED.labels(str(created).lower()).inc()
     return CodeRequest(

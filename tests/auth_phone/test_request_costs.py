@@ -1,11 +1,12 @@
 """What a code request and a login cost in round trips to PostgreSQL and Redis: the hot
 paths that the benchmarks measure stay as lean as they were made."""
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
-from auth_phone import ratelimit, services
+from auth_phone import budget, ratelimit, services
 from auth_phone.models import LoginCode
 from profiles.models import User
 from tests.conftest import last_code
@@ -16,11 +17,11 @@ PHONE = "+79111234567"
 class CountingCache:
     """Counts the cache commands that reach the real cache."""
 
-    def __init__(self, monkeypatch):
+    def __init__(self, monkeypatch, target=cache):
         self.calls: list[str] = []
         for name in ("add", "incr", "decr", "get", "delete"):
-            real = getattr(cache, name)
-            monkeypatch.setattr(cache, name, self._counted(name, real))
+            real = getattr(target, name)
+            monkeypatch.setattr(target, name, self._counted(name, real))
 
     def _counted(self, name, real):
         def call(*args, **kwargs):
@@ -87,15 +88,73 @@ def test_an_open_window_costs_one_cache_command(monkeypatch):
     assert cache.get("rl:sms:ip:10.2.2.2") == 2
 
 
-def test_a_code_request_costs_seven_cache_commands_then_five(monkeypatch):
-    counting = CountingCache(monkeypatch)
-    ratelimit.reserve_code_request(phone=PHONE, ip="10.2.2.3")
-    assert len(counting.calls) == 7  # cooldown, phone window opened, address window opened
+class CountingRedis:
+    """Counts the commands sent to the Redis server behind the cache (a script is one)."""
+
+    def __init__(self, monkeypatch):
+        self.calls: list[str] = []
+        client = cache.client.get_client(write=True)
+        real = client.execute_command
+
+        def call(*args, **kwargs):
+            self.calls.append(args[0])
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(client, "execute_command", call)
+
+
+def test_a_code_request_costs_one_redis_round_trip_and_so_does_giving_it_back(monkeypatch):
+    ratelimit.reserve_code_request(phone="+79111234569", ip="10.2.2.3")  # the script loaded
+    counting = CountingRedis(monkeypatch)
+    reservations = ratelimit.reserve_code_request(
+        phone=PHONE, ip="10.2.2.3", budget=budget.sms_budget()
+    )
+    assert counting.calls == ["EVALSHA"]  # cooldown, phone and address counts, the budget
+    [budget_key] = [k for k in cache.keys("sms:budget:*")]
+    assert cache.get(budget_key) == 1
     counting.calls.clear()
-    ratelimit.reserve_code_request(phone="+79111234568", ip="10.2.2.3")
-    assert len(counting.calls) == 5  # the address window is open now
-    assert cache.get("rl:sms:ip:10.2.2.3") == 2
-    assert cache.get("rl:sms:ip:10.2.2.3:reset") is not None
+    reservations.release()
+    assert counting.calls == ["EVALSHA"]
+    assert cache.get(f"rl:sms:cooldown:{PHONE}") is None
+    assert cache.get(f"rl:sms:phone:{PHONE}") == 0
+    assert cache.get("rl:sms:ip:10.2.2.3") == 1
+    assert cache.get(budget_key) == 0
+
+
+def test_a_code_request_through_the_service_makes_one_redis_round_trip(
+    monkeypatch, db, django_capture_on_commit_callbacks
+):
+    services.request_login_code(phone="+79111234569", client_ip="10.2.2.3")  # script loaded
+    counting = CountingRedis(monkeypatch)
+    with django_capture_on_commit_callbacks():  # the task is queued on commit, not here
+        services.request_login_code(phone=PHONE, client_ip="10.2.2.3")
+    assert counting.calls == ["EVALSHA"]
+
+
+def test_a_login_costs_one_redis_round_trip(monkeypatch):
+    ratelimit.reserve_login(phone="+79111234569", ip="10.2.2.3")  # the script loaded
+    counting = CountingRedis(monkeypatch)
+    taken = ratelimit.reserve_login(phone=PHONE, ip="10.2.2.4")
+    assert counting.calls == ["EVALSHA"]
+    taken.release()  # a right code gives both back
+    assert counting.calls == ["EVALSHA", "EVALSHA"]
+    assert cache.get(f"rl:login:fail:{PHONE}") == 0
+    assert cache.get("rl:login:ip:10.2.2.4") == 0
+
+
+def test_without_redis_a_code_request_costs_seven_cache_commands_then_five(monkeypatch):
+    with override_settings(
+        CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    ):
+        cache.clear()  # the process's memory cache outlives one test
+        counting = CountingCache(monkeypatch, target=caches["default"])  # not the proxy
+        ratelimit.reserve_code_request(phone=PHONE, ip="10.2.2.3")
+        assert len(counting.calls) == 7  # cooldown, phone window opened, address window opened
+        counting.calls.clear()
+        ratelimit.reserve_code_request(phone="+79111234568", ip="10.2.2.3")
+        assert len(counting.calls) == 5  # the address window is open now
+        assert cache.get("rl:sms:ip:10.2.2.3") == 2
+        assert cache.get("rl:sms:ip:10.2.2.3:reset") is not None
 
 
 def test_a_window_opened_concurrently_counts_both_hits(monkeypatch):

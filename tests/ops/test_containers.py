@@ -238,3 +238,15 @@ def test_gunicorn_takes_port_processes_and_threads_from_the_environment(monkeypa
     assert config["bind"] == "0.0.0.0:9001"
     assert (config["workers"], config["threads"]) == (3, 5)
     assert config["worker_class"] == "gthread"
+
+
+@pytest.mark.parametrize(
+    "value, accesslog", [(None, "-"), ("", None), ("/var/log/a.log", "/var/log/a.log")]
+)
+def test_gunicorn_access_log_is_on_by_default_and_can_be_turned_off(monkeypatch, value, accesslog):
+    if value is None:
+        monkeypatch.delenv("GUNICORN_ACCESS_LOG", raising=False)
+    else:
+        monkeypatch.setenv("GUNICORN_ACCESS_LOG", value)
+    config = runpy.run_path(str(REPO / "backend" / "gunicorn.conf.py"))
+    assert config["accesslog"] == accesslog

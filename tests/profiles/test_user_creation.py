@@ -3,10 +3,13 @@
 import re
 
 import pytest
-from django.db import IntegrityError
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from profiles.models import User
 from profiles.services import invites, users
+from tests.conftest import run_in_threads
+from webhooks.models import WebhookEndpoint, WebhookEvent
 
 
 def test_created_user_has_a_six_character_code(db):
@@ -64,3 +67,66 @@ def test_superuser_can_be_created_with_a_password(db):
     assert admin.is_staff and admin.is_superuser
     assert admin.check_password("s3cret-pass")
     assert str(admin) == "+79110000009"
+
+
+# get_or_create_user: INSERT ... ON CONFLICT DO NOTHING, no lookup savepoint.
+
+
+@pytest.fixture
+def user_created_hook(db):
+    return WebhookEndpoint.objects.create(
+        url="https://hooks.example.com/in", secret="s", events=["user.created"]
+    )
+
+
+def test_a_first_request_inserts_without_a_savepoint(db):
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        user, created = users.get_or_create_user(phone="+79110000001")
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert created and User.objects.get(phone="+79110000001").pk == user.pk
+    # Only the test's own atomic block (nested in the test's transaction) makes one.
+    assert [s for s in sql if "SAVEPOINT" in s] == [sql[0], sql[-1]], sql
+    assert any(s.startswith('INSERT INTO "profiles_user"') and "ON CONFLICT" in s for s in sql)
+    assert user.has_usable_password() is False
+    assert User.objects.get(pk=user.pk).password == user.password
+
+
+def test_a_known_phone_costs_one_query_and_inserts_nothing(db, django_assert_num_queries):
+    first = users.create_user(phone="+79110000001")
+    with django_assert_num_queries(1):
+        assert users.get_or_create_user(phone="+79110000001") == (first, False)
+
+
+def test_an_invite_code_collision_on_first_request_is_retried(db, monkeypatch, user_created_hook):
+    taken = users.create_user(phone="+79110000001").invite_code
+    WebhookEvent.objects.all().delete()
+    proposals = iter([taken, "Z9Z9Z9"])
+    monkeypatch.setattr(invites, "generate_invite_code", lambda: next(proposals))
+    user, created = users.get_or_create_user(phone="+79110000002")
+    assert created and user.invite_code == "Z9Z9Z9"
+    assert User.objects.get(phone="+79110000002").invite_code == "Z9Z9Z9"
+    assert [e.data["user_id"] for e in WebhookEvent.objects.all()] == [user.pk]
+
+
+def test_endless_collisions_on_first_request_give_up_and_write_nothing(db, monkeypatch):
+    taken = users.create_user(phone="+79110000001").invite_code
+    monkeypatch.setattr(invites, "generate_invite_code", lambda: taken)
+    with pytest.raises(IntegrityError):
+        users.get_or_create_user(phone="+79110000002")
+    assert list(User.objects.values_list("phone", flat=True)) == ["+79110000001"]
+
+
+def test_concurrent_first_requests_create_one_user_and_one_event(transactional_db):
+    WebhookEndpoint.objects.create(
+        url="https://hooks.example.com/in", secret="s", events=["user.created"]
+    )
+
+    def first_request(i):
+        with transaction.atomic():
+            return users.get_or_create_user(phone="+79110000003")
+
+    results = run_in_threads(first_request, 10)
+    assert all(isinstance(r, tuple) for r in results), results
+    assert sum(created for _, created in results) == 1
+    assert {user.pk for user, _ in results} == {User.objects.get().pk}
+    assert WebhookEvent.objects.filter(type="user.created").count() == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models.constants import OnConflict
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
@@ -42,16 +43,52 @@ def create_user(*, phone: str, **fields) -> User:
     raise IntegrityError("could not find a free invite code")
 
 
+def _insert_unless_taken(user: User) -> bool:
+    """INSERT `user` ... ON CONFLICT DO NOTHING RETURNING its id: False, and nothing
+    written, if its phone or invite code is taken (by a row committed or still being
+    written: PostgreSQL waits for that transaction's end). No savepoint is needed, since
+    a conflict is not an error that aborts the transaction."""
+    meta = User._meta
+    fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field]
+    # QuerySet._insert: what Model.save() and bulk_create() insert with, here with
+    # ON CONFLICT DO NOTHING and RETURNING together (bulk_create gives no id on a conflict).
+    rows = User._base_manager.get_queryset()._insert(  # type: ignore[attr-defined]
+        [user],
+        fields=fields,
+        returning_fields=meta.db_returning_fields,
+        using=User.objects.db,
+        on_conflict=OnConflict.IGNORE,
+    )
+    if not rows or rows[0] is None:
+        return False
+    for value, field in zip(rows[0], meta.db_returning_fields, strict=True):
+        setattr(user, field.attname, value)
+    user._state.adding = False
+    user._state.db = User.objects.db
+    return True
+
+
 def get_or_create_user(*, phone: str) -> tuple[User, bool]:
     """The user with `phone`, created if new; safe against concurrent first requests."""
     user = User.objects.filter(phone=phone).first()
     if user is not None:
         return user, False
-    try:
-        return create_user(phone=phone), True
-    except IntegrityError:
-        # A concurrent request created the same phone first (the unique index decided).
-        return User.objects.get(phone=phone), False
+    with transaction.atomic(savepoint=False):  # the caller's transaction when there is one
+        for _ in range(INVITE_CODE_ATTEMPTS):
+            user = User(phone=phone, invite_code=invites.generate_invite_code())
+            user.set_unusable_password()
+            if _insert_unless_taken(user):
+                emit_event(
+                    events.USER_CREATED,
+                    {"user_id": user.pk, "phone": user.phone, "invite_code": user.invite_code},
+                )
+                return user, True
+            # A concurrent request created the same phone first (the unique index decided,
+            # after its commit), or the invite code was taken: then draw another.
+            existing = User.objects.filter(phone=phone).first()
+            if existing is not None:
+                return existing, False
+    raise IntegrityError("could not find a free invite code")
 
 
 def _check_phone_unchanged(user: User, phone: str | None) -> None:

@@ -1,0 +1,123 @@
+"""The reservations of one request are taken by one Lua script against the real Redis:
+all or none, counted first and decided after, the window opened by its first hit and
+never lengthened, and given back without going below nothing."""
+
+import pytest
+from django.core.cache import cache
+from django.test import override_settings
+
+from auth_phone import ratelimit
+from project.errors import RateLimited
+from tests.conftest import run_in_threads
+
+PHONE = "+79111234567"
+
+
+def ttl(key: str) -> int:
+    return cache.ttl(key)
+
+
+def test_a_refusal_by_the_address_gives_back_the_cooldown_and_the_phone_count(settings):
+    settings.SMS_IP_HOURLY_LIMIT = 1
+    ratelimit.reserve_code_request(phone="+79111234500", ip="10.3.3.3")
+    with pytest.raises(RateLimited) as refused:
+        ratelimit.reserve_code_request(phone=PHONE, ip="10.3.3.3")
+    assert "from your address" in str(refused.value)
+    assert 3500 < refused.value.retry_after <= settings.RATE_LIMIT_WINDOW
+    assert cache.get(f"rl:sms:cooldown:{PHONE}") is None
+    assert cache.get(f"rl:sms:phone:{PHONE}") == 0
+    assert cache.get("rl:sms:ip:10.3.3.3") == 1
+
+
+def test_a_refusal_by_the_cooldown_counts_nothing(settings):
+    ratelimit.reserve_code_request(phone=PHONE, ip="10.3.3.4")
+    with pytest.raises(RateLimited) as refused:
+        ratelimit.reserve_code_request(phone=PHONE, ip="10.3.3.5")
+    assert "moments ago" in str(refused.value)
+    assert 0 < refused.value.retry_after <= settings.SMS_RESEND_COOLDOWN
+    assert cache.get(f"rl:sms:phone:{PHONE}") == 1
+    assert cache.get("rl:sms:ip:10.3.3.5") is None
+
+
+def test_the_window_opens_with_its_first_hit_and_later_hits_do_not_lengthen_it(settings):
+    settings.RATE_LIMIT_WINDOW = 3600
+    ratelimit.reserve_login(phone=PHONE, ip="10.3.3.6")
+    cache.expire("rl:login:ip:10.3.3.6", 100)  # the window is nearly over
+    ratelimit.reserve_login(phone="+79111234500", ip="10.3.3.6")
+    assert cache.get("rl:login:ip:10.3.3.6") == 2
+    assert 0 < ttl("rl:login:ip:10.3.3.6") <= 100
+    assert 3500 < ttl(f"rl:login:fail:{PHONE}") <= 3600
+
+
+def test_a_login_refused_for_the_phone_gives_the_address_count_back(settings):
+    settings.LOGIN_FAILURES_HOURLY_LIMIT = 1
+    ratelimit.reserve_login(phone=PHONE, ip="10.3.3.7")
+    with pytest.raises(RateLimited):
+        ratelimit.reserve_login(phone=PHONE, ip="10.3.3.8")
+    assert cache.get("rl:login:ip:10.3.3.8") == 0
+    assert cache.get(f"rl:login:fail:{PHONE}") == 1
+
+
+def test_the_phone_and_the_address_counts_of_a_login_are_given_back_apart():
+    taken = ratelimit.reserve_login(phone=PHONE, ip="10.3.3.9")
+    taken.phone.release()
+    assert cache.get(f"rl:login:fail:{PHONE}") == 0
+    assert cache.get("rl:login:ip:10.3.3.9") == 1
+    taken.address.release()
+    assert cache.get("rl:login:ip:10.3.3.9") == 0
+    taken.release()  # released once only
+    assert cache.get("rl:login:ip:10.3.3.9") == 0
+
+
+def test_a_confirmation_without_an_address_counts_only_the_phone():
+    taken = ratelimit.reserve_login(phone=PHONE, ip=None)
+    assert cache.get(f"rl:login:fail:{PHONE}") == 1
+    assert cache.keys("rl:login:ip:*") == []
+    taken.release()
+    assert cache.get(f"rl:login:fail:{PHONE}") == 0
+
+
+def test_giving_back_into_an_expired_window_leaves_no_negative_count():
+    taken = ratelimit.reserve_code_request(phone=PHONE, ip="10.3.3.10")
+    cache.delete_many([f"rl:sms:phone:{PHONE}", "rl:sms:ip:10.3.3.10"])
+    taken.release()
+    assert cache.get(f"rl:sms:phone:{PHONE}") is None
+    assert cache.get("rl:sms:ip:10.3.3.10") is None
+    assert cache.get(f"rl:sms:cooldown:{PHONE}") is None
+
+
+def test_parallel_code_requests_from_one_address_take_exactly_its_limit(settings):
+    settings.SMS_IP_HOURLY_LIMIT = 5
+
+    def ask(i):
+        return ratelimit.reserve_code_request(phone=f"+7911100{i:04d}", ip="10.4.4.4")
+
+    results = run_in_threads(ask, 16)
+    refused = [i for i, r in enumerate(results) if isinstance(r, RateLimited)]
+    assert len(refused) == 11, results
+    assert cache.get("rl:sms:ip:10.4.4.4") == 5
+    for i in refused:  # a refused request holds nothing
+        assert cache.get(f"rl:sms:cooldown:+7911100{i:04d}") is None
+        assert cache.get(f"rl:sms:phone:+7911100{i:04d}") == 0
+
+
+@pytest.mark.parametrize("limit_by", ["cooldown", "address"])
+def test_without_redis_the_same_rules_hold(settings, limit_by):
+    settings.SMS_IP_HOURLY_LIMIT = 1
+    with override_settings(
+        CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    ):
+        cache.clear()  # the process's memory cache outlives one test
+        ratelimit.reserve_code_request(phone=PHONE, ip="10.5.5.5")
+        other = PHONE if limit_by == "cooldown" else "+79111234500"
+        with pytest.raises(RateLimited):
+            ratelimit.reserve_code_request(phone=other, ip="10.5.5.5")
+        assert cache.get("rl:sms:ip:10.5.5.5") == 1
+        assert cache.get(f"rl:sms:phone:{PHONE}") == 1
+        if limit_by == "address":
+            assert cache.get("rl:sms:cooldown:+79111234500") is None
+            assert cache.get("rl:sms:phone:+79111234500") == 0
+        taken = ratelimit.reserve_login(phone=PHONE, ip="10.5.5.6")
+        taken.release()
+        assert cache.get("rl:login:ip:10.5.5.6") == 0
+        assert cache.get(f"rl:login:fail:{PHONE}") == 0
