@@ -1,5 +1,4 @@
 from celery import shared_task
-from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 
 from . import services
@@ -10,27 +9,25 @@ from .sms import SmsTransientError
 LOGIN_CODE_TASK_NAME = "tasks.tasks.deliver_login_code"
 
 
-def retry_countdown(retries: int) -> float:
-    """Seconds before the next attempt of an SMS: exponential backoff with full jitter."""
-    return get_exponential_backoff_interval(
-        factor=settings.SMS_RETRY_BACKOFF,
-        retries=retries,
-        maximum=settings.SMS_RETRY_BACKOFF_MAX,
-        full_jitter=True,
-    )
+# How an SMS task retries a transient provider error (SmsTransientError): Celery's own
+# autoretry, exponential backoff with full jitter, capped. With SMS_RETRY_BACKOFF=0 a retry
+# comes at once (default_retry_delay), as Celery's backoff is off then.
+SMS_RETRY_OPTIONS = {
+    "autoretry_for": (SmsTransientError,),
+    "max_retries": settings.SMS_MAX_RETRIES,
+    "retry_backoff": settings.SMS_RETRY_BACKOFF,
+    "retry_backoff_max": settings.SMS_RETRY_BACKOFF_MAX,
+    "retry_jitter": True,
+    "default_retry_delay": settings.SMS_RETRY_BACKOFF,
+}
 
 
-@shared_task(bind=True, acks_late=True, max_retries=settings.SMS_MAX_RETRIES)
+@shared_task(bind=True, acks_late=True, **SMS_RETRY_OPTIONS)
 def deliver_notice(self, delivery_id: int, notice: str) -> str:
     """Send a notice SMS without any code (e.g. to the old number after a phone change);
     retried like the login-code task. Returns the delivery's status."""
     final = self.request.retries >= self.max_retries
-    try:
-        return str(
-            services.deliver_notice(delivery_id=delivery_id, notice=notice, final_attempt=final)
-        )
-    except SmsTransientError as exc:
-        raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries)) from None
+    return str(services.deliver_notice(delivery_id=delivery_id, notice=notice, final_attempt=final))
 
 
 @shared_task(ignore_result=True)
