@@ -39,7 +39,7 @@ worker_tmp_dir = SHM if os.path.isdir(SHM) else None
 
 def _write_json_error(sock, status_int, reason, mesg):
     """gunicorn's own error answer (util.write_error), with the API's JSON error body."""
-    body = json.dumps({"detail": str(mesg) or reason}).encode()
+    body = json.dumps({"detail": str(mesg) or reason, "code": "bad_request"}).encode()
     head = (
         f"HTTP/1.1 {status_int} {reason}\r\n"
         "Connection: close\r\n"

@@ -165,6 +165,21 @@ referrals = extend_schema_view(
         parameters=[PK_PARAMETER],
         responses={
             200: ReferralOutput(many=True),
+            400: OpenApiResponse(
+                DetailOutput,
+                description="The request line (path and query) is longer than the server "
+                "takes (4094 bytes); the server refuses it before the API reads it.",
+                examples=[
+                    example(
+                        "Query too long",
+                        {
+                            "detail": "Request Line is too large (5109 > 4094)",
+                            "code": "bad_request",
+                        },
+                        400,
+                    )
+                ],
+            ),
             401: ACCESS_TOKEN_REFUSED,
             503: ERROR_503,
             404: OpenApiResponse(

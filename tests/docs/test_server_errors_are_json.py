@@ -20,6 +20,18 @@ def test_an_overlong_request_line_answers_400_in_json(web):
     assert response.headers["Content-Type"] == "application/json"
     detail = response.json()["detail"]
     assert detail.startswith("Request Line is too large (") and detail.endswith(" > 4094)")
+    assert response.json()["code"] == "bad_request"
+
+
+def test_an_overlong_query_on_the_referral_list_is_a_documented_400(web):
+    """The paginated list is the one operation with a query string: the refusal of an
+    over-long one is part of its documented answers."""
+    from django.test import Client
+
+    schema = Client().get("/api/schema/?format=json").json()
+    answers = schema["paths"]["/users/{id}/referrals/"]["get"]["responses"]
+    response = web.get("/users/me/referrals/?" + "&".join(["page=9"] * 1000))
+    assert response.status_code == 400 and "400" in answers
 
 
 def test_requests_within_the_limit_reach_the_application(web):
@@ -47,4 +59,4 @@ def test_the_hook_replaces_gunicorns_html_error_writer(monkeypatch):
     assert head.splitlines()[0] == "HTTP/1.1 431 Request Header Fields Too Large"
     assert "Content-Type: application/json" in head.splitlines()
     assert f"Content-Length: {len(body)}" in head.splitlines()
-    assert body == '{"detail": "Limit 8190"}'
+    assert body == '{"detail": "Limit 8190", "code": "bad_request"}'
