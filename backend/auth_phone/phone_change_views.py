@@ -15,13 +15,14 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from profiles.forms import PhoneCodeForm, ProfileForm
+from profiles.forms import ProfileForm
 from profiles.views import UserRequest, account_gone
 from project.errors import DomainError, NotFound
 from project.http import client_ip
 from tasks import sms
 
 from . import phone_change
+from .forms import CodeForm
 
 # Session key: when the code of the pending change of number was asked (for the dev inbox).
 PHONE_CHANGE_REQUESTED_AT = "phone_change_requested_at"
@@ -65,7 +66,7 @@ def phone_view(request: UserRequest) -> HttpResponse:
     pending = phone_change.get_pending_phone(user=request.user)
     if pending is None:
         return redirect("ui-profile-edit")
-    form = PhoneCodeForm(request.POST or None)
+    form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             phone_change.confirm_phone_change(

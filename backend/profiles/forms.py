@@ -5,9 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from rest_framework import serializers
 
-from project.fields import OneTimeCodeField
 from project.phones import MAX_INPUT_LENGTH, InvalidPhone, normalize_phone
 
 from .models import INVITE_CODE_LENGTH, User
@@ -82,24 +80,3 @@ class ProfileForm(forms.Form):
         elif self.cleaned_data.get("remove_avatar"):
             fields["avatar"] = None
         return fields
-
-
-class PhoneCodeForm(forms.Form):
-    code = forms.CharField(
-        label=_("Code from the SMS"),
-        widget=forms.TextInput(
-            attrs={
-                "autocomplete": "one-time-code",
-                "inputmode": "numeric",
-                "placeholder": "0000",
-                "autofocus": True,
-            }
-        ),
-    )
-
-    def clean_code(self) -> str:
-        # The API's code field: digits of any script read as ASCII, anything else refused.
-        try:
-            return OneTimeCodeField().run_validation(self.cleaned_data["code"])
-        except serializers.ValidationError as exc:
-            raise forms.ValidationError([str(m) for m in exc.detail]) from exc
