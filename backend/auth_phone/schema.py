@@ -11,6 +11,8 @@ from drf_spectacular.utils import (
 from project.openapi import (
     BAD_REQUEST,
     BROKER_DOWN_EXAMPLE,
+    CODE_ADDRESS_LIMIT_EXAMPLE,
+    CODE_COOLDOWN_EXAMPLE,
     DATABASE_DOWN_EXAMPLE,
     MALFORMED_JSON_EXAMPLE,
     NOT_AN_OBJECT_EXAMPLE,
@@ -128,15 +130,7 @@ code_request = extend_schema_view(
             ),
             MALFORMED_JSON_EXAMPLE,
             NOT_AN_OBJECT_EXAMPLE,
-            example(
-                "Asked again within a minute",
-                {
-                    "detail": "A code was sent to this number moments ago. "
-                    "Try again in 58 seconds.",
-                    "code": "rate_limited",
-                },
-                429,
-            ),
+            CODE_COOLDOWN_EXAMPLE,
             example(
                 "Too many codes for the phone",
                 {
@@ -146,15 +140,7 @@ code_request = extend_schema_view(
                 },
                 429,
             ),
-            example(
-                "Too many codes from the address",
-                {
-                    "detail": "Too many codes requested from your address. "
-                    "Try again in 1975 seconds.",
-                    "code": "rate_limited",
-                },
-                429,
-            ),
+            CODE_ADDRESS_LIMIT_EXAMPLE,
             *UNAVAILABLE_EXAMPLES,
             BROKER_DOWN_EXAMPLE,
             example(

@@ -13,6 +13,8 @@ from drf_spectacular.utils import (
 from project.openapi import (
     ACCESS_TOKEN_REFUSED,
     BROKER_DOWN_EXAMPLE,
+    CODE_ADDRESS_LIMIT_EXAMPLE,
+    CODE_COOLDOWN_EXAMPLE,
     DATABASE_DOWN_EXAMPLE,
     MALFORMED_JSON_EXAMPLE,
     RATE_LIMITED,
@@ -285,24 +287,8 @@ UPDATE_SCHEMA: dict[str, Any] = {
             RATE_LIMITED.description + " Only a new `phone` and unknown invite "
             "codes are rate-limited; nothing of the request was saved.",
             examples=[
-                example(
-                    "Asked again within a minute",
-                    {
-                        "detail": "A code was sent to this number moments ago. "
-                        "Try again in 58 seconds.",
-                        "code": "rate_limited",
-                    },
-                    429,
-                ),
-                example(
-                    "Too many codes from the address",
-                    {
-                        "detail": "Too many codes requested from your address. "
-                        "Try again in 1975 seconds.",
-                        "code": "rate_limited",
-                    },
-                    429,
-                ),
+                CODE_COOLDOWN_EXAMPLE,
+                CODE_ADDRESS_LIMIT_EXAMPLE,
                 example(
                     "Too many unknown invite codes",
                     {

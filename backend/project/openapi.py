@@ -271,3 +271,21 @@ ACCESS_TOKEN_REFUSED = error_response(
     TokenErrorOutput,
     examples=[NO_TOKEN_EXAMPLE, EXPIRED_TOKEN_EXAMPLE],
 )
+
+# The refusals of a code request that a change of number meets as well.
+CODE_COOLDOWN_EXAMPLE = example(
+    "Asked again within a minute",
+    {
+        "detail": "A code was sent to this number moments ago. Try again in 58 seconds.",
+        "code": "rate_limited",
+    },
+    429,
+)
+CODE_ADDRESS_LIMIT_EXAMPLE = example(
+    "Too many codes from the address",
+    {
+        "detail": "Too many codes requested from your address. Try again in 1975 seconds.",
+        "code": "rate_limited",
+    },
+    429,
+)
