@@ -11,7 +11,6 @@ from auth_phone.models import LoginCode
 from tasks.models import SmsDelivery
 from tasks.sms import LocmemSender, SmsRejected, SmsTransientError, get_sender
 from tests.conftest import last_code
-from tests.smsaero_stub import SmsAeroStub
 
 PHONE = "+79111234567"
 
@@ -25,16 +24,6 @@ def queued(api, monkeypatch):
     assert api.post("/auth/sms/", {"phone": PHONE}, format="json").status_code == 201
     monkeypatch.undo()
     return SmsDelivery.objects.get()
-
-
-@pytest.fixture
-def smsaero(settings):
-    with SmsAeroStub() as stub:
-        settings.SMS_BACKEND = "smsaero"
-        settings.SMSAERO_API_URL = stub.url
-        settings.SMSAERO_TIMEOUT = 0.5
-        settings.SMS_RETRY_BACKOFF = 0
-        yield stub
 
 
 def run_task(delivery):

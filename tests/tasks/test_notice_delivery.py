@@ -6,7 +6,6 @@ import pytest
 from tasks import services
 from tasks.models import SmsDelivery
 from tasks.sms import LocmemSender, render_notice
-from tests.smsaero_stub import SmsAeroStub
 
 PHONE = "+79111234567"
 
@@ -21,16 +20,6 @@ def queued(db, django_capture_on_commit_callbacks, monkeypatch):
         delivery = services.queue_notice_sms(phone=PHONE, notice="phone_changed")
     monkeypatch.undo()
     return delivery
-
-
-@pytest.fixture
-def smsaero(settings):
-    with SmsAeroStub() as stub:
-        settings.SMS_BACKEND = "smsaero"
-        settings.SMSAERO_API_URL = stub.url
-        settings.SMSAERO_TIMEOUT = 0.5
-        settings.SMS_RETRY_BACKOFF = 0
-        yield stub
 
 
 def run_task(delivery):

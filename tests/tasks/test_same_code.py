@@ -3,27 +3,16 @@ whichever SMS arrived first. A delivery that failed for good is not sent again."
 
 import re
 
-import pytest
-
 from auth_phone.models import LoginCode
 from auth_phone.tasks import deliver_login_code
 from tasks.models import SmsDelivery
-from tests.smsaero_stub import SmsAeroStub, success
+from tests.smsaero_stub import success
 
 PHONE = "+79111234567"
 
 
 def code_in(request: dict) -> str:
     return re.search(r"\b(\d{4})\b", request["json"]["text"]).group(1)
-
-
-@pytest.fixture
-def smsaero(settings):
-    with SmsAeroStub() as stub:
-        settings.SMS_BACKEND = "smsaero"
-        settings.SMSAERO_API_URL = stub.url
-        settings.SMS_RETRY_BACKOFF = 0
-        yield stub
 
 
 def test_a_retry_after_a_provider_timeout_sends_the_same_code(api, smsaero, settings):
