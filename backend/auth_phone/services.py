@@ -74,15 +74,15 @@ def request_login_code(
         with transaction.atomic():
             if in_transaction is not None:
                 in_transaction()
+            # The user's row lock serialises concurrent requests for one phone: one unused
+            # code at a time. A user created by this transaction has no code yet and stays
+            # invisible to other requests until the commit, so it needs neither step.
             if user is None:
-                user, created = get_or_create_user(phone=phone)
+                user, created = get_or_create_user(phone=phone)  # locked unless created
             else:
                 created = False
-            if not created:
-                # Serialises concurrent requests for one phone: one unused code at a time.
-                # A user created by this transaction has no code yet and stays invisible
-                # to other requests until the commit, so it needs neither step.
                 User.objects.select_for_update().filter(pk=user.pk).first()
+            if not created:
                 LoginCode.objects.filter(user=user, purpose=purpose, used_at__isnull=True).delete()
             login_code = LoginCode.objects.create(
                 user=user,

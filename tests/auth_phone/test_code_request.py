@@ -89,6 +89,22 @@ def test_concurrent_first_requests_create_one_user(limits):
     assert LoginCode.objects.filter(used_at__isnull=True).count() == 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_requests_for_a_known_number_leave_one_unused_code():
+    from rest_framework.test import APIClient
+
+    with override_settings(RATE_LIMITS_ENABLED=False):
+        assert APIClient().post("/auth/sms/", {"phone": PHONE}, format="json").status_code == 201
+        results = run_in_threads(
+            lambda i: APIClient().post("/auth/sms/", {"phone": PHONE}, format="json").status_code,
+            10,
+        )
+    assert results == [200] * 10, results
+    assert User.objects.filter(phone=PHONE).count() == 1
+    assert LoginCode.objects.filter(used_at__isnull=True).count() == 1
+    assert SmsDelivery.objects.count() == 11
+
+
 @pytest.mark.parametrize(
     "body, content_type",
     [

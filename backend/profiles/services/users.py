@@ -69,10 +69,11 @@ def _insert_unless_taken(user: User) -> bool:
 
 
 def get_or_create_user(*, phone: str) -> tuple[User, bool]:
-    """The user with `phone`, created if new; safe against concurrent first requests."""
-    user = User.objects.filter(phone=phone).first()
-    if user is not None:
-        return user, False
+    """The user with `phone`: inserted if new, else its row locked (SELECT ... FOR UPDATE)
+    until the caller's transaction ends; safe against concurrent first requests.
+
+    The insert comes first: a new number costs one statement, a known one two (the insert
+    that finds the phone taken writes nothing, but uses up a value of the id sequence)."""
     with transaction.atomic(savepoint=False):  # the caller's transaction when there is one
         for _ in range(INVITE_CODE_ATTEMPTS):
             user = User(phone=phone, invite_code=invites.generate_invite_code())
@@ -83,9 +84,9 @@ def get_or_create_user(*, phone: str) -> tuple[User, bool]:
                     {"user_id": user.pk, "phone": user.phone, "invite_code": user.invite_code},
                 )
                 return user, True
-            # A concurrent request created the same phone first (the unique index decided,
-            # after its commit), or the invite code was taken: then draw another.
-            existing = User.objects.filter(phone=phone).first()
+            # The phone is taken (by a committed row: the insert waited for any transaction
+            # still writing it), or only the invite code was: then draw another.
+            existing = User.objects.select_for_update().filter(phone=phone).first()
             if existing is not None:
                 return existing, False
     raise IntegrityError("could not find a free invite code")
