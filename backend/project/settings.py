@@ -151,6 +151,9 @@ if REDIS_URL:
         }
     }
     CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
+    if CELERY_BROKER_URL.startswith("redis://"):
+        # kombu's Redis transport, with one Redis client per channel (project/broker.py).
+        CELERY_BROKER_TRANSPORT = "project.broker:Transport"
 else:
     # Zero-setup local run: shared between the web and worker processes through files.
     # The file cache's counters are not atomic across processes; use Redis for anything
