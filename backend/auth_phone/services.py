@@ -9,8 +9,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Value
-from django.db.models.functions import Coalesce
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.exceptions import TokenError
@@ -21,7 +20,7 @@ from rest_framework_simplejwt.utils import datetime_from_epoch, datetime_to_epoc
 
 from profiles.models import User
 from profiles.services.users import get_or_create_user
-from project import metrics, phones
+from project import metrics, phones, sql
 from webhooks import events
 from webhooks.services import emit_event
 
@@ -111,9 +110,13 @@ def _mark_logged_in(login_code: LoginCode, now: datetime) -> None:
             {"user_id": login_code.user_id, "phone": login_code.user.phone, "logged_in_at": now},
         )
     # One UPDATE: the first successful login marks the phone verified.
-    User.objects.filter(pk=login_code.user_id).update(
-        last_login=now, phone_verified_at=Coalesce("phone_verified_at", Value(now))
-    )
+    now_value = sql.db_value(User, "last_login", now)
+    sql.execute(_mark_logged_in_sql(), [now_value, now_value, login_code.user_id])
+
+
+@sql.statement
+def _mark_logged_in_sql() -> str:
+    return sql.update(User, values=["last_login"], unless_set=["phone_verified_at"], equal=["id"])
 
 
 def verify_login_code(
@@ -151,6 +154,43 @@ def verify_login_code(
     raise error
 
 
+# A login's statements, built once (project/sql.py): built by the ORM on every call,
+# they cost more CPU than the rest of the request. They are the ones the ORM sent
+# (select_for_update(...).filter(...).first(), .update()) without the ORDER BY and LIMIT
+# of .first(): a unique column (the phone) or constraint (one unused code per user and
+# purpose) allows one row at most.
+
+
+@sql.statement
+def _lock_user_by_phone_sql() -> str:
+    # FOR NO KEY UPDATE: a login changes no key, and rows that refer to the user (a new
+    # login's tokens, an invitee) need not wait for it.
+    return sql.select(User, equal=["phone"], lock="no key update")
+
+
+@sql.statement
+def _lock_user_by_pk_sql() -> str:
+    # FOR UPDATE: a phone change rewrites the unique phone column.
+    return sql.select(User, equal=["id"], lock="update")
+
+
+@sql.statement
+def _lock_unused_code_sql() -> str:
+    return sql.select(LoginCode, equal=["user", "purpose"], null=["used_at"], lock="update")
+
+
+@sql.statement
+def _lock_unused_code_sent_to_sql() -> str:
+    return sql.select(
+        LoginCode, equal=["user", "purpose", "phone"], null=["used_at"], lock="update"
+    )
+
+
+@sql.statement
+def _use_code_sql() -> str:
+    return sql.update(LoginCode, values=["used_at"], equal=["id"])
+
+
 def _check_code(
     *,
     phone: str,
@@ -168,16 +208,20 @@ def _check_code(
         # (request_login_code and delete_user lock the user first too; locking the code
         # first deadlocked a login against a new code request for the same number). A
         # phone change rewrites the unique phone column, which needs the full row lock.
-        owner: dict[str, object] = {"phone": phone} if user is None else {"pk": user.pk}
-        locked = User.objects.select_for_update(no_key=user is None).filter(**owner).first()
+        if user is None:
+            locked = sql.fetch_instance(User, _lock_user_by_phone_sql(), [phone])
+        else:
+            locked = sql.fetch_instance(User, _lock_user_by_pk_sql(), [user.pk])
         if locked is None:
             return None, NoActiveCode(), False
-        login_code = (
-            LoginCode.objects.select_for_update()
-            .filter(user=locked, purpose=purpose, used_at__isnull=True)
-            .filter(**({} if user is None else {"phone": phone}))
-            .first()
-        )
+        if user is None:
+            login_code = sql.fetch_instance(
+                LoginCode, _lock_unused_code_sql(), [locked.pk, purpose]
+            )
+        else:  # only the code sent to the number being proved
+            login_code = sql.fetch_instance(
+                LoginCode, _lock_unused_code_sent_to_sql(), [locked.pk, purpose, phone]
+            )
         if login_code is None:
             return None, NoActiveCode(), False
         login_code.user = locked
@@ -190,7 +234,7 @@ def _check_code(
             left = settings.LOGIN_CODE_MAX_ATTEMPTS - login_code.attempts - 1
             error = WrongCode(n=left) if left > 0 else LastAttemptFailed()
             return None, error, True
-        LoginCode.objects.filter(pk=login_code.pk).update(used_at=now)
+        sql.execute(_use_code_sql(), [sql.db_value(LoginCode, "used_at", now), login_code.pk])
         on_verified(login_code, now)
     return login_code, None, True
 
@@ -222,10 +266,32 @@ def issue_tokens(*, user: User) -> dict:
     # Token.for_user without the blacklist mixin's step, which records the token before
     # the family claim is in it.
     refresh = super(BlacklistMixin, RefreshToken).for_user(user)
-    family = TokenFamily.objects.create(user=user, expires_at=datetime_from_epoch(refresh["exp"]))
-    refresh[FAMILY_CLAIM] = str(family.pk)
-    _outstand(refresh, user)
-    return {"refresh": str(refresh), "access": str(refresh.access_token), "user_id": user.pk}
+    family_id = uuid.uuid4()
+    refresh[FAMILY_CLAIM] = str(family_id)
+    encoded = str(refresh)  # signed once: recorded and answered
+    issued_at = sql.db_value(TokenFamily, "created_at", refresh.current_time)
+    expires_at = sql.db_value(TokenFamily, "expires_at", datetime_from_epoch(refresh["exp"]))
+    # The family's row and the token's (which logout and a rotation blacklist), as
+    # TokenFamily.objects.create and OutstandingToken.objects.create wrote them.
+    sql.execute(
+        _insert_family_sql(),
+        [sql.db_value(TokenFamily, "id", family_id), user.pk, issued_at, expires_at],
+    )
+    sql.execute(
+        _insert_outstanding_sql(),
+        [user.pk, refresh[api_settings.JTI_CLAIM], encoded, issued_at, expires_at],
+    )
+    return {"refresh": encoded, "access": str(refresh.access_token), "user_id": user.pk}
+
+
+@sql.statement
+def _insert_family_sql() -> str:
+    return sql.insert(TokenFamily, "id", "user", "created_at", "expires_at")
+
+
+@sql.statement
+def _insert_outstanding_sql() -> str:
+    return sql.insert(OutstandingToken, "user", "jti", "token", "created_at", "expires_at")
 
 
 def _family_id(token: RefreshToken) -> str:

@@ -80,6 +80,37 @@ def test_login_updates_the_user_once_and_keeps_the_first_verification(api, reque
     assert again.last_login > first.last_login
 
 
+def test_a_login_locks_the_user_then_its_code_and_writes_four_rows(api, request_code):
+    """The statements of a successful login, in order; each is built once, not compiled
+    by the ORM on every call (project/sql.py)."""
+    code = request_code(PHONE)
+    with CaptureQueriesContext(connection) as queries:
+        assert api.post("/users/login/", {"phone": PHONE, "password": code}).status_code == 200
+    # (Beside them: the savepoints of the test's own transaction, and the webhook
+    # subscriptions a first login looks up.)
+    sql = [q["sql"] for q in queries.captured_queries if any(t in q["sql"] for t in TABLES)]
+    kinds = [s.split(" ")[0] + " " + next(t for t in TABLES if t in s) for s in sql]
+    assert kinds == [
+        "SELECT profiles_user",
+        "SELECT auth_phone_logincode",
+        "UPDATE auth_phone_logincode",
+        "UPDATE profiles_user",
+        "INSERT auth_phone_tokenfamily",
+        "INSERT token_blacklist_outstandingtoken",
+    ], sql
+    assert sql[0].endswith("FOR NO KEY UPDATE")  # a login changes no key of the user
+    assert sql[1].endswith("FOR UPDATE")
+    assert not any("ORDER BY" in s or "LIMIT" in s for s in sql)  # one row at most
+
+
+TABLES = (
+    "profiles_user",
+    "auth_phone_logincode",
+    "auth_phone_tokenfamily",
+    "token_blacklist_outstandingtoken",
+)
+
+
 def test_an_open_window_costs_one_cache_command(monkeypatch):
     ratelimit.reserve_code_request(phone=PHONE, ip="10.2.2.2")
     counting = CountingCache(monkeypatch)

@@ -1,0 +1,152 @@
+"""Statements built once, for the requests where building them through the ORM costs
+more CPU than everything else the request does (a login: docs/decisions.md, "A login's
+statements are built once").
+
+The ORM compiles a query again on every call, although the text of these statements
+never changes. Here a statement's text is built once per database vendor (`statement`)
+by the builders below, from the models' own table and column names, with `%s`
+placeholders; values go in as their fields prepare them for a query (`db_value`), and a
+selected row comes back as a model instance with the conversions the ORM applies
+(`fetch_instance`). Everything runs through Django's cursor, so query capture, execute
+wrappers and error translation see these statements as any other.
+
+The builders interpolate nothing but quoted table and column names of models and the
+lock clause of the connection; every value is a parameter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import cache
+from typing import Any, Literal, TypeVar
+
+from django.db import connection
+from django.db.models import Field, Model
+
+M = TypeVar("M", bound=Model)
+Lock = Literal["update", "no key update"]
+
+
+def statement(build: Callable[[], str]) -> Callable[[], str]:
+    """`build()`, called once for each database vendor: the text of one statement."""
+    texts: dict[str, str] = {}
+
+    def text() -> str:
+        vendor = connection.vendor
+        found = texts.get(vendor)
+        if found is None:
+            found = texts[vendor] = build()
+        return found
+
+    return text
+
+
+def _table(model: type[Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _column(model: type[Model], field: str) -> str:
+    """`user` for a foreign key names its column, user_id."""
+    found = model._meta.get_field(field)
+    assert isinstance(found, Field) and found.column  # a concrete field
+    return connection.ops.quote_name(found.column)
+
+
+def _where(model: type[Model], equal: Iterable[str], null: Iterable[str] = ()) -> str:
+    conditions = [f"{_column(model, f)} = %s" for f in equal]
+    conditions += [f"{_column(model, f)} IS NULL" for f in null]
+    return " AND ".join(conditions)
+
+
+def _lock_clause(lock: Lock) -> str:
+    """What select_for_update(no_key=...) adds on this database: nothing where there are
+    no row locks (SQLite: a writing transaction holds the whole file), FOR UPDATE where
+    there is no weaker lock."""
+    features = connection.features
+    if not features.has_select_for_update:
+        return ""
+    no_key = lock == "no key update" and features.has_select_for_no_key_update
+    return " " + connection.ops.for_update_sql(no_key=no_key)
+
+
+def select(
+    model: type[Model], *, equal: Iterable[str], null: Iterable[str] = (), lock: Lock | None = None
+) -> str:
+    """SELECT of every column of `model` (as `fetch_instance` reads them) where the
+    fields `equal` equal the parameters, in that order, and the fields `null` are NULL;
+    locked FOR UPDATE or FOR NO KEY UPDATE with `lock`."""
+    table = _table(model)
+    names = ", ".join(
+        f"{table}.{connection.ops.quote_name(f.column)}" for f in model._meta.concrete_fields
+    )
+    text = f"SELECT {names} FROM {table} WHERE {_where(model, equal, null)}"  # noqa: S608
+    return text if lock is None else text + _lock_clause(lock)
+
+
+def update(
+    model: type[Model],
+    *,
+    values: Iterable[str],
+    unless_set: Iterable[str] = (),
+    equal: Iterable[str],
+) -> str:
+    """UPDATE of `model` setting the fields `values`, then the fields `unless_set` where
+    they are NULL (COALESCE), to the parameters in that order, where the fields `equal`
+    equal the parameters that follow."""
+    assignments = [f"{_column(model, f)} = %s" for f in values]
+    assignments += [f"{c} = COALESCE({c}, %s)" for c in (_column(model, f) for f in unless_set)]
+    return f"UPDATE {_table(model)} SET {', '.join(assignments)} WHERE {_where(model, equal)}"  # noqa: S608
+
+
+def insert(model: type[Model], *fields: str) -> str:
+    """INSERT of one row of `model` with the values of `fields`, in that order."""
+    names = ", ".join(_column(model, f) for f in fields)
+    return f"INSERT INTO {_table(model)} ({names}) VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608
+
+
+def db_value(model: type[Model], field: str, value: Any) -> Any:
+    """`value` as a query sends it for `model.field` (a datetime in UTC, a UUID as text
+    on a database without a UUID type ...)."""
+    found = model._meta.get_field(field)
+    assert isinstance(found, Field)  # a concrete field
+    return found.get_db_prep_value(value, connection)
+
+
+@cache
+def _reader(model: type[Model], vendor: str) -> tuple[list[str], list[tuple[int, Any]]]:
+    """The attribute names of `model`'s columns, in `select`'s order, and (position,
+    column expression) of those that this database returns in another form than the
+    model holds (a naive datetime on SQLite; none on PostgreSQL)."""
+    fields = model._meta.concrete_fields
+    converted = []
+    for i, f in enumerate(fields):
+        col = f.get_col(model._meta.db_table)
+        if connection.ops.get_db_converters(col) + col.get_db_converters(connection):
+            converted.append((i, col))
+    return [f.attname for f in fields], converted
+
+
+def fetch_instance(model: type[M], text: str, params: list) -> M | None:
+    """The first row of `text`, a `select` of `model`, as a `model` instance; None if
+    there is none."""
+    with connection.cursor() as cursor:
+        cursor.execute(text, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    names, converted = _reader(model, connection.vendor)
+    if converted:
+        values = list(row)
+        for i, col in converted:
+            converters = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+            for convert in converters:
+                values[i] = convert(values[i], col, connection)
+        row = values
+    return model.from_db(connection.alias, names, row)
+
+
+def execute(text: str, params: list) -> int:
+    """Run one write; the number of rows it changed."""
+    with connection.cursor() as cursor:
+        cursor.execute(text, params)
+        return cursor.rowcount
