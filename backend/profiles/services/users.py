@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models.constants import OnConflict
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
+from project import sql
 from project.phones import InvalidPhone, normalize_phone
 from webhooks import events
 from webhooks.services import emit_event
@@ -43,29 +43,18 @@ def create_user(*, phone: str, **fields) -> User:
     raise IntegrityError("could not find a free invite code")
 
 
+@sql.statement
+def _insert_unless_taken_sql() -> str:
+    return sql.insert_row(User, skip_conflicts=True)
+
+
 def _insert_unless_taken(user: User) -> bool:
     """INSERT `user` ... ON CONFLICT DO NOTHING RETURNING its id: False, and nothing
     written, if its phone or invite code is taken (by a row committed or still being
     written: PostgreSQL waits for that transaction's end). No savepoint is needed, since
-    a conflict is not an error that aborts the transaction."""
-    meta = User._meta
-    fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field]
-    # QuerySet._insert: what Model.save() and bulk_create() insert with, here with
-    # ON CONFLICT DO NOTHING and RETURNING together (bulk_create gives no id on a conflict).
-    rows = User._base_manager.get_queryset()._insert(  # type: ignore[attr-defined]
-        [user],
-        fields=fields,
-        returning_fields=meta.db_returning_fields,
-        using=User.objects.db,
-        on_conflict=OnConflict.IGNORE,
-    )
-    if not rows or rows[0] is None:
-        return False
-    for value, field in zip(rows[0], meta.db_returning_fields, strict=True):
-        setattr(user, field.attname, value)
-    user._state.adding = False
-    user._state.db = User.objects.db
-    return True
+    a conflict is not an error that aborts the transaction. The statement is built once
+    (project/sql.py): compiled by the ORM, it cost a code request more than its sending."""
+    return sql.insert_instance(user, _insert_unless_taken_sql())
 
 
 def get_or_create_user(*, phone: str) -> tuple[User, bool]:
