@@ -122,3 +122,16 @@ def test_malformed_input_is_a_400_and_nothing_is_written(api, body, content_type
     assert response.json()
     assert not User.objects.exists()
     assert not SmsDelivery.objects.exists()
+
+
+@pytest.mark.parametrize("known", [False, True])
+def test_the_answer_has_exactly_its_serializers_fields_and_types(api, known):
+    from auth_phone.serializers import SmsCodeRequestOutput
+
+    if known:
+        User.objects.create(phone=PHONE, invite_code="K7K7K7")
+    with override_settings(RATE_LIMITS_ENABLED=False):
+        answer = api.post("/auth/sms/", {"phone": PHONE}, format="json").json()
+    assert set(answer) == set(SmsCodeRequestOutput().fields)
+    assert answer == dict(SmsCodeRequestOutput(answer).data)
+    assert isinstance(answer["expires_in"], int) and isinstance(answer["resend_in"], int)
