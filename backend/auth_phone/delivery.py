@@ -8,11 +8,10 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 
-from project import metrics
+from project import metrics, sql
 from tasks.models import SmsDelivery
-from tasks.services import queue_delivery, send_and_record, set_status
+from tasks.services import queue_delivery, send_and_record, set_status, start_attempt
 
 from . import codes
 from .models import LoginCode
@@ -40,12 +39,7 @@ def deliver_login_code(*, delivery_id: int, final_attempt: bool = True) -> str:
         # One statement reads the delivery (locked) and its login code (not locked: the
         # hash is written by a conditional UPDATE, and a code replaced meanwhile would
         # first have to unlink this delivery, which waits for the lock).
-        delivery = (
-            SmsDelivery.objects.select_for_update(of=("self",))
-            .select_related("login_code")
-            .filter(pk=delivery_id)
-            .first()
-        )
+        delivery = sql.fetch_related(SmsDelivery, "login_code", _lock_delivery_sql(), [delivery_id])
         if delivery is None:
             return "missing"
         if delivery.status in SmsDelivery.DONE:
@@ -57,11 +51,18 @@ def deliver_login_code(*, delivery_id: int, final_attempt: bool = True) -> str:
             metrics.SMS.labels(settings.SMS_BACKEND, "stale").inc()
             logger.info("delivery %s is stale: its code was replaced, used or expired", delivery_id)
             return SmsDelivery.Status.STALE
-        set_status(delivery_id, SmsDelivery.Status.SENDING, attempts=F("attempts") + 1)
+        start_attempt(delivery_id)
 
     # The SMS goes out after the commit: no row stays locked while the provider answers.
     text = render_text(code, purpose=login_code.purpose)
     return send_and_record(delivery_id, delivery.phone, text, final_attempt)
+
+
+@sql.statement
+def _lock_delivery_sql() -> str:
+    # Built once (project/sql.py, decision 41): every SMS a worker sends reads its delivery
+    # so. The ORM's select_for_update(of=("self",)).select_related("login_code").
+    return sql.select_related(SmsDelivery, "login_code", equal=["id"], lock="update")
 
 
 def render_text(code: str, purpose: str = "login") -> str:

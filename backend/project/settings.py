@@ -453,6 +453,7 @@ DJANGO_GUID = {
 }
 # json: one JSON object per line (production); plain: human-readable (development).
 LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
+CELERY_TASK_LOG_LINES = env.bool("CELERY_TASK_LOG_LINES", default=False)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -485,5 +486,12 @@ LOGGING = {
         "django.request": {"filters": ["quiet_dev_inbox"]},
         # Its INFO lines repeat every request id: noise.
         "django_guid": {"level": "WARNING"},
+        # Celery's two INFO lines per task ("received", "succeeded in ..."): off unless
+        # CELERY_TASK_LOG_LINES (decision 42). The delivery log records every state of an
+        # SMS; failures and retries are still logged (WARNING, ERROR).
+        **{
+            name: {"level": "INFO" if CELERY_TASK_LOG_LINES else "WARNING"}
+            for name in ("celery.worker.strategy", "celery.app.trace")
+        },
     },
 }

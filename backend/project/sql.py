@@ -16,12 +16,12 @@ lock clause of the connection; every value is a parameter.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from typing import Any, Literal, TypeVar
 
 from django.db import connection
-from django.db.models import Field, Model
+from django.db.models import Field, ForeignKey, Model
 from django.db.models.constants import OnConflict
 
 M = TypeVar("M", bound=Model)
@@ -53,21 +53,40 @@ def _column(model: type[Model], field: str) -> str:
     return connection.ops.quote_name(found.column)
 
 
-def _where(model: type[Model], equal: Iterable[str], null: Iterable[str] = ()) -> str:
-    conditions = [f"{_column(model, f)} = %s" for f in equal]
-    conditions += [f"{_column(model, f)} IS NULL" for f in null]
+def _where(
+    model: type[Model],
+    equal: Iterable[str],
+    null: Iterable[str] = (),
+    greater: Iterable[str] = (),
+    qualified: bool = False,
+) -> str:
+    """Conditions: the fields `equal` equal the parameters, then the fields `greater` are
+    greater than the parameters that follow, and the fields `null` are NULL; with
+    `qualified`, each column is named with its table (a statement that joins another)."""
+    prefix = f"{_table(model)}." if qualified else ""
+    conditions = [f"{prefix}{_column(model, f)} = %s" for f in equal]
+    conditions += [f"{prefix}{_column(model, f)} > %s" for f in greater]
+    conditions += [f"{prefix}{_column(model, f)} IS NULL" for f in null]
     return " AND ".join(conditions)
 
 
-def _lock_clause(lock: Lock) -> str:
-    """What select_for_update(no_key=...) adds on this database: nothing where there are
-    no row locks (SQLite: a writing transaction holds the whole file), FOR UPDATE where
-    there is no weaker lock."""
+def _lock_clause(lock: Lock, of: type[Model] | None = None) -> str:
+    """What select_for_update(no_key=..., of=...) adds on this database: nothing where
+    there are no row locks (SQLite: a writing transaction holds the whole file), FOR UPDATE
+    where there is no weaker lock; with `of`, only that model's rows are locked."""
     features = connection.features
     if not features.has_select_for_update:
         return ""
     no_key = lock == "no key update" and features.has_select_for_no_key_update
-    return " " + connection.ops.for_update_sql(no_key=no_key)
+    tables = (_table(of),) if of is not None and features.has_select_for_update_of else ()
+    return " " + connection.ops.for_update_sql(no_key=no_key, of=tables)
+
+
+def _names(model: type[Model]) -> str:
+    table = _table(model)
+    return ", ".join(
+        f"{table}.{connection.ops.quote_name(f.column)}" for f in model._meta.concrete_fields
+    )
 
 
 def select(
@@ -76,12 +95,28 @@ def select(
     """SELECT of every column of `model` (as `fetch_instance` reads them) where the
     fields `equal` equal the parameters, in that order, and the fields `null` are NULL;
     locked FOR UPDATE or FOR NO KEY UPDATE with `lock`."""
-    table = _table(model)
-    names = ", ".join(
-        f"{table}.{connection.ops.quote_name(f.column)}" for f in model._meta.concrete_fields
-    )
-    text = f"SELECT {names} FROM {table} WHERE {_where(model, equal, null)}"  # noqa: S608
+    text = f"SELECT {_names(model)} FROM {_table(model)} WHERE {_where(model, equal, null)}"  # noqa: S608
     return text if lock is None else text + _lock_clause(lock)
+
+
+def select_related(
+    model: type[Model], related: str, *, equal: Iterable[str], lock: Lock | None = None
+) -> str:
+    """SELECT of every column of `model` and of the row its foreign key `related` points
+    to (LEFT OUTER JOIN: none when the key is NULL), as `fetch_related` reads them, where
+    the fields `equal` of `model` equal the parameters; with `lock`, only `model`'s row is
+    locked (select_for_update(of=("self",)))."""
+    field = model._meta.get_field(related)
+    other = field.related_model
+    assert isinstance(field, Field) and isinstance(other, type)  # a concrete foreign key
+    table, other_table = _table(model), _table(other)
+    target = f"{other_table}.{connection.ops.quote_name(other._meta.pk.column)}"
+    text = (
+        f"SELECT {_names(model)}, {_names(other)} FROM {table} "  # noqa: S608
+        f"LEFT OUTER JOIN {other_table} ON ({table}.{_column(model, related)} = {target}) "
+        f"WHERE {_where(model, equal, qualified=True)}"
+    )
+    return text if lock is None else text + _lock_clause(lock, of=model)
 
 
 def update(
@@ -89,14 +124,21 @@ def update(
     *,
     values: Iterable[str],
     unless_set: Iterable[str] = (),
+    increment: Iterable[str] = (),
     equal: Iterable[str],
+    greater: Iterable[str] = (),
+    null: Iterable[str] = (),
 ) -> str:
     """UPDATE of `model` setting the fields `values`, then the fields `unless_set` where
-    they are NULL (COALESCE), to the parameters in that order, where the fields `equal`
-    equal the parameters that follow."""
+    they are NULL (COALESCE), to the parameters in that order, and adding 1 to the fields
+    `increment` (F(...) + 1), where the fields `equal` equal the parameters that follow,
+    the fields `greater` are greater than the parameters after those, and the fields
+    `null` are NULL."""
     assignments = [f"{_column(model, f)} = %s" for f in values]
     assignments += [f"{c} = COALESCE({c}, %s)" for c in (_column(model, f) for f in unless_set)]
-    return f"UPDATE {_table(model)} SET {', '.join(assignments)} WHERE {_where(model, equal)}"  # noqa: S608
+    assignments += [f"{c} = ({c} + 1)" for c in (_column(model, f) for f in increment)]
+    where = _where(model, equal, null, greater)
+    return f"UPDATE {_table(model)} SET {', '.join(assignments)} WHERE {where}"  # noqa: S608
 
 
 def insert(model: type[Model], *fields: str) -> str:
@@ -178,8 +220,30 @@ def fetch_instance(model: type[M], text: str, params: list) -> M | None:
     with connection.cursor() as cursor:
         cursor.execute(text, params)
         row = cursor.fetchone()
+    return None if row is None else _instance(model, row)
+
+
+def fetch_related(model: type[M], related: str, text: str, params: list) -> M | None:
+    """The first row of `text`, a `select_related` of `model` and `related`, as a `model`
+    instance whose `related` is already read (None when the key is NULL); None if there
+    is no row."""
+    with connection.cursor() as cursor:
+        cursor.execute(text, params)
+        row = cursor.fetchone()
     if row is None:
         return None
+    field = model._meta.get_field(related)
+    other = field.related_model
+    assert isinstance(field, ForeignKey) and isinstance(other, type)
+    count = len(model._meta.concrete_fields)
+    instance = _instance(model, row[:count])
+    rest = row[count:]
+    key = rest[other._meta.concrete_fields.index(other._meta.pk)]
+    field.set_cached_value(instance, None if key is None else _instance(other, rest))
+    return instance
+
+
+def _instance(model: type[M], row: Sequence[Any]) -> M:
     names, converted = _reader(model, connection.vendor)
     if converted:
         values = list(row)

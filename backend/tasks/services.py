@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from project import metrics, sql
@@ -135,6 +135,30 @@ def set_status(delivery_id: int, status: str, **fields) -> None:
     )
 
 
+# The two changes every SMS makes, built once (project/sql.py, decision 41); set_status
+# serves the others.
+@sql.statement
+def _start_attempt_sql() -> str:
+    return sql.update(
+        SmsDelivery, values=["status", "updated_at"], increment=["attempts"], equal=["id"]
+    )
+
+
+@sql.statement
+def _mark_sent_sql() -> str:
+    return sql.update(
+        SmsDelivery,
+        values=["status", "updated_at", "provider_message_id", "sent_at", "error"],
+        equal=["id"],
+    )
+
+
+def start_attempt(delivery_id: int) -> None:
+    """Mark the delivery sending and count the attempt."""
+    now = sql.db_value(SmsDelivery, "updated_at", timezone.now())
+    sql.execute(_start_attempt_sql(), [SmsDelivery.Status.SENDING.value, now, delivery_id])
+
+
 # --- Notices: fixed texts without any code ------------------------------------------------
 def queue_notice_sms(*, phone: str, notice: str) -> SmsDelivery:
     """Record the delivery of a notice (a name in sms.NOTICES) and queue its task once the
@@ -161,7 +185,7 @@ def deliver_notice(*, delivery_id: int, notice: str, final_attempt: bool = True)
             return "missing"
         if delivery.status == SmsDelivery.Status.SENT:
             return delivery.status  # a re-delivered task: it was handled already
-        set_status(delivery_id, SmsDelivery.Status.SENDING, attempts=F("attempts") + 1)
+        start_attempt(delivery_id)
     return send_and_record(delivery_id, delivery.phone, sms.render_notice(notice), final_attempt)
 
 
@@ -183,12 +207,10 @@ def send_and_record(delivery_id: int, phone: str, text: str, final_attempt: bool
         metrics.SMS.labels(settings.SMS_BACKEND, "failed").inc()
         logger.warning("SMS delivery %s rejected: %s", delivery_id, exc)
         return SmsDelivery.Status.FAILED
-    set_status(
-        delivery_id,
-        SmsDelivery.Status.SENT,
-        provider_message_id=message_id[:128],
-        sent_at=timezone.now(),
-        error="",
+    now = sql.db_value(SmsDelivery, "sent_at", timezone.now())
+    sql.execute(
+        _mark_sent_sql(),
+        [SmsDelivery.Status.SENT.value, now, message_id[:128], now, "", delivery_id],
     )
     metrics.SMS.labels(settings.SMS_BACKEND, "sent").inc()
     return SmsDelivery.Status.SENT
