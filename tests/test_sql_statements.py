@@ -1,11 +1,7 @@
 """Statements built once (project/sql.py) read and write what the ORM would, on
 PostgreSQL and on the zero-setup SQLite database alike."""
 
-import os
-import subprocess
-import sys
 from datetime import timedelta
-from pathlib import Path
 
 from django.db import connection
 from django.utils import timezone
@@ -14,9 +10,8 @@ from auth_phone.models import LoginCode
 from profiles.models import User
 from profiles.services.users import create_user
 from project import sql
+from tests.conftest import run_without_redis
 from webhooks.models import WebhookEndpoint
-
-BACKEND = Path(__file__).resolve().parents[1] / "backend"
 
 
 def fields(instance) -> dict:
@@ -131,25 +126,22 @@ print("ok")
 """
 
 
-def test_a_login_works_on_the_zero_setup_sqlite_database(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "CELERY_BROKER_URL"}}
-    env.update(
+def run_on_sqlite(tmp_path, script: str, **env: str) -> None:
+    """`script` against a new SQLite database (the zero-setup run); it prints "ok"."""
+    done = run_without_redis(
+        script,
+        cwd=tmp_path,
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
         APP_VAR_DIR=str(tmp_path / "var"),
-        DJANGO_SETTINGS_MODULE="project.settings",
         DJANGO_ALLOWED_HOSTS="localhost",
-        PYTHONPATH=str(BACKEND),
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", LOGIN_ON_SQLITE],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
+        **env,
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().endswith("ok")
+
+
+def test_a_login_works_on_the_zero_setup_sqlite_database(tmp_path):
+    run_on_sqlite(tmp_path, LOGIN_ON_SQLITE)
 
 
 def test_an_inserted_row_is_what_save_writes(db):
@@ -208,22 +200,4 @@ print("ok")
 
 
 def test_a_code_request_works_on_the_zero_setup_sqlite_database(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "CELERY_BROKER_URL"}}
-    env.update(
-        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        APP_VAR_DIR=str(tmp_path / "var"),
-        DJANGO_SETTINGS_MODULE="project.settings",
-        DJANGO_ALLOWED_HOSTS="localhost",
-        PYTHONPATH=str(BACKEND),
-        RATE_LIMITS_ENABLED="false",
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", CODE_REQUEST_ON_SQLITE],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip().endswith("ok")
+    run_on_sqlite(tmp_path, CODE_REQUEST_ON_SQLITE, RATE_LIMITS_ENABLED="false")
