@@ -26,10 +26,11 @@ keepalive = 5
 # memory flat (figures in docs/operations.md). Set GUNICORN_MAX_REQUESTS to turn it on.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
 max_requests_jitter = max_requests // 10
-# One line per request on stdout, on by default. It costs about 3 % of a code request's
-# CPU; where nginx in front keeps the access log, GUNICORN_ACCESS_LOG= (empty) turns this
-# one off.
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
+# Off by default: the proxy in front (nginx in docker-compose.yml, a platform's router)
+# logs every request with its id, and this second line per request cost 3-4 % of a code
+# request's CPU. GUNICORN_ACCESS_LOG=- writes it to stdout (the web image run without a
+# proxy), or names a file.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
 # The workers' heartbeat files go to tmpfs when there is one: gunicorn's advice for
 # containers, whose overlay file systems can stall the heartbeat.

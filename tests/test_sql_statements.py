@@ -177,3 +177,80 @@ def test_a_login_works_on_the_zero_setup_sqlite_database(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().endswith("ok")
+
+
+def test_an_inserted_row_is_what_save_writes(db):
+    user = create_user(phone="+79111234567")
+    expires = timezone.now() + timedelta(minutes=5)
+    built = LoginCode(user=user, phone=user.phone, expires_at=expires)
+    assert sql.insert_instance(built, sql.insert_row(LoginCode)) is True
+    assert built.pk is not None and not built._state.adding and built._state.db == "default"
+    assert built.created_at is not None  # auto_now_add, as save() sets it
+    saved = LoginCode.objects.get(pk=built.pk)
+    assert fields(saved) == fields(built)
+    by_orm = LoginCode.objects.create(user=user, purpose="phone_change", expires_at=expires)
+    ignored = {"id", "purpose", "phone", "nonce", "created_at"}  # the row's own values
+    assert {k: v for k, v in fields(saved).items() if k not in ignored} == {
+        k: v for k, v in fields(by_orm).items() if k not in ignored
+    }
+
+
+def test_a_row_that_breaks_a_unique_constraint_is_skipped_without_an_error(db):
+    first = create_user(phone="+79111234567")
+    text = sql.insert_row(User, skip_conflicts=True)
+    again = User(phone=first.phone, invite_code="Z9Z9Z9")
+    assert sql.insert_instance(again, text) is False
+    assert again.pk is None and again._state.adding
+    assert list(User.objects.values_list("pk", flat=True)) == [first.pk]  # still usable
+    other = User(phone="+79111234568", invite_code="Z9Z9Z9")
+    assert sql.insert_instance(other, text) is True
+    assert User.objects.get(phone="+79111234568").pk == other.pk
+
+
+CODE_REQUEST_ON_SQLITE = """
+import django
+django.setup()
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from auth_phone.models import LoginCode
+from profiles.models import User
+from tasks.models import SmsDelivery
+
+call_command("migrate", verbosity=0)
+assert connection.vendor == "sqlite"
+client = Client(HTTP_HOST="localhost")
+first = client.post("/auth/sms/", {"phone": "+79111234567"}, content_type="application/json")
+assert first.status_code == 201, first.content
+again = client.post("/auth/sms/", {"phone": "+79111234567"}, content_type="application/json")
+assert again.status_code == 200, again.content
+user = User.objects.get()
+assert user.phone == "+79111234567" and user.invite_code and not user.has_usable_password()
+code = LoginCode.objects.get()  # the second request replaced the first code
+assert code.user_id == user.pk and code.used_at is None and code.created_at
+assert SmsDelivery.objects.count() == 2
+assert SmsDelivery.objects.latest("pk").login_code_id == code.pk
+print("ok")
+"""
+
+
+def test_a_code_request_works_on_the_zero_setup_sqlite_database(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "CELERY_BROKER_URL"}}
+    env.update(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        APP_VAR_DIR=str(tmp_path / "var"),
+        DJANGO_SETTINGS_MODULE="project.settings",
+        DJANGO_ALLOWED_HOSTS="localhost",
+        PYTHONPATH=str(BACKEND),
+        RATE_LIMITS_ENABLED="false",
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", CODE_REQUEST_ON_SQLITE],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().endswith("ok")

@@ -73,22 +73,23 @@ def request_login_code(
         with transaction.atomic():
             if in_transaction is not None:
                 in_transaction()
+            # The user's row lock serialises concurrent requests for one phone: one unused
+            # code at a time. A user created by this transaction has no code yet and stays
+            # invisible to other requests until the commit, so it needs neither step.
             if user is None:
-                user, created = get_or_create_user(phone=phone)
+                user, created = get_or_create_user(phone=phone)  # locked unless created
             else:
                 created = False
-            if not created:
-                # Serialises concurrent requests for one phone: one unused code at a time.
-                # A user created by this transaction has no code yet and stays invisible
-                # to other requests until the commit, so it needs neither step.
                 User.objects.select_for_update().filter(pk=user.pk).first()
+            if not created:
                 LoginCode.objects.filter(user=user, purpose=purpose, used_at__isnull=True).delete()
-            login_code = LoginCode.objects.create(
+            login_code = LoginCode(
                 user=user,
                 purpose=purpose,
                 phone=phone,
                 expires_at=timezone.now() + timedelta(seconds=settings.LOGIN_CODE_TTL),
             )
+            sql.insert_instance(login_code, _insert_code_sql())
             delivery = queue_login_code_sms(login_code=login_code, phone=phone)
     except BaseException:
         reservations.release()  # the budget's unit too
@@ -101,6 +102,12 @@ def request_login_code(
         expires_in=settings.LOGIN_CODE_TTL,
         resend_in=settings.SMS_RESEND_COOLDOWN if settings.RATE_LIMITS_ENABLED else 0,
     )
+
+
+@sql.statement
+def _insert_code_sql() -> str:
+    # What LoginCode.objects.create() sends, built once (project/sql.py).
+    return sql.insert_row(LoginCode)
 
 
 def _mark_logged_in(login_code: LoginCode, now: datetime) -> None:

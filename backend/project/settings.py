@@ -151,6 +151,9 @@ if REDIS_URL:
         }
     }
     CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
+    if CELERY_BROKER_URL.startswith("redis://"):
+        # kombu's Redis transport, with one Redis client per channel (project/broker.py).
+        CELERY_BROKER_TRANSPORT = "project.broker:Transport"
 else:
     # Zero-setup local run: shared between the web and worker processes through files.
     # The file cache's counters are not atomic across processes; use Redis for anything
@@ -366,6 +369,9 @@ WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
 # defaults, 8 attempts span 12 to 25 hours.
 WEBHOOK_RETRY_BACKOFF = env.int("WEBHOOK_RETRY_BACKOFF", default=720)
 WEBHOOK_RETRY_BACKOFF_MAX = env.int("WEBHOOK_RETRY_BACKOFF_MAX", default=12 * 3600)
+# How long a process trusts what it last read about which events have an endpoint (the
+# query that every event would otherwise cost); 0 reads it for every event.
+WEBHOOK_ENDPOINT_CACHE_SECONDS = env.float("WEBHOOK_ENDPOINT_CACHE_SECONDS", default=5.0)
 # An endpoint is disabled after this many failed attempts in a row (any event).
 WEBHOOK_DISABLE_AFTER = env.int("WEBHOOK_DISABLE_AFTER", default=50)
 

@@ -1,6 +1,6 @@
 """Statements built once, for the requests where building them through the ORM costs
-more CPU than everything else the request does (a login: docs/decisions.md, "A login's
-statements are built once").
+more CPU than everything else the request does (a login, a code request: decision 41 in
+docs/decisions.md).
 
 The ORM compiles a query again on every call, although the text of these statements
 never changes. Here a statement's text is built once per database vendor (`statement`)
@@ -22,6 +22,7 @@ from typing import Any, Literal, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Field, Model
+from django.db.models.constants import OnConflict
 
 M = TypeVar("M", bound=Model)
 T = TypeVar("T")
@@ -116,6 +117,51 @@ def inserts(*rows: tuple[type[Model], tuple[str, ...]]) -> list[str]:
         return texts
     *first, last = texts
     return [f"WITH {', '.join(f'row{i} AS ({text})' for i, text in enumerate(first))} {last}"]
+
+
+def _insert_fields(model: type[Model]) -> list[Field]:
+    """The columns Model.save() inserts: every local concrete field but an automatic
+    primary key."""
+    meta = model._meta
+    return [f for f in meta.local_concrete_fields if f is not meta.auto_field]
+
+
+def insert_row(model: type[Model], *, skip_conflicts: bool = False) -> str:
+    """INSERT of one `model` row as `insert_instance` sends it: every column of
+    Model.save(), RETURNING the primary key. With `skip_conflicts`, a row that would break
+    a unique constraint is not written (ON CONFLICT DO NOTHING; no error, nothing
+    returned)."""
+    fields = _insert_fields(model)
+    on_conflict = OnConflict.IGNORE if skip_conflicts else None
+    ops = connection.ops
+    names = ", ".join(ops.quote_name(f.column) for f in fields)
+    values = ", ".join(["%s"] * len(fields))
+    head = ops.insert_statement(on_conflict=on_conflict)
+    text = f"{head} {_table(model)} ({names}) VALUES ({values})"
+    suffix = ops.on_conflict_suffix_sql(fields, on_conflict, None, None)
+    returning, _ = ops.return_insert_columns([model._meta.pk])
+    return " ".join(part for part in (text, suffix, returning) if part)
+
+
+def insert_instance(instance: Model, text: str) -> bool:
+    """Insert `instance` with `text`, an `insert_row` of its model, as Model.save() would:
+    each field's pre_save() (auto_now_add and the like) and its value prepared for the
+    database; set its primary key and mark it saved. False, and nothing written, when
+    `skip_conflicts` skipped the row."""
+    model = type(instance)
+    params = [
+        f.get_db_prep_save(f.pre_save(instance, add=True), connection)
+        for f in _insert_fields(model)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(text, params)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    instance.pk = row[0]
+    instance._state.adding = False
+    instance._state.db = connection.alias
+    return True
 
 
 def db_value(model: type[Model], field: str, value: Any) -> Any:

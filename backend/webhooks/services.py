@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import threading
 import time
 from datetime import timedelta
 
@@ -27,12 +28,55 @@ class UnknownEventType(ValueError):
     pass
 
 
+class _Subscriptions:
+    """The event types some active endpoint subscribes to, as this process last read them.
+
+    Most installations have no endpoint, or none for most events: a request that causes an
+    event would otherwise pay a query to learn that nobody listens. The set is read again
+    after WEBHOOK_ENDPOINT_CACHE_SECONDS, and at once when this process saves, enables or
+    deletes an endpoint. It only ever skips the query: when it names the type, the endpoints
+    are read from the database as before, so an endpoint removed or disabled meanwhile gets
+    nothing. Another process sees a new endpoint within that many seconds (0: always)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._types: frozenset[str] = frozenset()
+        self._read_at: float | None = None
+
+    def clear(self, **_signal_kwargs) -> None:
+        with self._lock:
+            self._read_at = None
+
+    def anyone_listens(self, event_type: str) -> bool:
+        ttl = settings.WEBHOOK_ENDPOINT_CACHE_SECONDS
+        now = time.monotonic()
+        with self._lock:
+            fresh = self._read_at is not None and now - self._read_at < ttl
+            types = self._types
+        if not fresh:
+            types = frozenset(
+                name
+                for events in WebhookEndpoint.objects.filter(active=True).values_list(
+                    "events", flat=True
+                )
+                for name in events
+            )
+            with self._lock:
+                self._types, self._read_at = types, now
+        return ALL in types or event_type in types
+
+
+subscriptions = _Subscriptions()
+
+
 def emit_event(event_type: str, data: dict) -> WebhookEvent | None:
     """Record `event_type` for each active endpoint subscribed to it, in the caller's
     transaction, and publish the deliveries once that commits. None when nobody listens.
     Raises UnknownEventType."""
     if event_type not in EVENT_TYPES:
         raise UnknownEventType(event_type)
+    if not subscriptions.anyone_listens(event_type):
+        return None
     # Endpoints are few: filtering here works on every database JSONField supports.
     endpoints = [
         e for e in WebhookEndpoint.objects.filter(active=True) if e.subscribes_to(event_type)
@@ -82,6 +126,7 @@ def enable_endpoint(*, endpoint: WebhookEndpoint) -> None:
     WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
         active=True, consecutive_failures=0, disabled_reason="", disabled_at=None
     )
+    subscriptions.clear()
 
 
 def send_again(*, delivery: WebhookDelivery) -> WebhookDelivery:

@@ -89,6 +89,22 @@ def test_concurrent_first_requests_create_one_user(limits):
     assert LoginCode.objects.filter(used_at__isnull=True).count() == 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_requests_for_a_known_number_leave_one_unused_code():
+    from rest_framework.test import APIClient
+
+    with override_settings(RATE_LIMITS_ENABLED=False):
+        assert APIClient().post("/auth/sms/", {"phone": PHONE}, format="json").status_code == 201
+        results = run_in_threads(
+            lambda i: APIClient().post("/auth/sms/", {"phone": PHONE}, format="json").status_code,
+            10,
+        )
+    assert results == [200] * 10, results
+    assert User.objects.filter(phone=PHONE).count() == 1
+    assert LoginCode.objects.filter(used_at__isnull=True).count() == 1
+    assert SmsDelivery.objects.count() == 11
+
+
 @pytest.mark.parametrize(
     "body, content_type",
     [
@@ -106,3 +122,16 @@ def test_malformed_input_is_a_400_and_nothing_is_written(api, body, content_type
     assert response.json()
     assert not User.objects.exists()
     assert not SmsDelivery.objects.exists()
+
+
+@pytest.mark.parametrize("known", [False, True])
+def test_the_answer_has_exactly_its_serializers_fields_and_types(api, known):
+    from auth_phone.serializers import SmsCodeRequestOutput
+
+    if known:
+        User.objects.create(phone=PHONE, invite_code="K7K7K7")
+    with override_settings(RATE_LIMITS_ENABLED=False):
+        answer = api.post("/auth/sms/", {"phone": PHONE}, format="json").json()
+    assert set(answer) == set(SmsCodeRequestOutput().fields)
+    assert answer == dict(SmsCodeRequestOutput(answer).data)
+    assert isinstance(answer["expires_in"], int) and isinstance(answer["resend_in"], int)

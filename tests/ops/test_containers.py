@@ -241,9 +241,9 @@ def test_gunicorn_takes_port_processes_and_threads_from_the_environment(monkeypa
 
 
 @pytest.mark.parametrize(
-    "value, accesslog", [(None, "-"), ("", None), ("/var/log/a.log", "/var/log/a.log")]
+    "value, accesslog", [(None, None), ("", None), ("-", "-"), ("/var/log/a.log", "/var/log/a.log")]
 )
-def test_gunicorn_access_log_is_on_by_default_and_can_be_turned_off(monkeypatch, value, accesslog):
+def test_gunicorn_access_log_is_off_by_default_and_can_be_turned_on(monkeypatch, value, accesslog):
     if value is None:
         monkeypatch.delenv("GUNICORN_ACCESS_LOG", raising=False)
     else:

@@ -91,10 +91,23 @@ def test_a_first_request_inserts_without_a_savepoint(db):
     assert User.objects.get(pk=user.pk).password == user.password
 
 
-def test_a_known_phone_costs_one_query_and_inserts_nothing(db, django_assert_num_queries):
+def test_a_first_request_is_one_insert(db):
+    users.get_or_create_user(phone="+79110000000")  # reads which events have endpoints
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        user, created = users.get_or_create_user(phone="+79110000001")
+    sql = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert created and len(sql) == 1 and sql[0].startswith('INSERT INTO "profiles_user"'), sql
+
+
+def test_a_known_phone_is_found_locked_and_nothing_is_inserted(db):
     first = users.create_user(phone="+79110000001")
-    with django_assert_num_queries(1):
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
         assert users.get_or_create_user(phone="+79110000001") == (first, False)
+    sql = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert len(sql) == 2, sql
+    assert sql[0].startswith('INSERT INTO "profiles_user"') and "ON CONFLICT" in sql[0]
+    assert sql[1].startswith("SELECT") and sql[1].endswith("FOR UPDATE"), sql[1]
+    assert list(User.objects.values_list("pk", flat=True)) == [first.pk]
 
 
 def test_an_invite_code_collision_on_first_request_is_retried(db, monkeypatch, user_created_hook):

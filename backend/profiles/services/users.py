@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models.constants import OnConflict
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
+from project import sql
 from project.phones import InvalidPhone, normalize_phone
 from webhooks import events
 from webhooks.services import emit_event
@@ -43,36 +43,26 @@ def create_user(*, phone: str, **fields) -> User:
     raise IntegrityError("could not find a free invite code")
 
 
+@sql.statement
+def _insert_unless_taken_sql() -> str:
+    return sql.insert_row(User, skip_conflicts=True)
+
+
 def _insert_unless_taken(user: User) -> bool:
     """INSERT `user` ... ON CONFLICT DO NOTHING RETURNING its id: False, and nothing
     written, if its phone or invite code is taken (by a row committed or still being
     written: PostgreSQL waits for that transaction's end). No savepoint is needed, since
-    a conflict is not an error that aborts the transaction."""
-    meta = User._meta
-    fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field]
-    # QuerySet._insert: what Model.save() and bulk_create() insert with, here with
-    # ON CONFLICT DO NOTHING and RETURNING together (bulk_create gives no id on a conflict).
-    rows = User._base_manager.get_queryset()._insert(  # type: ignore[attr-defined]
-        [user],
-        fields=fields,
-        returning_fields=meta.db_returning_fields,
-        using=User.objects.db,
-        on_conflict=OnConflict.IGNORE,
-    )
-    if not rows or rows[0] is None:
-        return False
-    for value, field in zip(rows[0], meta.db_returning_fields, strict=True):
-        setattr(user, field.attname, value)
-    user._state.adding = False
-    user._state.db = User.objects.db
-    return True
+    a conflict is not an error that aborts the transaction. The statement is built once
+    (project/sql.py): compiled by the ORM, it cost a code request more than its sending."""
+    return sql.insert_instance(user, _insert_unless_taken_sql())
 
 
 def get_or_create_user(*, phone: str) -> tuple[User, bool]:
-    """The user with `phone`, created if new; safe against concurrent first requests."""
-    user = User.objects.filter(phone=phone).first()
-    if user is not None:
-        return user, False
+    """The user with `phone`: inserted if new, else its row locked (SELECT ... FOR UPDATE)
+    until the caller's transaction ends; safe against concurrent first requests.
+
+    The insert comes first: a new number costs one statement, a known one two (the insert
+    that finds the phone taken writes nothing, but uses up a value of the id sequence)."""
     with transaction.atomic(savepoint=False):  # the caller's transaction when there is one
         for _ in range(INVITE_CODE_ATTEMPTS):
             user = User(phone=phone, invite_code=invites.generate_invite_code())
@@ -83,9 +73,9 @@ def get_or_create_user(*, phone: str) -> tuple[User, bool]:
                     {"user_id": user.pk, "phone": user.phone, "invite_code": user.invite_code},
                 )
                 return user, True
-            # A concurrent request created the same phone first (the unique index decided,
-            # after its commit), or the invite code was taken: then draw another.
-            existing = User.objects.filter(phone=phone).first()
+            # The phone is taken (by a committed row: the insert waited for any transaction
+            # still writing it), or only the invite code was: then draw another.
+            existing = User.objects.select_for_update().filter(phone=phone).first()
             if existing is not None:
                 return existing, False
     raise IntegrityError("could not find a free invite code")
