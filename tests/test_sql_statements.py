@@ -1,12 +1,13 @@
 """Statements built once (project/sql.py) read and write what the ORM would, on
 PostgreSQL and on the zero-setup SQLite database alike."""
 
+import uuid
 from datetime import timedelta
 
 from django.db import connection
 from django.utils import timezone
 
-from auth_phone.models import LoginCode
+from auth_phone.models import LoginCode, TokenFamily
 from profiles.models import User
 from profiles.services.users import create_user
 from project import sql
@@ -58,6 +59,32 @@ def test_the_writes_report_the_rows_they_changed(db):
     user.refresh_from_db()
     assert (user.last_login, user.phone_verified_at) == (later, now)  # COALESCE kept the first
     assert sql.execute(text, [now, now, user.pk + 1]) == 0
+
+
+def test_rows_of_two_models_are_inserted_by_one_statement_on_postgresql(db, monkeypatch):
+    user = create_user(phone="+79111234567")
+    now = timezone.now()
+    code = ("user", "purpose", "phone", "code_hash", "nonce", "created_at", "expires_at")
+    rows = ((LoginCode, (*code, "attempts")), (TokenFamily, ("id", "user", "created_at")))
+    family_id = uuid.uuid4()
+    params = [user.pk, "login", user.phone, "", "n" * 32, now, now, 0]
+    params += [sql.db_value(TokenFamily, "id", family_id), user.pk, now]
+    [text] = sql.inserts(*rows)
+    sql.execute_all([text], params)
+    assert LoginCode.objects.get().expires_at == now
+    assert TokenFamily.objects.get().pk == family_id
+
+    monkeypatch.setattr(connection, "vendor", "sqlite")  # no writes inside WITH there
+    texts = sql.inserts(*rows)
+    assert [t.split(" (")[0] for t in texts] == [
+        'INSERT INTO "auth_phone_logincode"',
+        'INSERT INTO "auth_phone_tokenfamily"',
+    ]
+    LoginCode.objects.all().delete()
+    params[8] = sql.db_value(TokenFamily, "id", uuid.uuid4())
+    sql.execute_all(texts, params)  # each with its own parameters
+    assert LoginCode.objects.get().nonce == "n" * 32
+    assert TokenFamily.objects.count() == 2
 
 
 def test_the_lock_clause_is_the_one_select_for_update_adds(db, monkeypatch):
