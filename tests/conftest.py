@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache
@@ -116,3 +120,21 @@ def admin_client(db, admin_user):
     client = Client()
     admin_login(client, admin_user)
     return client
+
+
+BACKEND = Path(__file__).resolve().parents[1] / "backend"
+
+
+def run_without_redis(script: str, *, cwd: Path, **env: str) -> subprocess.CompletedProcess:
+    """Run `script` in a fresh Python with the project's settings and no Redis (the
+    zero-setup configuration of `make run`), `env` added to the environment."""
+    clean = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "CELERY_BROKER_URL"}}
+    clean.update(DJANGO_SETTINGS_MODULE="project.settings", PYTHONPATH=str(BACKEND), **env)
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=cwd,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )

@@ -1,11 +1,10 @@
 """What a first `make run` shows: no stray broker folder, no warnings on a healthy run."""
 
 import logging
-import os
-import subprocess
-import sys
 import uuid
 from pathlib import Path
+
+from tests.conftest import run_without_redis
 
 BACKEND = Path(__file__).resolve().parents[1] / "backend"
 
@@ -25,21 +24,12 @@ def test_the_embedded_broker_keeps_everything_under_var_and_warns_nothing(tmp_pa
     that no hostname was supplied."""
     cwd, var = tmp_path / "cwd", tmp_path / "var"
     cwd.mkdir()
-    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "CELERY_BROKER_URL"}}
-    env.update(
-        APP_VAR_DIR=str(var),
-        DJANGO_SETTINGS_MODULE="project.settings",
-        DJANGO_DEBUG="true",
-        PYTHONPATH=str(BACKEND),
-        CELERY_TASK_ALWAYS_EAGER="false",
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", PUBLISH],
+    done = run_without_redis(
+        PUBLISH,
         cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
+        APP_VAR_DIR=str(var),
+        DJANGO_DEBUG="true",
+        CELERY_TASK_ALWAYS_EAGER="false",
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("filesystem://localhost")

@@ -1,22 +1,18 @@
 """Statements built once (project/sql.py) read and write what the ORM would, on
 PostgreSQL and on the zero-setup SQLite database alike."""
 
-import os
-import subprocess
-import sys
+import uuid
 from datetime import timedelta
-from pathlib import Path
 
 from django.db import connection
 from django.utils import timezone
 
-from auth_phone.models import LoginCode
+from auth_phone.models import LoginCode, TokenFamily
 from profiles.models import User
 from profiles.services.users import create_user
 from project import sql
+from tests.conftest import run_without_redis
 from webhooks.models import WebhookEndpoint
-
-BACKEND = Path(__file__).resolve().parents[1] / "backend"
 
 
 def fields(instance) -> dict:
@@ -63,6 +59,32 @@ def test_the_writes_report_the_rows_they_changed(db):
     user.refresh_from_db()
     assert (user.last_login, user.phone_verified_at) == (later, now)  # COALESCE kept the first
     assert sql.execute(text, [now, now, user.pk + 1]) == 0
+
+
+def test_rows_of_two_models_are_inserted_by_one_statement_on_postgresql(db, monkeypatch):
+    user = create_user(phone="+79111234567")
+    now = timezone.now()
+    code = ("user", "purpose", "phone", "code_hash", "nonce", "created_at", "expires_at")
+    rows = ((LoginCode, (*code, "attempts")), (TokenFamily, ("id", "user", "created_at")))
+    family_id = uuid.uuid4()
+    params = [user.pk, "login", user.phone, "", "n" * 32, now, now, 0]
+    params += [sql.db_value(TokenFamily, "id", family_id), user.pk, now]
+    [text] = sql.inserts(*rows)
+    sql.execute_all([text], params)
+    assert LoginCode.objects.get().expires_at == now
+    assert TokenFamily.objects.get().pk == family_id
+
+    monkeypatch.setattr(connection, "vendor", "sqlite")  # no writes inside WITH there
+    texts = sql.inserts(*rows)
+    assert [t.split(" (")[0] for t in texts] == [
+        'INSERT INTO "auth_phone_logincode"',
+        'INSERT INTO "auth_phone_tokenfamily"',
+    ]
+    LoginCode.objects.all().delete()
+    params[8] = sql.db_value(TokenFamily, "id", uuid.uuid4())
+    sql.execute_all(texts, params)  # each with its own parameters
+    assert LoginCode.objects.get().nonce == "n" * 32
+    assert TokenFamily.objects.count() == 2
 
 
 def test_the_lock_clause_is_the_one_select_for_update_adds(db, monkeypatch):
@@ -131,25 +153,22 @@ print("ok")
 """
 
 
-def test_a_login_works_on_the_zero_setup_sqlite_database(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "CELERY_BROKER_URL"}}
-    env.update(
+def run_on_sqlite(tmp_path, script: str, **env: str) -> None:
+    """`script` against a new SQLite database (the zero-setup run); it prints "ok"."""
+    done = run_without_redis(
+        script,
+        cwd=tmp_path,
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
         APP_VAR_DIR=str(tmp_path / "var"),
-        DJANGO_SETTINGS_MODULE="project.settings",
         DJANGO_ALLOWED_HOSTS="localhost",
-        PYTHONPATH=str(BACKEND),
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", LOGIN_ON_SQLITE],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
+        **env,
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().endswith("ok")
+
+
+def test_a_login_works_on_the_zero_setup_sqlite_database(tmp_path):
+    run_on_sqlite(tmp_path, LOGIN_ON_SQLITE)
 
 
 def test_an_inserted_row_is_what_save_writes(db):
@@ -208,22 +227,4 @@ print("ok")
 
 
 def test_a_code_request_works_on_the_zero_setup_sqlite_database(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "CELERY_BROKER_URL"}}
-    env.update(
-        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        APP_VAR_DIR=str(tmp_path / "var"),
-        DJANGO_SETTINGS_MODULE="project.settings",
-        DJANGO_ALLOWED_HOSTS="localhost",
-        PYTHONPATH=str(BACKEND),
-        RATE_LIMITS_ENABLED="false",
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", CODE_REQUEST_ON_SQLITE],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip().endswith("ok")
+    run_on_sqlite(tmp_path, CODE_REQUEST_ON_SQLITE, RATE_LIMITS_ENABLED="false")

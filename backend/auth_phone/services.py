@@ -280,25 +280,18 @@ def issue_tokens(*, user: User) -> dict:
     expires_at = sql.db_value(TokenFamily, "expires_at", datetime_from_epoch(refresh["exp"]))
     # The family's row and the token's (which logout and a rotation blacklist), as
     # TokenFamily.objects.create and OutstandingToken.objects.create wrote them.
-    sql.execute(
-        _insert_family_sql(),
-        [sql.db_value(TokenFamily, "id", family_id), user.pk, issued_at, expires_at],
-    )
-    sql.execute(
-        _insert_outstanding_sql(),
-        [user.pk, refresh[api_settings.JTI_CLAIM], encoded, issued_at, expires_at],
-    )
+    family = [sql.db_value(TokenFamily, "id", family_id), user.pk, issued_at, expires_at]
+    token = [user.pk, refresh[api_settings.JTI_CLAIM], encoded, issued_at, expires_at]
+    sql.execute_all(_insert_family_and_token_sql(), family + token)
     return {"refresh": encoded, "access": str(refresh.access_token), "user_id": user.pk}
 
 
 @sql.statement
-def _insert_family_sql() -> str:
-    return sql.insert(TokenFamily, "id", "user", "created_at", "expires_at")
-
-
-@sql.statement
-def _insert_outstanding_sql() -> str:
-    return sql.insert(OutstandingToken, "user", "jti", "token", "created_at", "expires_at")
+def _insert_family_and_token_sql() -> list[str]:
+    return sql.inserts(
+        (TokenFamily, ("id", "user", "created_at", "expires_at")),
+        (OutstandingToken, ("user", "jti", "token", "created_at", "expires_at")),
+    )
 
 
 def _family_id(token: RefreshToken) -> str:

@@ -20,20 +20,22 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from typing import Any, Literal, TypeVar
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Field, ForeignKey, Model
 from django.db.models.constants import OnConflict
 
 M = TypeVar("M", bound=Model)
+T = TypeVar("T")
 Lock = Literal["update", "no key update"]
 
 
-def statement(build: Callable[[], str]) -> Callable[[], str]:
-    """`build()`, called once for each database vendor: the text of one statement."""
-    texts: dict[str, str] = {}
+def statement(build: Callable[[], T]) -> Callable[[], T]:
+    """`build()`, called once for each database vendor: the text of a statement (or the
+    texts of `inserts`)."""
+    texts: dict[str, T] = {}
 
-    def text() -> str:
-        vendor = connection.vendor
+    def text() -> T:
+        vendor = connections[DEFAULT_DB_ALIAS].vendor
         found = texts.get(vendor)
         if found is None:
             found = texts[vendor] = build()
@@ -147,6 +149,18 @@ def insert(model: type[Model], *fields: str) -> str:
     return f"INSERT INTO {_table(model)} ({names}) VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608
 
 
+def inserts(*rows: tuple[type[Model], tuple[str, ...]]) -> list[str]:
+    """INSERTs of one row into each model of `rows`, with the values of its fields in
+    that order; `execute_all` runs them. PostgreSQL takes them as one statement (all but
+    the last inside WITH): one round trip, and in autocommit one commit. Elsewhere, one
+    statement for each row."""
+    texts = [insert(model, *fields) for model, fields in rows]
+    if connection.vendor != "postgresql":
+        return texts
+    *first, last = texts
+    return [f"WITH {', '.join(f'row{i} AS ({text})' for i, text in enumerate(first))} {last}"]
+
+
 def _insert_fields(model: type[Model]) -> list[Field]:
     """The columns Model.save() inserts: every local concrete field but an automatic
     primary key."""
@@ -197,7 +211,7 @@ def db_value(model: type[Model], field: str, value: Any) -> Any:
     on a database without a UUID type ...)."""
     found = model._meta.get_field(field)
     assert isinstance(found, Field)  # a concrete field
-    return found.get_db_prep_value(value, connection)
+    return found.get_db_prep_value(value, connections[DEFAULT_DB_ALIAS])
 
 
 @cache
@@ -217,17 +231,19 @@ def _reader(model: type[Model], vendor: str) -> tuple[list[str], list[tuple[int,
 def fetch_instance(model: type[M], text: str, params: list) -> M | None:
     """The first row of `text`, a `select` of `model`, as a `model` instance; None if
     there is none."""
-    with connection.cursor() as cursor:
+    db = connections[DEFAULT_DB_ALIAS]  # (each attribute read through `connection` looks it up)
+    with db.cursor() as cursor:
         cursor.execute(text, params)
         row = cursor.fetchone()
-    return None if row is None else _instance(model, row)
+    return None if row is None else _instance(db, model, row)
 
 
 def fetch_related(model: type[M], related: str, text: str, params: list) -> M | None:
     """The first row of `text`, a `select_related` of `model` and `related`, as a `model`
     instance whose `related` is already read (None when the key is NULL); None if there
     is no row."""
-    with connection.cursor() as cursor:
+    db = connections[DEFAULT_DB_ALIAS]
+    with db.cursor() as cursor:
         cursor.execute(text, params)
         row = cursor.fetchone()
     if row is None:
@@ -236,27 +252,35 @@ def fetch_related(model: type[M], related: str, text: str, params: list) -> M | 
     other = field.related_model
     assert isinstance(field, ForeignKey) and isinstance(other, type)
     count = len(model._meta.concrete_fields)
-    instance = _instance(model, row[:count])
+    instance = _instance(db, model, row[:count])
     rest = row[count:]
     key = rest[other._meta.concrete_fields.index(other._meta.pk)]
-    field.set_cached_value(instance, None if key is None else _instance(other, rest))
+    field.set_cached_value(instance, None if key is None else _instance(db, other, rest))
     return instance
 
 
-def _instance(model: type[M], row: Sequence[Any]) -> M:
-    names, converted = _reader(model, connection.vendor)
+def _instance(db, model: type[M], row: Sequence[Any]) -> M:
+    names, converted = _reader(model, db.vendor)
     if converted:
         values = list(row)
         for i, col in converted:
-            converters = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
-            for convert in converters:
-                values[i] = convert(values[i], col, connection)
+            for convert in db.ops.get_db_converters(col) + col.get_db_converters(db):
+                values[i] = convert(values[i], col, db)
         row = values
-    return model.from_db(connection.alias, names, row)
+    return model.from_db(db.alias, names, row)
 
 
 def execute(text: str, params: list) -> int:
     """Run one write; the number of rows it changed."""
-    with connection.cursor() as cursor:
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
         cursor.execute(text, params)
         return cursor.rowcount
+
+
+def execute_all(texts: list[str], params: list) -> None:
+    """Run `texts` in order, each with as many of `params` as it has placeholders."""
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        for text in texts:
+            count = text.count("%s")
+            cursor.execute(text, params[:count])
+            params = params[count:]
