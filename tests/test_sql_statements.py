@@ -5,12 +5,14 @@ import uuid
 from datetime import timedelta
 
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from auth_phone.models import LoginCode, TokenFamily
 from profiles.models import User
 from profiles.services.users import create_user
 from project import sql
+from tasks.models import SmsDelivery
 from tests.conftest import run_without_redis
 from webhooks.models import WebhookEndpoint
 
@@ -117,6 +119,7 @@ django.setup()
 from datetime import timedelta
 from django.core.management import call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.test import Client
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
@@ -204,6 +207,7 @@ import django
 django.setup()
 from django.core.management import call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.test import Client
 from auth_phone.models import LoginCode
 from profiles.models import User
@@ -221,10 +225,62 @@ assert user.phone == "+79111234567" and user.invite_code and not user.has_usable
 code = LoginCode.objects.get()  # the second request replaced the first code
 assert code.user_id == user.pk and code.used_at is None and code.created_at
 assert SmsDelivery.objects.count() == 2
-assert SmsDelivery.objects.latest("pk").login_code_id == code.pk
+latest = SmsDelivery.objects.latest("pk")
+assert latest.login_code_id == code.pk
+# Without a broker the task ran at once (the worker's statements, on SQLite); run again,
+# it finds the delivery sent and sends nothing.
+from auth_phone import codes
+from auth_phone.delivery import deliver_login_code
+from tasks.sms import LocmemSender, code_in_text
+assert deliver_login_code(delivery_id=latest.pk) == "sent"
+assert len(LocmemSender.outbox) == 2
+latest.refresh_from_db()
+code.refresh_from_db()
+assert (latest.status, latest.attempts, latest.sent_at) == ("sent", 1, latest.updated_at)
+assert codes.code_matches(code, code_in_text(LocmemSender.outbox[-1]["text"]))
 print("ok")
 """
 
 
 def test_a_code_request_works_on_the_zero_setup_sqlite_database(tmp_path):
-    run_on_sqlite(tmp_path, CODE_REQUEST_ON_SQLITE, RATE_LIMITS_ENABLED="false")
+    run_on_sqlite(
+        tmp_path, CODE_REQUEST_ON_SQLITE, RATE_LIMITS_ENABLED="false", SMS_BACKEND="locmem"
+    )
+
+
+def test_a_row_read_with_its_related_row_is_what_select_related_reads(db):
+    user = create_user(phone="+79111234567")
+    code = LoginCode.objects.create(user=user, expires_at=timezone.now() + timedelta(minutes=5))
+    with_code = SmsDelivery.objects.create(phone=user.phone, login_code=code, task_id="a")
+    without = SmsDelivery.objects.create(phone=user.phone, notice="phone_changed", task_id="b")
+    text = sql.select_related(SmsDelivery, "login_code", equal=["id"], lock="update")
+    assert text.endswith(' FOR UPDATE OF "tasks_smsdelivery"')  # the code row is not locked
+    got = sql.fetch_related(SmsDelivery, "login_code", text, [with_code.pk])
+    by_orm = SmsDelivery.objects.select_related("login_code").get(pk=with_code.pk)
+    assert fields(got) == fields(by_orm)
+    assert fields(got.login_code) == fields(by_orm.login_code)
+    with CaptureQueriesContext(connection) as queries:
+        got = sql.fetch_related(SmsDelivery, "login_code", text, [without.pk])
+        assert got.login_code is None  # read already: no second query
+    assert len(queries) == 1
+    assert sql.fetch_related(SmsDelivery, "login_code", text, [without.pk + 1]) is None
+
+
+def test_an_update_adds_to_a_counter_and_compares(db):
+    user = create_user(phone="+79111234567")
+    now = timezone.now()
+    code = LoginCode.objects.create(user=user, expires_at=now + timedelta(minutes=5))
+    text = sql.update(
+        LoginCode,
+        values=["code_hash"],
+        increment=["attempts"],
+        equal=["id"],
+        greater=["expires_at"],
+        null=["used_at"],
+    )
+    assert sql.execute(text, ["h1", code.pk, now]) == 1
+    assert sql.execute(text, ["h2", code.pk, now + timedelta(minutes=10)]) == 0  # expired
+    LoginCode.objects.filter(pk=code.pk).update(used_at=now)
+    assert sql.execute(text, ["h3", code.pk, now]) == 0  # used
+    code.refresh_from_db()
+    assert (code.code_hash, code.attempts) == ("h1", 1)
