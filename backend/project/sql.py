@@ -110,7 +110,8 @@ def select_related(
     locked (select_for_update(of=("self",)))."""
     field = model._meta.get_field(related)
     other = field.related_model
-    assert isinstance(field, Field) and isinstance(other, type)  # a concrete foreign key
+    assert isinstance(field, ForeignKey) and isinstance(other, type)
+    assert issubclass(other, Model)  # a concrete foreign key to a model
     table, other_table = _table(model), _table(other)
     target = f"{other_table}.{connection.ops.quote_name(other._meta.pk.column)}"
     text = (
@@ -251,6 +252,7 @@ def fetch_related(model: type[M], related: str, text: str, params: list) -> M | 
     field = model._meta.get_field(related)
     other = field.related_model
     assert isinstance(field, ForeignKey) and isinstance(other, type)
+    assert issubclass(other, Model)
     count = len(model._meta.concrete_fields)
     instance = _instance(db, model, row[:count])
     rest = row[count:]
