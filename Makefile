@@ -9,7 +9,7 @@ MANAGE := cd backend && ../$(BIN)/python manage.py
 export DJANGO_DEBUG ?= true
 export SMS_DEV_INBOX ?= true
 
-.PHONY: install install-dev run migrate test lint format typecheck clean docker-lint test-live bench
+.PHONY: install install-dev run migrate test lint format typecheck clean docker-lint test-live bench bench-instructions
 
 # What running needs (requirements.txt); the test, type-checking and benchmark tools
 # (requirements-dev.txt) come on top, with the targets that use them.
@@ -93,3 +93,8 @@ typecheck: install-dev
 BASE ?=
 bench: install-dev
 	$(BIN)/python benchmarks/run.py $(if $(BASE),--base $(BASE)) $(BENCH_ARGS)
+
+# Instructions per code request and login under valgrind (benchmarks/instructions.py): a
+# figure the machine's load does not move. BASE=<git ref> counts that version beside.
+bench-instructions: install-dev
+	$(BIN)/python benchmarks/instructions.py $(if $(BASE),--base $(BASE)) $(BENCH_ARGS)

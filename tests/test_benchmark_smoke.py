@@ -105,3 +105,31 @@ def test_the_ab_figures_are_medians_with_ratios():
     targets = {t["figure"]: t["met"] for t in run.evaluate_targets(list(rows.values()))}
     assert targets["code_16_web_cpu_ms"] is True and targets["sms_worker_cpu_ms"] is True
     assert targets["login_web_cpu_ms"] is None  # not measured: neither met nor missed
+
+
+def test_the_instruction_count_harness_runs_its_scenarios(tmp_path):
+    """benchmarks/instructions.py's counted process, without valgrind (which makes it
+    slow): both scenarios answer as the product does, and a refusal stops the run."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import instructions
+
+    url = smoke_database_url().replace("_benchsmoke", "_instrsmoke")
+    env = instructions.version_env(url, os.environ["REDIS_URL"])
+    instructions.stack.prepare_database(url, recreate=True)
+    instructions.stack.migrate(ROOT / "backend", env)
+
+    def inner(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "benchmarks/instructions.py", "--inner", *args],
+            cwd=ROOT,
+            env={**env, "PYTHONPATH": str(ROOT / "backend")},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    for args in (("code", "3", "0", "10000000"), ("login", "3", "3", "20000000")):
+        done = inner(*args)
+        assert done.returncode == 0, done.stderr[-3000:]
+    again = inner("code", "1", "0", "10000000")  # the same phones again: refused
+    assert again.returncode == 1 and "answered 429 Too Many Requests, not 201" in again.stderr
