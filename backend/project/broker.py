@@ -23,6 +23,12 @@ class Channel(redis.Channel):
     def conn_or_acquire(self, client=None):
         yield client or self._commands_client
 
+    def _disconnect_pools(self):
+        # kombu drops the channel's pools (after a fork, on close): the client goes with
+        # its pool, and the next command makes both again.
+        super()._disconnect_pools()
+        self.__dict__.pop("_commands_client", None)
+
 
 class Transport(redis.Transport):
     Channel = Channel

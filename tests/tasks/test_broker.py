@@ -59,6 +59,20 @@ def test_a_channel_builds_its_clients_once_for_all_its_publishes(clients_built, 
     assert redis.Redis.from_url(settings.CELERY_BROKER_URL).llen(queue_name) == 20
 
 
+def test_a_channel_whose_pools_are_dropped_makes_a_new_client_on_a_new_pool(queue_name):
+    """As after a fork: the client and its pool are made again, and commands work."""
+    with Connection(settings.CELERY_BROKER_URL, transport=broker.Transport) as connection:
+        channel = connection.channel()
+        with channel.conn_or_acquire() as before:
+            before.ping()
+        channel._after_fork()
+        with channel.conn_or_acquire() as after:
+            assert after is not before and after.connection_pool is channel.pool
+            assert after.connection_pool is not before.connection_pool
+            assert after.lpush(queue_name, b"x") == 1
+        channel.close()
+
+
 def test_kombus_own_channel_builds_clients_per_publish(clients_built, queue_name):
     """What project/broker.py is for: this is the cost it removes."""
     with Connection(settings.CELERY_BROKER_URL, transport=kombu_redis.Transport) as connection:
