@@ -39,8 +39,15 @@ from django.utils import timezone  # noqa: E402
 from rest_framework_simplejwt.tokens import AccessToken  # noqa: E402
 
 from profiles.models import User  # noqa: E402
-from profiles.services.invites import generate_invite_code  # noqa: E402
-from profiles.services.users import create_user  # noqa: E402
+
+try:
+    from profiles.services.invites import generate_invite_code
+    from profiles.services.users import create_user
+except ImportError:  # a version from before profiles/services/ was split into modules
+    from profiles.services import (  # type: ignore[attr-defined,no-redef]
+        create_user,
+        generate_invite_code,
+    )
 
 BATCH = 2000
 
