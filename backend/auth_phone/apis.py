@@ -33,9 +33,9 @@ class SmsCodeRequestApi(APIView):
             if result.created
             else _("SMS sent to existing user."),
             "phone": phone,
-            "task_id": str(result.task_id),
-            "expires_in": int(result.expires_in),
-            "resend_in": int(result.resend_in),
+            "task_id": result.task_id,
+            "expires_in": result.expires_in,
+            "resend_in": result.resend_in,
         }
         return Response(body, status=status.HTTP_201_CREATED if result.created else 200)
 

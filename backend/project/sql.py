@@ -191,19 +191,19 @@ def insert_instance(instance: Model, text: str) -> bool:
     each field's pre_save() (auto_now_add and the like) and its value prepared for the
     database; set its primary key and mark it saved. False, and nothing written, when
     `skip_conflicts` skipped the row."""
-    model = type(instance)
+    db = connections[DEFAULT_DB_ALIAS]  # (as fetch_instance: one lookup, not one per read)
     params = [
-        f.get_db_prep_save(f.pre_save(instance, add=True), connection)
-        for f in _insert_fields(model)
+        f.get_db_prep_save(f.pre_save(instance, add=True), db)
+        for f in _insert_fields(type(instance))
     ]
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         cursor.execute(text, params)
         row = cursor.fetchone()
     if row is None:
         return False
     instance.pk = row[0]
     instance._state.adding = False
-    instance._state.db = connection.alias
+    instance._state.db = db.alias
     return True
 
 
