@@ -14,9 +14,9 @@ from django.utils.translation import gettext_lazy as _
 
 from auth_phone import ratelimit
 from auth_phone.errors import SmsBudgetExhausted, WrongCode
+from core.errors import DomainError, RateLimited
+from core.phones import InvalidPhone, normalize_phone
 from profiles.errors import AvatarTooLarge, AvatarTooManyPixels, InviteCodeNotFound
-from project.errors import DomainError, RateLimited
-from project.phones import InvalidPhone, normalize_phone
 from tests.conftest import last_code
 
 CYRILLIC = re.compile(r"[А-Яа-яЁё]")
@@ -307,7 +307,7 @@ def test_a_page_answers_a_server_error_in_html(server_error_client, monkeypatch)
 
 
 def test_an_unknown_path_is_not_taken_for_the_api(server_error_client):
-    from project.errors import _is_api_path
+    from core.errors import _is_api_path
 
     request = server_error_client.get("/nowhere/").wsgi_request
     assert not _is_api_path(request)

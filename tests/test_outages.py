@@ -7,10 +7,10 @@ from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from auth_phone.models import LoginCode
+from core.errors import api_exception_handler
+from core.ops.middleware import ServiceUnavailableMiddleware
 from profiles.models import User
 from project.celery import app
-from project.errors import api_exception_handler
-from project.middleware import ServiceUnavailableMiddleware
 from tasks.models import SmsDelivery
 
 PHONE = "+79111234567"

@@ -1,4 +1,4 @@
-"""Statements built once (project/sql.py) read and write what the ORM would, on
+"""Statements built once (core/sql.py) read and write what the ORM would, on
 PostgreSQL and on the zero-setup SQLite database alike."""
 
 import uuid
@@ -9,9 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from auth_phone.models import LoginCode, TokenFamily
+from core import sql
 from profiles.models import User
 from profiles.services.users import create_user
-from project import sql
 from tasks.models import SmsDelivery
 from tests.conftest import run_without_redis
 from webhooks.models import WebhookEndpoint

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from project.admin import ReadOnlyModelAdmin
+from core.admin import ReadOnlyModelAdmin
 
 from .models import LoginCode, TokenFamily
 

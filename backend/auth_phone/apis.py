@@ -4,7 +4,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
-from project.http import client_ip
+from core.http import client_ip
 
 from . import schema, services
 from .serializers import (

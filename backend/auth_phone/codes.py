@@ -13,7 +13,7 @@ import hmac
 from django.conf import settings
 from django.utils import timezone
 
-from project import sql
+from core import sql
 
 from .models import LoginCode
 
@@ -60,7 +60,7 @@ def issue_code(*, login_code: LoginCode | None) -> str | None:
 
 @sql.statement
 def _store_hash_sql() -> str:
-    # Built once (project/sql.py, decision 41): every SMS a worker sends stores a hash.
+    # Built once (core/sql.py, decision 41): every SMS a worker sends stores a hash.
     return sql.update(
         LoginCode, values=["code_hash"], equal=["id"], greater=["expires_at"], null=["used_at"]
     )

@@ -9,7 +9,8 @@ import logging
 from django.conf import settings
 from django.db import transaction
 
-from project import metrics, sql
+from core import sql
+from core.ops import metrics
 from tasks.models import SmsDelivery
 from tasks.services import queue_delivery, send_and_record, set_status, start_attempt
 
@@ -60,7 +61,7 @@ def deliver_login_code(*, delivery_id: int, final_attempt: bool = True) -> str:
 
 @sql.statement
 def _lock_delivery_sql() -> str:
-    # Built once (project/sql.py, decision 41): every SMS a worker sends reads its delivery
+    # Built once (core/sql.py, decision 41): every SMS a worker sends reads its delivery
     # so. The ORM's select_for_update(of=("self",)).select_related("login_code").
     return sql.select_related(SmsDelivery, "login_code", equal=["id"], lock="update")
 

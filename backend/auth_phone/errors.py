@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from project.errors import DomainError, RateLimited
+from core.errors import DomainError, RateLimited
 
 
 class NoActiveCode(DomainError):

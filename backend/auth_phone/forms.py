@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from project.phones import MAX_INPUT_LENGTH, InvalidPhone, normalize_phone
+from core.phones import MAX_INPUT_LENGTH, InvalidPhone, normalize_phone
 
 from .serializers import LoginInput
 

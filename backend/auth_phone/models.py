@@ -60,7 +60,7 @@ class TokenFamily(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     # When the family's newest refresh token expires: after it no token of the family can
-    # be presented, so the row can go (project.retention.delete_dead_token_families).
+    # be presented, so the row can go (core.ops.retention.delete_dead_token_families).
     expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:

@@ -10,6 +10,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.http import ReleaseResponseMixin, client_ip
+from core.parsers import MultiPartParser
 from profiles import schema, selectors
 from profiles.serializers import (
     PhoneChangeConfirmInput,
@@ -17,8 +19,6 @@ from profiles.serializers import (
     ProfileOutput,
     ProfileUpdateInput,
 )
-from project.http import ReleaseResponseMixin, client_ip
-from project.parsers import MultiPartParser
 
 from . import phone_change
 

@@ -15,10 +15,10 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from core.errors import DomainError, NotFound
+from core.http import client_ip
 from profiles.forms import ProfileForm
 from profiles.views import UserRequest, account_gone
-from project.errors import DomainError, NotFound
-from project.http import client_ip
 from tasks import sms
 
 from . import phone_change

@@ -22,8 +22,8 @@ from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 from redis.commands.core import Script
 
-from project import metrics
-from project.errors import Message, RateLimited
+from core.errors import Message, RateLimited
+from core.ops import metrics
 
 COOLDOWN = "cooldown"  # one request per period: SET NX, given back by DEL
 COUNT = "count"  # at most `limit` per window: INCR first, then decide; given back by DECR

@@ -1,18 +1,17 @@
 """Housekeeping of login codes, refresh-token families and accounts that never logged in
-(celery beat; the schedule and the batch limits are in project/retention.py and settings)."""
+(celery beat; the schedule and the batch limits are in core/ops/retention.py and settings)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from core.ops.retention import in_batches
 from profiles.models import User
-from project.retention import in_batches, run
 
 from .models import LoginCode, TokenFamily
 
@@ -69,18 +68,3 @@ def delete_unverified_users() -> int:
         return len(ids)
 
     return in_batches(step)
-
-
-@shared_task(name="project.retention.delete_dead_login_codes")
-def delete_dead_login_codes_task() -> int:
-    return run(delete_dead_login_codes)
-
-
-@shared_task(name="project.retention.delete_dead_token_families")
-def delete_dead_token_families_task() -> int:
-    return run(delete_dead_token_families)
-
-
-@shared_task(name="project.retention.delete_unverified_users")
-def delete_unverified_users_task() -> int:
-    return run(delete_unverified_users)

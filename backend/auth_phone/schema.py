@@ -8,7 +8,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 
-from project.openapi import (
+from core.openapi import (
     BAD_REQUEST,
     BROKER_DOWN_EXAMPLE,
     CODE_ADDRESS_LIMIT_EXAMPLE,

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from project.fields import OneTimeCodeField, PhoneField
+from core.fields import OneTimeCodeField, PhoneField
 
 
 class SmsCodeRequestInput(serializers.Serializer):

@@ -18,9 +18,10 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import BlacklistMixin, RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch, datetime_to_epoch
 
+from core import phones, sql
+from core.ops import metrics
 from profiles.models import User
 from profiles.services.users import get_or_create_user
-from project import metrics, phones, sql
 from webhooks import events
 from webhooks.services import emit_event
 
@@ -106,7 +107,7 @@ def request_login_code(
 
 @sql.statement
 def _insert_code_sql() -> str:
-    # What LoginCode.objects.create() sends, built once (project/sql.py).
+    # What LoginCode.objects.create() sends, built once (core/sql.py).
     return sql.insert_row(LoginCode)
 
 
@@ -161,7 +162,7 @@ def verify_login_code(
     raise error
 
 
-# A login's statements, built once (project/sql.py): built by the ORM on every call,
+# A login's statements, built once (core/sql.py): built by the ORM on every call,
 # they cost more CPU than the rest of the request. They are the ones the ORM sent
 # (select_for_update(...).filter(...).first(), .update()) without the ORDER BY and LIMIT
 # of .first(): a unique column (the phone) or constraint (one unused code per user and

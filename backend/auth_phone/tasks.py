@@ -1,8 +1,13 @@
-from celery import shared_task
+from django.core.management import call_command
 
-from tasks.tasks import LOGIN_CODE_TASK_NAME, SMS_RETRY_OPTIONS
+from core.ops.retention import run
+from core.tasks import task
+from tasks.tasks import SMS_RETRY_OPTIONS
 
-from . import delivery
+from . import delivery, retention
+
+# The login-code task's name; the task status API (GET /tasks/<id>/) answers it.
+LOGIN_CODE_TASK_NAME = "auth_phone.deliver_login_code"
 
 
 # ignore_result: the delivery log records every state of the delivery (sending,
@@ -10,11 +15,32 @@ from . import delivery
 # task result; retries and unexpected failures still do
 # (CELERY_TASK_STORE_ERRORS_EVEN_IF_IGNORED). This saves the worker two result-backend
 # writes per SMS (STARTED and SUCCESS).
-@shared_task(
-    bind=True, name=LOGIN_CODE_TASK_NAME, acks_late=True, ignore_result=True, **SMS_RETRY_OPTIONS
-)
+@task(LOGIN_CODE_TASK_NAME, formerly=["tasks.tasks.deliver_login_code"], bind=True,
+      acks_late=True, ignore_result=True, **SMS_RETRY_OPTIONS)  # fmt: skip
 def deliver_login_code(self, delivery_id: int) -> str:
     """Send the login-code SMS of one delivery; retried with backoff and jitter on
     transient provider errors. Returns the delivery's status, never the code."""
     final = self.request.retries >= self.max_retries
     return str(delivery.deliver_login_code(delivery_id=delivery_id, final_attempt=final))
+
+
+@task("auth_phone.delete_dead_login_codes", formerly=["project.retention.delete_dead_login_codes"])
+def delete_dead_login_codes() -> int:
+    return run(retention.delete_dead_login_codes)
+
+
+@task("auth_phone.delete_dead_token_families",
+      formerly=["project.retention.delete_dead_token_families"])  # fmt: skip
+def delete_dead_token_families() -> int:
+    return run(retention.delete_dead_token_families)
+
+
+@task("auth_phone.delete_unverified_users", formerly=["project.retention.delete_unverified_users"])
+def delete_unverified_users() -> int:
+    return run(retention.delete_unverified_users)
+
+
+@task("auth_phone.flush_expired_tokens", formerly=["project.retention.flush_expired_tokens"])
+def flush_expired_tokens() -> None:
+    """simplejwt's flushexpiredtokens: outstanding and blacklisted tokens past expiry."""
+    call_command("flushexpiredtokens")

@@ -12,9 +12,9 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from project.errors import DomainError
-from project.http import client_ip
-from project.sessions import INVITE_CODE
+from core.errors import DomainError
+from core.http import client_ip
+from profiles.views import INVITE_CODE
 from tasks import sms
 
 from . import services

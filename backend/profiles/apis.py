@@ -8,7 +8,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from project.http import ReleaseResponseMixin
+from core.http import ReleaseResponseMixin
 
 from . import schema, selectors
 from .models import User

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from project.errors import DomainError, NotFound
+from core.errors import DomainError, NotFound
 
 __all__ = [
     "AvatarInvalid",

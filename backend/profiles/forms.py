@@ -6,7 +6,7 @@ from django import forms
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from project.phones import MAX_INPUT_LENGTH, InvalidPhone, normalize_phone
+from core.phones import MAX_INPUT_LENGTH, InvalidPhone, normalize_phone
 
 from .models import INVITE_CODE_LENGTH, User
 

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
-from project.errors import RateLimited
+from core.errors import RateLimited
 
 WINDOW = 3600
 REASON = _("Too many unknown invite codes.")

@@ -10,7 +10,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 
-from project.openapi import (
+from core.openapi import (
     ACCESS_TOKEN_REFUSED,
     BROKER_DOWN_EXAMPLE,
     CODE_ADDRESS_LIMIT_EXAMPLE,

@@ -1,8 +1,8 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from project.errors import DomainError
-from project.fields import OneTimeCodeField, PhoneField
+from core.errors import DomainError
+from core.fields import OneTimeCodeField, PhoneField
 
 from .models import INVITE_CODE_LENGTH
 from .services import avatars, invites

@@ -14,8 +14,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from project.errors import DomainError, NotFound
-from project.sessions import INVITE_CODE
+from core.errors import DomainError, NotFound
 
 from . import selectors
 from .forms import ActivateInviteForm
@@ -23,6 +22,9 @@ from .models import User
 from .services import invites, users
 
 REFERRALS_PER_PAGE = 20
+# Session key of an invite link followed before logging in: the login pages (auth_phone)
+# keep it, the profile page offers it.
+INVITE_CODE = "invite_code"
 
 
 class UserRequest(HttpRequest):

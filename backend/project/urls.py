@@ -4,8 +4,8 @@ from django.urls import include, path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView
 
-from project import health, metrics
-from project.docs import RedocView, SwaggerView
+from core.ops import health, metrics
+from core.ops.docs import RedocView, SwaggerView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -34,4 +34,4 @@ if settings.SERVE_MEDIA:
     )
 
 # API paths answer a server error in JSON, like every other error; pages keep the HTML page.
-handler500 = "project.errors.server_error"
+handler500 = "core.errors.server_error"

@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from project.admin import ReadOnlyModelAdmin
+from core.admin import ReadOnlyModelAdmin
 
 from .models import SmsDelivery
 

@@ -1,16 +1,15 @@
-"""Housekeeping of the delivery log (celery beat; see project/retention.py)."""
+"""Housekeeping of the delivery log (celery beat; see core/ops/retention.py)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from celery import shared_task
 from django.conf import settings
 from django.db.models import Value
 from django.db.models.functions import Concat, Left, Length, Repeat, Right
 from django.utils import timezone
 
-from project.retention import in_batches, run
+from core.ops.retention import in_batches
 
 from .models import SmsDelivery
 
@@ -28,8 +27,3 @@ def anonymise_sms_log() -> int:
         return len(ids)
 
     return in_batches(step)
-
-
-@shared_task(name="project.retention.anonymise_sms_log")
-def anonymise_sms_log_task() -> int:
-    return run(anonymise_sms_log)

@@ -9,7 +9,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 
-from project.openapi import (
+from core.openapi import (
     BAD_REQUEST,
     BAD_TOKEN_EXAMPLE,
     DATABASE_DOWN_EXAMPLE,
@@ -119,7 +119,7 @@ task_status = extend_schema_view(
                     "task_id": TASK_ID_EXAMPLE,
                     "status": "RETRY",
                     "date_done": None,
-                    "task_name": "tasks.tasks.deliver_login_code",
+                    "task_name": "auth_phone.deliver_login_code",
                     "result": None,
                     "error": "SmsTransientError: SMS Aero answered HTTP 503",
                     "traceback": "Traceback (most recent call last): ...",

@@ -13,10 +13,10 @@ from django_celery_results.models import TaskResult
 from kombu.exceptions import DecodeError
 from kombu.serialization import loads
 
-from project.errors import NotFound
+from core.errors import NotFound
 
 from .models import SmsDelivery
-from .tasks import LOGIN_CODE_TASK_NAME
+from .services import code_task_name
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ def _from_delivery(delivery: SmsDelivery) -> TaskStatus:
         task_id=delivery.task_id,
         status=status,
         date_done=(delivery.sent_at or delivery.updated_at) if done else None,
-        task_name=LOGIN_CODE_TASK_NAME,
+        task_name=code_task_name(),
         result=delivery.status if done else None,
         error=(delivery.error or None) if delivery.status != SmsDelivery.Status.SENT else None,
     )

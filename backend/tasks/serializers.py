@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from project.fields import PhoneField
+from core.fields import PhoneField
 
 
 class DevInboxQuery(serializers.Serializer):

@@ -13,7 +13,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from project import metrics, sql
+from core import sql
+from core.ops import metrics
 
 from . import sms
 from .models import SmsDelivery
@@ -31,6 +32,11 @@ def register_code_task(task) -> None:
     """Name the Celery task that sends the deliveries carrying a code."""
     global _code_task
     _code_task = task
+
+
+def code_task_name() -> str:
+    """The registered name of the task that sends codes ("" when no app issues any)."""
+    return _code_task.name if _code_task is not None else ""
 
 
 def queue_delivery(
@@ -75,7 +81,7 @@ def queue_delivery(
 
 @sql.statement
 def _insert_delivery_sql() -> str:
-    # What SmsDelivery.objects.create() sends, built once (project/sql.py): every code
+    # What SmsDelivery.objects.create() sends, built once (core/sql.py): every code
     # request records a delivery.
     return sql.insert_row(SmsDelivery)
 
@@ -135,7 +141,7 @@ def set_status(delivery_id: int, status: str, **fields) -> None:
     )
 
 
-# The two changes every SMS makes, built once (project/sql.py, decision 41); set_status
+# The two changes every SMS makes, built once (core/sql.py, decision 41); set_status
 # serves the others.
 @sql.statement
 def _start_attempt_sql() -> str:

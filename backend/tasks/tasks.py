@@ -1,13 +1,10 @@
-from celery import shared_task
 from django.conf import settings
 
-from . import services
+from core.ops.retention import run
+from core.tasks import task
+
+from . import retention, services
 from .sms import SmsTransientError
-
-# The registered name of the login-code task (auth_phone.tasks): kept from when it lived
-# here, so that messages queued before a deploy still find it; the status API names it.
-LOGIN_CODE_TASK_NAME = "tasks.tasks.deliver_login_code"
-
 
 # How an SMS task retries a transient provider error (SmsTransientError): Celery's own
 # autoretry, exponential backoff with full jitter, capped. With SMS_RETRY_BACKOFF=0 a retry
@@ -22,7 +19,8 @@ SMS_RETRY_OPTIONS = {
 }
 
 
-@shared_task(bind=True, acks_late=True, **SMS_RETRY_OPTIONS)
+@task("tasks.deliver_notice", formerly=["tasks.tasks.deliver_notice"], bind=True,
+      acks_late=True, **SMS_RETRY_OPTIONS)  # fmt: skip
 def deliver_notice(self, delivery_id: int, notice: str) -> str:
     """Send a notice SMS without any code (e.g. to the old number after a phone change);
     retried like the login-code task. Returns the delivery's status."""
@@ -30,7 +28,13 @@ def deliver_notice(self, delivery_id: int, notice: str) -> str:
     return str(services.deliver_notice(delivery_id=delivery_id, notice=notice, final_attempt=final))
 
 
-@shared_task(ignore_result=True)
+@task("tasks.redeliver_pending_sms", formerly=["tasks.tasks.redeliver_pending_sms"],
+      ignore_result=True)  # fmt: skip
 def redeliver_pending_sms() -> int:
     """The outbox sweep for SMS, run by Celery beat every OUTBOX_SWEEP_INTERVAL seconds."""
     return services.redeliver_pending_sms()
+
+
+@task("tasks.anonymise_sms_log", formerly=["project.retention.anonymise_sms_log"])
+def anonymise_sms_log() -> int:
+    return run(retention.anonymise_sms_log)

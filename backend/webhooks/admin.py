@@ -4,7 +4,7 @@ with every attempt (status, duration, error) and a "send again" action."""
 from django import forms
 from django.contrib import admin, messages
 
-from project.admin import ReadOnlyModelAdmin
+from core.admin import ReadOnlyModelAdmin
 
 from . import safety, services
 from .events import ALL, EVENT_TYPES

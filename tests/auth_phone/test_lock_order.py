@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from auth_phone import codes, services
 from auth_phone.models import LoginCode
+from core.errors import DomainError
 from profiles.services.users import create_user
-from project.errors import DomainError
 from tests.conftest import run_in_threads
 
 PHONE = "+79111234567"

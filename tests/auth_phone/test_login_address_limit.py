@@ -6,7 +6,7 @@ from django.core.cache import cache
 from django.test import RequestFactory
 
 from auth_phone.models import LoginCode
-from project.http import client_ip
+from core.http import client_ip
 from tests.conftest import last_code
 
 PHONE = "+79111234567"

@@ -11,8 +11,8 @@ from django.utils import timezone
 from auth_phone import codes, ratelimit, services
 from auth_phone.errors import CodeAttemptsExhausted, WrongCode
 from auth_phone.models import LoginCode
+from core.errors import RateLimited
 from profiles.services.users import create_user
-from project.errors import RateLimited
 from tests.conftest import run_in_threads
 
 PHONE = "+79111234567"

@@ -1,7 +1,7 @@
 import pytest
 
+from core.phones import InvalidPhone, normalize_phone
 from profiles.models import User
-from project.phones import InvalidPhone, normalize_phone
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.test import override_settings
 
 from auth_phone import ratelimit
-from project.errors import RateLimited
+from core.errors import RateLimited
 from tests.conftest import run_in_threads
 
 PHONE = "+79111234567"

@@ -8,8 +8,8 @@ from django.core.cache import cache
 
 from auth_phone import ratelimit
 from auth_phone.models import LoginCode
+from core.errors import RateLimited
 from profiles.models import User
-from project.errors import RateLimited
 from tasks.models import SmsDelivery
 from tasks.sms import LocmemSender
 

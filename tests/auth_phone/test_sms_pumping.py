@@ -5,8 +5,8 @@ import pytest
 from django.core.cache import cache
 
 from auth_phone.models import LoginCode
+from core.phones import UndeliverablePhone, ensure_sms_deliverable
 from profiles.models import User
-from project.phones import UndeliverablePhone, ensure_sms_deliverable
 from tasks.models import SmsDelivery
 from tasks.sms import LocmemSender
 

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from celery.contrib.testing.worker import start_worker
 
+from core.ops.logs import mask_phone, mask_phones
 from project.celery import app
-from project.logs import mask_phone, mask_phones
 from tasks.models import SmsDelivery
 from tests.ops.processes import wait_for
 

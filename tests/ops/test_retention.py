@@ -13,12 +13,13 @@ from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from auth_phone import retention as code_retention
+from auth_phone import tasks as auth_phone_tasks
 from auth_phone.models import LoginCode, TokenFamily
 from profiles.models import User
 from profiles.services.users import create_user
-from project import retention
 from project.celery import app
 from tasks import retention as sms_retention
+from tasks import tasks as sms_tasks
 from tasks.models import SmsDelivery
 
 pytestmark = pytest.mark.django_db
@@ -130,7 +131,7 @@ def test_expired_jwts_are_flushed_and_live_ones_kept():
         expires_at=timezone.now() - timedelta(minutes=1)
     )
 
-    retention.flush_expired_tokens_task.apply().get()
+    auth_phone_tasks.flush_expired_tokens.apply().get()
 
     assert list(OutstandingToken.objects.values_list("jti", flat=True)) == [live["jti"]]
 
@@ -158,10 +159,10 @@ def test_every_scheduled_job_is_a_registered_task_with_time_limits(settings):
 
 def test_the_retention_tasks_report_what_they_did(caplog):
     code_for(new_user(), expires_in=-1)
-    with caplog.at_level("INFO", logger="project.retention"):
-        assert code_retention.delete_dead_login_codes_task.apply().get() == 1
-        assert code_retention.delete_unverified_users_task.apply().get() == 0
-        assert sms_retention.anonymise_sms_log_task.apply().get() == 0
+    with caplog.at_level("INFO", logger="core.ops.retention"):
+        assert auth_phone_tasks.delete_dead_login_codes.apply().get() == 1
+        assert auth_phone_tasks.delete_unverified_users.apply().get() == 0
+        assert sms_tasks.anonymise_sms_log.apply().get() == 0
     assert "delete_dead_login_codes: 1 row(s)" in caplog.text
 
 

@@ -66,7 +66,7 @@ def test_two_provider_errors_then_success_delivers_once(api, smsaero, caplog):
     assert login.status_code == 200, login.content
 
     row = TaskResult.objects.get(task_id=delivery.task_id)
-    assert row.status == "SUCCESS" and row.task_name == "tasks.tasks.deliver_login_code"
+    assert row.status == "SUCCESS" and row.task_name == "auth_phone.deliver_login_code"
     stored = " ".join(filter(None, [row.task_args, row.task_kwargs, row.result, row.meta]))
     logged = caplog.text
     for code in codes:

@@ -11,8 +11,8 @@ from rest_framework.test import APIRequestFactory, force_authenticate
 from rest_framework.views import APIView
 
 from auth_phone.phone_change_apis import ProfileUpdateApi
+from core.http import ReleaseResponseMixin
 from profiles.apis import ProfileApi
-from project.http import ReleaseResponseMixin
 
 
 @pytest.fixture

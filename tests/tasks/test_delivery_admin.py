@@ -116,7 +116,7 @@ def test_task_results_show_the_name_and_the_delivery_id_only(staff_client, two_d
     page = staff_client.get(f"/admin/django_celery_results/taskresult/{row.pk}/change/")
     assert page.status_code == 200
     text = page.content.decode()
-    assert "tasks.tasks.deliver_login_code" in text
+    assert "auth_phone.deliver_login_code" in text
     # JSON of the arguments: a list when run eagerly, the worker's repr otherwise.
     assert row.task_args in (f"[{delivery.pk}]", f'"({delivery.pk},)"')
     for code in two_deliveries:

@@ -129,7 +129,7 @@ def test_an_sms_lost_with_the_broker_is_sent_by_the_sweep(no_worker_yet, setting
 
     settings.OUTBOX_REDELIVER_AFTER = 0
     with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False):
-        assert app.send_task("tasks.tasks.redeliver_pending_sms").get(timeout=30) == 1
+        assert app.send_task("tasks.redeliver_pending_sms").get(timeout=30) == 1
         wait_for(
             lambda: SmsDelivery.objects.filter(status="sent").exists(), 30, "the lost SMS sent"
         )

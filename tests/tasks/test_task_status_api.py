@@ -61,7 +61,7 @@ def test_staff_see_the_result_but_never_the_code(staff_api, request_code):
     body = response.json()
     assert set(body) == STAFF_KEYS
     assert body["status"] == "SUCCESS"
-    assert body["task_name"] == "tasks.tasks.deliver_login_code"
+    assert body["task_name"] == "auth_phone.deliver_login_code"
     assert body["result"] == "sent"
     assert body["error"] is None and body["traceback"] is None
     assert code not in response.content.decode()
@@ -91,7 +91,7 @@ def test_a_retried_sms_keeps_a_result_row_with_the_name_and_no_code(api, monkeyp
     delivery = SmsDelivery.objects.get()
     assert delivery.status == SmsDelivery.Status.SENT and delivery.attempts == 2
     row = TaskResult.objects.get(task_id=task_id)  # written by the retry
-    assert row.task_name == "tasks.tasks.deliver_login_code"
+    assert row.task_name == "auth_phone.deliver_login_code"
     assert str(delivery.pk) in row.task_args
     for stored in (row.task_args, row.task_kwargs, row.result, row.meta, row.traceback):
         assert code not in (stored or "")
@@ -158,7 +158,7 @@ def test_an_invalid_token_is_401(api):
 )
 def test_errors_and_tracebacks_are_for_staff_only(api, staff_api, state, exc, error):
     task_id = str(uuid.uuid4())
-    request = Context(task="tasks.tasks.deliver_login_code", args=[1], kwargs={}, hostname="w1")
+    request = Context(task="auth_phone.deliver_login_code", args=[1], kwargs={}, hostname="w1")
     app.backend.store_result(
         task_id, exc, state, traceback="Traceback (most recent call last)", request=request
     )
@@ -219,7 +219,7 @@ def test_without_a_result_row_the_delivery_log_answers(
     assert (body["date_done"] is not None) == done
     assert body["result"] == (delivery_status if done else None)
     assert body["error"] == (None if delivery_status == "sent" else "provider said no")
-    assert body["task_name"] == "tasks.tasks.deliver_login_code"
+    assert body["task_name"] == "auth_phone.deliver_login_code"
 
 
 @pytest.mark.parametrize(
@@ -254,7 +254,7 @@ def test_a_retry_row_does_not_hide_the_final_delivery(staff_api, request_code):
     request_code(PHONE)
     delivery = SmsDelivery.objects.get()
     TaskResult.objects.filter(task_id=delivery.task_id).delete()
-    request = Context(task="tasks.tasks.deliver_login_code", args=[delivery.pk], kwargs={})
+    request = Context(task="auth_phone.deliver_login_code", args=[delivery.pk], kwargs={})
     app.backend.store_result(
         delivery.task_id, SmsTransientError("timed out"), states.RETRY, request=request
     )
@@ -268,7 +268,7 @@ def test_a_finished_task_that_stored_its_result_answers_from_it(staff_api, reque
     request_code(PHONE)
     delivery = SmsDelivery.objects.get()
     TaskResult.objects.filter(task_id=delivery.task_id).delete()
-    request = Context(task="tasks.tasks.deliver_notice", args=[delivery.pk], kwargs={})
+    request = Context(task="tasks.deliver_notice", args=[delivery.pk], kwargs={})
     app.backend.store_result(delivery.task_id, "sent", states.SUCCESS, request=request)
     body = staff_api.get(f"/tasks/{delivery.task_id}/").json()
-    assert body["status"] == "SUCCESS" and body["task_name"] == "tasks.tasks.deliver_notice"
+    assert body["status"] == "SUCCESS" and body["task_name"] == "tasks.deliver_notice"

@@ -35,7 +35,7 @@ def sweep_until(condition, what):
     """Run the sweep through the worker until `condition` holds (retries are due at once)."""
 
     def step():
-        app.send_task("webhooks.tasks.redeliver_pending_webhooks")
+        app.send_task("webhooks.redeliver_pending_webhooks")
         return condition()
 
     return wait_for(step, 30, what)

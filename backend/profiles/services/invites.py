@@ -9,7 +9,7 @@ import zlib
 from django.db import connection, transaction
 from django.utils import timezone
 
-from project import metrics
+from core.ops import metrics
 from webhooks import events
 from webhooks.services import emit_event
 

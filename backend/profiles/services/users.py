@@ -8,8 +8,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from project import sql
-from project.phones import InvalidPhone, normalize_phone
+from core import sql
+from core.phones import InvalidPhone, normalize_phone
 from webhooks import events
 from webhooks.services import emit_event
 
@@ -53,7 +53,7 @@ def _insert_unless_taken(user: User) -> bool:
     written, if its phone or invite code is taken (by a row committed or still being
     written: PostgreSQL waits for that transaction's end). No savepoint is needed, since
     a conflict is not an error that aborts the transaction. The statement is built once
-    (project/sql.py): compiled by the ORM, it cost a code request more than its sending."""
+    (core/sql.py): compiled by the ORM, it cost a code request more than its sending."""
     return sql.insert_instance(user, _insert_unless_taken_sql())
 
 

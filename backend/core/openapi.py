@@ -1,6 +1,6 @@
 """OpenAPI building blocks every API shares: the error bodies and the standard error answers.
 
-The bodies match what `project.errors.api_exception_handler` and DRF actually send:
+The bodies match what `core.errors.api_exception_handler` and DRF actually send:
 - `ErrorOutput` — `{"detail": "...", "code": "..."}`: domain errors, 404, 429, 503,
   malformed JSON;
 - `ValidationErrorOutput` — `{"field": ["message", ...]}` (or `detail` / `non_field_errors`),

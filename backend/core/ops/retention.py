@@ -3,8 +3,8 @@
 Each job works in batches of RETENTION_BATCH_SIZE rows, one short statement at a time (no
 long lock, no huge transaction), stops when RETENTION_JOB_SECONDS are spent (the next
 run goes on), and is idempotent: a second run finds nothing left to do. The jobs on an
-app's rows live in that app (`auth_phone/retention.py`, `tasks/retention.py`) and use
-the helpers here; the task names stay `project.retention.*`.
+app's rows live in that app (`auth_phone/retention.py`, `tasks/retention.py`), use the
+helpers here and run as that app's tasks (`auth_phone.delete_dead_login_codes`).
 """
 
 from __future__ import annotations
@@ -13,9 +13,7 @@ import logging
 import time
 from collections.abc import Callable
 
-from celery import shared_task
 from django.conf import settings
-from django.core.management import call_command
 
 logger = logging.getLogger(__name__)
 
@@ -36,9 +34,3 @@ def run(job: Callable[[], int]) -> int:
     count = job()
     logger.info("%s: %d row(s)", job.__name__, count)
     return count
-
-
-@shared_task(name="project.retention.flush_expired_tokens")
-def flush_expired_tokens_task() -> None:
-    """simplejwt's flushexpiredtokens: outstanding and blacklisted tokens past expiry."""
-    call_command("flushexpiredtokens")

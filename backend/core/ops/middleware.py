@@ -4,7 +4,7 @@ import logging
 
 from django.http import HttpResponse
 
-from .errors import unavailable_component, unavailable_detail
+from core.errors import unavailable_component, unavailable_detail
 
 logger = logging.getLogger(__name__)
 
