@@ -50,6 +50,7 @@ BLACKLISTED_TOKEN_BODY = {"detail": "Token is blacklisted", "code": "token_not_v
 PHONE_ERROR_EXAMPLES = [
     example("Invalid phone", {"phone": ["Enter a valid phone number, e.g. +79111234567."]}, 400),
     example("Missing phone", {"phone": ["This field is required."]}, 400),
+    example("Phone not a string (a JSON number)", {"phone": ["Not a valid string."]}, 400),
 ]
 
 BUDGET_RETRY_AFTER = OpenApiParameter(
@@ -69,12 +70,14 @@ code_request = extend_schema_view(
         description="Normalises the phone to E.164 and creates the user on first use (201; "
         "a known phone answers 200). A new 4-digit code replaces any unused one and lives "
         "`expires_in` seconds; a worker sends the SMS 1-2 s later, the answer does not wait "
-        "for it. Limits: one code per phone per `resend_in` seconds (60), 5 per phone and "
-        "30 per client address per hour — over a limit 429 with `Retry-After`. "
+        "for it; `GET /tasks/{task_id}/` tells the state of its `task_id`. Limits: one code "
+        "per phone per `resend_in` seconds (60), 5 per phone and 30 per client address per "
+        "hour (IPv6: per /64) — over a limit 429 with `Retry-After`. "
         "A code goes only to a number in an allowed country (`SMS_ALLOWED_REGIONS`, "
         "default RU) that can receive an SMS: toll-free, premium-rate, shared-cost, UAN, "
         "voicemail and +882/+883 numbers answer 400 on `phone`, and with a real SMS "
-        "provider only valid mobile numbers are accepted. Once the service has issued "
+        "provider only valid mobile numbers are accepted; such a refusal creates and counts "
+        "nothing. Once the service has issued "
         "`SMS_HOURLY_BUDGET` codes (1000) in a clock hour, requests answer 503 with "
         "`Retry-After` until the hour ends.",
         request=SmsCodeRequestInput,
@@ -169,7 +172,8 @@ login = extend_schema_view(
         "429 with `Retry-After`: more than 10 wrong guesses at a live code per phone per "
         "hour (a login for a number without a live code does not count here), and more than "
         "30 failed logins per client address per hour (IPv6: per /64), after which every "
-        "login from that address is refused, whatever the phone.",
+        "login from that address is refused, whatever the phone. Access tokens live 15 min, "
+        "refresh tokens 7 days.",
         request=LoginInput,
         responses={
             200: LoginOutput,
@@ -222,6 +226,7 @@ login = extend_schema_view(
             ),
             example("Code not 4 digits", {"password": ["The code is 4 digits."]}, 400),
             example("Code missing", {"password": ["This field is required."]}, 400),
+            example("Code (the alias) not 4 digits", {"code": ["The code is 4 digits."]}, 400),
             *PHONE_ERROR_EXAMPLES,
             MALFORMED_JSON_EXAMPLE,
             example(

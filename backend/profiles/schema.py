@@ -134,7 +134,20 @@ ERROR_400 = error_response(
             },
             400,
         ),
+        example(
+            "Avatar over AVATAR_MAX_BYTES",
+            {
+                "avatar": ["The image is too large: the limit is 2 MiB."],
+                "code": "avatar_too_large",
+            },
+            400,
+        ),
         example("Bad e-mail", {"email": ["Enter a valid email address."]}, 400),
+        example("Wrong type", {"first_name": ["Not a valid string."]}, 400),
+        example(
+            "Too long", {"first_name": ["Ensure this field has no more than 150 characters."]}, 400
+        ),
+        MALFORMED_JSON_EXAMPLE,
     ],
 )
 
@@ -143,9 +156,10 @@ profile = extend_schema_view(
     get=extend_schema(
         tags=TAGS,
         summary="Your profile",
-        description="Your data, your own invite code (`self_referral`), the code you "
-        "activated (`user_referral`) and the phones of the users who activated yours, "
-        "oldest first.",
+        description="Your data, your own invite code (`self_referral`: 6 characters, digits "
+        "and A-Z), the code you activated (`user_referral`, still shown after its owner "
+        "deleted their account) and the phones of the users who activated yours, oldest "
+        "first, with their number in `referrals_count`.",
         parameters=[PK_PARAMETER],
         responses={
             200: OpenApiResponse(
@@ -163,7 +177,8 @@ referrals = extend_schema_view(
     get=extend_schema(
         tags=TAGS,
         summary="Users who activated your code, paginated",
-        description="Oldest activation first, 50 per page (`?page=2`).",
+        description="The users of `users_list`, with the time each one activated your code: "
+        "oldest activation first, 50 per page (`?page=2`).",
         parameters=[PK_PARAMETER],
         responses={
             200: ReferralOutput(many=True),
@@ -214,8 +229,10 @@ delete = extend_schema_view(
     delete=extend_schema(
         tags=TAGS,
         summary="Delete your account",
-        description="Your tokens stop working at once. Users who activated your code keep "
-        "their accounts and still see the code they activated.",
+        description="Your tokens stop working at once: access tokens answer 401 and refresh "
+        "tokens are revoked (a refresh answers 401 `Token is blacklisted`). Users who "
+        "activated your code keep their accounts and still see the code they activated. The "
+        "phone number can sign up again later, as a new user with a new invite code.",
         parameters=[PK_PARAMETER],
         request=None,
         responses={
@@ -232,16 +249,28 @@ UPDATE_SCHEMA: dict[str, Any] = {
     "tags": TAGS,
     "description": "Edit `email`, `first_name`, `last_name` and `avatar` (multipart image "
     "upload, JPEG/PNG/WebP/GIF, at most AVATAR_MAX_BYTES; null clears a field) and activate "
-    "an invite code with `user_referral` (once; any case; spaces ignored). Fields that are "
-    "absent stay as they are, with PUT as with PATCH. The request is applied entirely or "
-    "not at all. Answers the whole profile (200).\n\n"
+    "an invite code with `user_referral` (once; any case; spaces ignored). Names take up to "
+    "150 characters and `email` up to 254; null or an empty string clears them. Fields "
+    "that are absent stay as they are, with PUT as with PATCH; other keys (`id`, "
+    "`self_referral`, `users_list` ...) are ignored, so the body of a GET can be sent back "
+    "(without `user_referral` once a code is activated: sending it again answers "
+    "`invite_already_activated`). The request is applied entirely or not at all: if the "
+    "activation is refused, none of the other fields are saved. Answers the whole profile "
+    "(200); 404 also when the account is deleted while the request runs. One user's "
+    "concurrent requests activate at most one code, and no chain of activations can loop "
+    "back, not even two users activating each other's codes at the same moment.\n\n"
     "`phone`: your own number (any spelling) changes nothing. Another number starts a "
     "change: the other fields are saved, a 4-digit code goes by SMS to the new number "
     "(same lifetime, attempts and rate limits as a login code: the new number's and your "
     "address's) and the answer is 202 with the profile, still with the old phone, plus "
     "`pending_phone`, `task_id`, `expires_in` and `resend_in`. Confirm with "
-    "`PUT|PATCH /users/update/sms/<pk>/`. A new request replaces a pending change. A number "
-    "that already belongs to an account is refused (400) and no SMS is sent.\n\n"
+    "`PUT|PATCH /users/update/sms/<pk>/`. A new request replaces a pending change; your own "
+    "number leaves a pending change alone (200). The SMS says that it confirms a number for "
+    "an account, not that it logs in. A number that already belongs to an account is "
+    "refused (400) and no SMS is sent. With a new `phone`, a 429 or a 503 for the database "
+    "or Redis saves nothing of the request; a message broker that is down answers 503 "
+    "after the other fields were saved, with the limits given back, so the change can be "
+    "asked again at once.\n\n"
     "Unknown invite codes are limited per user: beyond INVITE_FAILURES_HOURLY_LIMIT (20) in "
     "a clock hour every activation answers 429 with `Retry-After` until the hour ends.",
     "request": {
@@ -332,8 +361,13 @@ CONFIRM_SCHEMA: dict[str, Any] = {
     "the account to the new number (200, the whole profile): the new number logs in to "
     "it, the old one no longer does and gets a short notice SMS; invite code, activation "
     "and referrals stay. A wrong code answers 400 with the attempts left; after "
-    "LOGIN_CODE_MAX_ATTEMPTS wrong tries the code is dead. A change code never logs in, "
-    "and a login code never confirms a change.",
+    "LOGIN_CODE_MAX_ATTEMPTS wrong tries the code is dead, and wrong codes count towards "
+    "the new number's LOGIN_FAILURES_HOURLY_LIMIT, as at login (429 with `Retry-After`). "
+    "Digits of any script are read as ASCII digits. A change code never logs in, and a "
+    "login code never confirms a change. After the change, login codes sent to the old "
+    "number and not used yet are dead, and a code request for the old number creates a "
+    "new user (201). Another user's `pk` answers 404 and counts nothing. Of two accounts "
+    "confirming the same number at once, one gets 200 and the other 400 `phone_taken`.",
     "parameters": [PK_PARAMETER, RETRY_AFTER],
     "request": PhoneChangeConfirmInput,
     "responses": {

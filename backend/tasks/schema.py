@@ -80,8 +80,11 @@ task_status = extend_schema_view(
         summary="State of an SMS delivery task",
         description="Anyone holding the task id (returned by POST /auth/sms/) sees its state "
         "and when it finished. Staff (a JWT of an is_staff user) also see the task's name, "
-        "result, error and traceback. A queued task that no worker has started yet is "
-        "PENDING; an id the service never issued answers 404.",
+        "result (the delivery status: sent, failed or stale — never the code), error and "
+        "traceback. States: PENDING (queued, no worker has started it), STARTED, RETRY (a "
+        "transient provider error; another attempt is scheduled), SUCCESS (the task ran and "
+        "recorded the outcome: the SMS was sent, failed for good, or was stale) and FAILURE "
+        "(an unexpected error). An id the service never issued answers 404, not PENDING.",
         parameters=[
             OpenApiParameter(
                 "task_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Celery task id."

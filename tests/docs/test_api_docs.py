@@ -1,84 +1,84 @@
-"""docs/api.md documents every API operation, and nothing the service does not have."""
+"""docs/api.md is a guide that points to the generated reference instead of repeating it:
+its list of error codes is the schema's, links into it land on a heading, and the README
+walkthrough calls only operations the schema has."""
 
 import re
 from pathlib import Path
 
 import pytest
 
-from tests.docs.routes import (
-    NON_API_PREFIXES,
-    api_routes,
-    generated_schema,
-    openapi_spelling,
-    operations,
-)
+from tests.docs.routes import generated_schema, operations
 
-API_DOC = Path(__file__).resolve().parents[2] / "docs" / "api.md"
+REPO = Path(__file__).resolve().parents[2]
+API_DOC = REPO / "docs" / "api.md"
 METHODS = "GET|POST|PUT|PATCH|DELETE"
-# Headings name operations: "#### `GET /users/<pk>/` — ...", "#### `PATCH|PUT /users/...`",
-# "#### `PATCH /users/update/<pk>/` and `PUT /users/update/<pk>/`".
-HEADING = re.compile(rf"^#{{3,4}} .*`(?:{METHODS})[|A-Z]* /")
-OPERATION = re.compile(rf"`((?:{METHODS})(?:\|(?:{METHODS}))*) (/[^`?\s]*)")
-
-
-def documented_operations(text: str) -> set[tuple[str, str]]:
-    documented = set()
-    for line in text.splitlines():
-        if HEADING.match(line):
-            for methods, path in OPERATION.findall(line):
-                for method in methods.split("|"):
-                    documented.add((method, openapi_spelling(path)))
-    return documented
 
 
 @pytest.fixture(scope="module")
-def documented():
-    return documented_operations(API_DOC.read_text())
+def guide():
+    return API_DOC.read_text()
 
 
 @pytest.fixture(scope="module")
-def schema_operations():
-    return {(method, path) for method, path, _ in operations(generated_schema())}
+def schema():
+    return generated_schema()
 
 
-def test_every_api_operation_is_documented(documented, schema_operations):
-    assert ("POST", "/auth/sms/") in schema_operations
-    assert sorted(schema_operations - documented) == []
+def anchors(markdown: str) -> set[str]:
+    """GitHub's anchors of the headings: lower case, punctuation dropped, spaces to `-`."""
+    headings = re.findall(r"^#{1,6} (.+)$", markdown, re.M)
+    return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in headings}
 
 
-def test_every_api_route_of_the_url_conf_is_documented(documented):
-    paths = {path for _, path in documented}
-    missing = sorted(route.path for route in api_routes() if route.path not in paths)
-    assert missing == []
+def test_the_guide_points_to_the_reference(guide):
+    for where in ("/api/docs/", "/api/swagger/", "/api/schema/", "manage.py spectacular"):
+        assert where in guide, where
 
 
-def test_the_docs_name_no_operation_the_service_lacks(documented, schema_operations):
-    extra = {(m, p) for m, p in documented if not p.startswith(NON_API_PREFIXES)}
-    assert sorted(extra - schema_operations) == []
+def test_the_guide_does_not_restate_operations(guide):
+    """Operations are described in the schema; a heading per operation here would be a
+    second description to keep in step."""
+    headings = re.findall(rf"^#+ .*`(?:{METHODS}) /.*$", guide, re.M)
+    assert headings == []
 
 
-def test_the_parser_reads_the_heading_forms():
-    text = (
-        "# API\n#### `GET /users/<pk>/` — profile\n#### `PATCH|PUT /users/update/<pk>/`\n"
-        "#### `DELETE /users/delete/<pk>/` and `POST /x/<int:pk>/`\n"
-        "### `GET /dev/sms/?phone=<phone>`\n`POST /not/a/heading/`\n## `GET /y/` section\n"
-    )
-    assert documented_operations(text) == {
-        ("GET", "/users/{id}/"),
-        ("PATCH", "/users/update/{id}/"),
-        ("PUT", "/users/update/{id}/"),
-        ("DELETE", "/users/delete/{id}/"),
-        ("POST", "/x/{id}/"),
-        ("GET", "/dev/sms/"),
+def test_the_guide_lists_exactly_the_schemas_error_codes(guide, schema):
+    code = schema["components"]["schemas"]["ErrorOutput"]["properties"]["code"]
+    ref = (code.get("allOf") or [code])[0]["$ref"].rsplit("/", 1)[1]
+    in_schema = set(schema["components"]["schemas"][ref]["enum"])
+    # The rows of the table: `code`, ... | status | meaning (not its header).
+    rows = re.findall(r"^\| (`[a-z_]+`(?:, `[a-z_]+`)*) \| \d", guide, re.M)
+    in_guide = {c for row in rows for c in re.findall(r"`([a-z_]+)`", row)}
+    assert sorted(in_schema - in_guide) == [], "codes the guide's table lacks"
+    assert sorted(in_guide - in_schema) == [], "codes the schema does not have"
+
+
+def test_links_into_the_guide_land_on_a_heading(guide):
+    pages = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+    links = [
+        (page.name, anchor)
+        for page in pages
+        for anchor in re.findall(r"\]\((?:docs/)?api\.md#([\w-]+)\)", page.read_text())
+    ]
+    assert links, "no page links into the guide"
+    assert [link for link in links if link[1] not in anchors(guide)] == []
+
+
+def test_the_anchor_rule():
+    assert anchors("# API guide\n## Rate limits and `Retry-After`\n## Tasks and health\n") == {
+        "api-guide",
+        "rate-limits-and-retry-after",
+        "tasks-and-health",
     }
 
 
-def test_the_readme_walkthrough_calls_only_documented_operations(documented):
-    readme = (API_DOC.parents[1] / "README.md").read_text()
+def test_the_readme_walkthrough_calls_only_schema_operations(schema):
+    readme = (REPO / "README.md").read_text()
     called = set(re.findall(r"\$BASE(/[^\s\"'?]*)", readme))
     assert {"/auth/sms/", "/dev/sms/", "/users/login/", "/users/me/"} <= called
     # `/users/{id}/` matches `/users/me/`.
     patterns = [
-        re.compile(re.sub(r"\\{\w+\\}", "[^/]+", re.escape(p)) + "$") for _, p in documented
+        re.compile(re.sub(r"\\{\w+\\}", "[^/]+", re.escape(path)) + "$")
+        for _, path, _ in operations(schema)
     ]
     assert sorted(p for p in called if not any(pat.match(p) for pat in patterns)) == []
