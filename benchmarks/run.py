@@ -266,7 +266,7 @@ def run_turn(args: argparse.Namespace, backend: Path, label: str) -> dict:
         measured = bench.round_trip(PHONES, args.requests)
         rss = {
             "web": sorted(peak_rss_mb(pid) for pid in bench.web_pids()[1:]),
-            "worker": max(peak_rss_mb(pid) for pid in bench.worker_pids()),
+            "worker": max((peak_rss_mb(pid) for pid in bench.worker_pids()), default=None),
         }
     finally:
         bench.stop()
