@@ -9,7 +9,7 @@ MANAGE := cd backend && ../$(BIN)/python manage.py
 export DJANGO_DEBUG ?= true
 export SMS_DEV_INBOX ?= true
 
-.PHONY: install install-dev run migrate test lint format typecheck clean docker-lint test-live bench bench-instructions
+.PHONY: install install-dev run migrate test lint format typecheck clean docker-lint test-live bench
 
 # What running needs (requirements.txt); the test, type-checking and benchmark tools
 # (requirements-dev.txt) come on top, with the targets that use them.
@@ -85,16 +85,10 @@ typecheck: export DJANGO_SECRET_KEY ?= test-secret-key-not-for-production
 typecheck: install-dev
 	$(BIN)/mypy
 
-# Benchmarks of the real stack (gunicorn, a Celery worker, the local PostgreSQL and Redis):
-# results in benchmarks/results/<date>.json and .png; see benchmarks/README.md.
+# Benchmark of the real stack (gunicorn, a Celery worker, the local PostgreSQL and Redis):
+# results in benchmarks/results/<time>.json (not committed); see benchmarks/README.md.
 # BASE=<git ref> compares the working tree (A) with that ref (B), interleaved A B A B.
-# BENCH_ARGS passes options, e.g. BENCH_ARGS="--max-load 1.5" on a shared machine, or
-# BENCH_ARGS=--soak for the 10-minute soak (failed requests, 5xx, RSS of each process).
+# BENCH_ARGS passes options, e.g. BENCH_ARGS="--max-load 1.5" on a shared machine.
 BASE ?=
 bench: install-dev
 	$(BIN)/python benchmarks/run.py $(if $(BASE),--base $(BASE)) $(BENCH_ARGS)
-
-# Instructions per code request and login under valgrind (benchmarks/instructions.py): a
-# figure the machine's load does not move. BASE=<git ref> counts that version beside.
-bench-instructions: install-dev
-	$(BIN)/python benchmarks/instructions.py $(if $(BASE),--base $(BASE)) $(BENCH_ARGS)

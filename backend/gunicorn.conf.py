@@ -22,8 +22,8 @@ keepalive = 5
 # connections it has accepted but not yet served, so every recycle drops requests (16
 # clients for 3 minutes: 21 connection resets); behind nginx that is a 502, also on a POST,
 # which nginx may not retry. Recycling guards against leaks, and there is none to guard
-# against: the soak run of `make bench --soak` (10 minutes, 16 clients) keeps each worker's
-# memory flat (figures in docs/operations.md). Set GUNICORN_MAX_REQUESTS to turn it on.
+# against: a 10-minute soak with 16 clients kept each worker's memory flat (figures, and
+# how to repeat it, in docs/operations.md). Set GUNICORN_MAX_REQUESTS to turn it on.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
 max_requests_jitter = max_requests // 10
 # Off by default: the proxy in front (nginx in docker-compose.yml, a platform's router)
