@@ -250,7 +250,7 @@ def test_api_rate_limits_follow_accept_language(api):
 
 def test_api_field_rules_follow_accept_language(db):
     from profiles.services.users import create_user
-    from tests.profiles.conftest import client_for
+    from tests.conftest import client_for
 
     auth_api = client_for(create_user(phone=PHONE))
     ru = auth_api.patch("/users/update/me/", {"user_referral": "ZZ9ZZ9"}, format="json", **RU)
@@ -285,7 +285,7 @@ def test_an_api_path_answers_a_server_error_in_json(server_error_client, monkeyp
     def broken(**kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr("auth_phone.services.request_login_code", broken)
+    monkeypatch.setattr("auth_phone.services.codes.request_login_code", broken)
     response = server_error_client.post(
         "/auth/sms/", {"phone": PHONE}, content_type="application/json", **RU
     )
@@ -299,7 +299,7 @@ def test_a_page_answers_a_server_error_in_html(server_error_client, monkeypatch)
     def broken(**kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr("auth_phone.services.request_login_code", broken)
+    monkeypatch.setattr("auth_phone.services.codes.request_login_code", broken)
     response = server_error_client.post("/", {"phone": PHONE})
     assert response.status_code == 500
     assert response["Content-Type"].startswith("text/html")

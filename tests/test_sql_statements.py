@@ -230,7 +230,7 @@ assert latest.login_code_id == code.pk
 # Without a broker the task ran at once (the worker's statements, on SQLite); run again,
 # it finds the delivery sent and sends nothing.
 from auth_phone import codes
-from auth_phone.delivery import deliver_login_code
+from auth_phone.services.delivery import deliver_login_code
 from tasks.sms import LocmemSender, code_in_text
 assert deliver_login_code(delivery_id=latest.pk) == "sent"
 assert len(LocmemSender.outbox) == 2

@@ -60,3 +60,22 @@ class SmsBudgetExhausted(RateLimited):
     status = 503
     code = "sms_budget_exhausted"
     message = _("The service has sent as many login codes this hour as it may.")
+
+
+# --- Phone change ---------------------------------------------------------------------
+class PhoneTaken(DomainError):
+    code = "phone_taken"
+    field = "phone"
+    message = _("This number already belongs to another account.")
+
+
+class NoPendingPhoneChange(DomainError):
+    code = "no_pending_phone_change"
+    field = "phone"
+    message = _("No change of number is waiting for a code. Ask for the change again.")
+
+
+class NotPendingPhone(DomainError):
+    code = "not_pending_phone"
+    field = "phone"
+    message = _("This is not the number you asked to change to.")

@@ -1,5 +1,7 @@
 """OpenAPI text of the login API, applied to the views with `extend_schema_view`."""
 
+from typing import Any
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -9,6 +11,7 @@ from drf_spectacular.utils import (
 )
 
 from core.openapi import (
+    ACCESS_TOKEN_REFUSED,
     BAD_REQUEST,
     BROKER_DOWN_EXAMPLE,
     CODE_ADDRESS_LIMIT_EXAMPLE,
@@ -17,19 +20,25 @@ from core.openapi import (
     MALFORMED_JSON_EXAMPLE,
     NOT_AN_OBJECT_EXAMPLE,
     RATE_LIMITED,
+    REDIS_DOWN_EXAMPLE,
     RETRY_AFTER,
     UNAUTHORIZED,
     UNAVAILABLE,
     UNAVAILABLE_EXAMPLES,
     DetailOutput,
+    ValidationErrorOutput,
     error_response,
     example,
 )
+from profiles.schema import ERROR_400, ERROR_404, PK_PARAMETER, PROFILE_EXAMPLE, TAGS
+from profiles.serializers import ProfileOutput, ProfileUpdateInput
 
 from .serializers import (
     LoginInput,
     LoginOutput,
     LogoutInput,
+    PhoneChangeConfirmInput,
+    PhoneChangePendingOutput,
     SmsCodeRequestInput,
     SmsCodeRequestOutput,
     TokenRefreshInput,
@@ -320,4 +329,247 @@ token_refresh = extend_schema_view(
             DATABASE_DOWN_EXAMPLE,
         ],
     )
+)
+
+
+# --- Profile update that may start a phone change, and its confirmation ----------------
+UPDATE_SUMMARY = "Update your profile, activate an invite code or change your number"
+UPDATE_SCHEMA: dict[str, Any] = {
+    "tags": TAGS,
+    "description": "Edit `email`, `first_name`, `last_name` and `avatar` (multipart image "
+    "upload, JPEG/PNG/WebP/GIF, at most AVATAR_MAX_BYTES; null clears a field) and activate "
+    "an invite code with `user_referral` (once; any case; spaces ignored). Names take up to "
+    "150 characters and `email` up to 254; null or an empty string clears them. Fields "
+    "that are absent stay as they are, with PUT as with PATCH; other keys (`id`, "
+    "`self_referral`, `users_list` ...) are ignored, so the body of a GET can be sent back "
+    "(without `user_referral` once a code is activated: sending it again answers "
+    "`invite_already_activated`). The request is applied entirely or not at all: if the "
+    "activation is refused, none of the other fields are saved. Answers the whole profile "
+    "(200); 404 also when the account is deleted while the request runs. One user's "
+    "concurrent requests activate at most one code, and no chain of activations can loop "
+    "back, not even two users activating each other's codes at the same moment.\n\n"
+    "`phone`: your own number (any spelling) changes nothing. Another number starts a "
+    "change: the other fields are saved, a 4-digit code goes by SMS to the new number "
+    "(same lifetime, attempts and rate limits as a login code: the new number's and your "
+    "address's) and the answer is 202 with the profile, still with the old phone, plus "
+    "`pending_phone`, `task_id`, `expires_in` and `resend_in`. Confirm with "
+    "`PUT|PATCH /users/update/sms/<pk>/`. A new request replaces a pending change; your own "
+    "number leaves a pending change alone (200). The SMS says that it confirms a number for "
+    "an account, not that it logs in. A number that already belongs to an account is "
+    "refused (400) and no SMS is sent. With a new `phone`, a 429 or a 503 for the database "
+    "or Redis saves nothing of the request; a message broker that is down answers 503 "
+    "after the other fields were saved, with the limits given back, so the change can be "
+    "asked again at once.\n\n"
+    "Unknown invite codes are limited per user: beyond INVITE_FAILURES_HOURLY_LIMIT (20) in "
+    "a clock hour every activation answers 429 with `Retry-After` until the hour ends.",
+    "request": {
+        "application/json": ProfileUpdateInput,
+        "multipart/form-data": ProfileUpdateInput,
+    },
+    "responses": {
+        200: OpenApiResponse(
+            ProfileOutput,
+            examples=[
+                example(
+                    "Updated profile",
+                    {
+                        **PROFILE_EXAMPLE,
+                        "first_name": "Anna",
+                        "user_referral": "Q4ZT1B",
+                    },
+                    200,
+                )
+            ],
+        ),
+        202: OpenApiResponse(
+            PhoneChangePendingOutput,
+            description="A new phone: the other fields are saved, a code was sent to the "
+            "new number; the phone changes once the code is confirmed.",
+            examples=[
+                example(
+                    "Phone change pending",
+                    {
+                        **PROFILE_EXAMPLE,
+                        "pending_phone": "+79219876543",
+                        "task_id": "7c1e2d3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f",
+                        "expires_in": 300,
+                        "resend_in": 60,
+                    },
+                    202,
+                )
+            ],
+        ),
+        400: ERROR_400,
+        401: ACCESS_TOKEN_REFUSED,
+        429: error_response(
+            RATE_LIMITED.description + " Only a new `phone` and unknown invite "
+            "codes are rate-limited; nothing of the request was saved.",
+            examples=[
+                CODE_COOLDOWN_EXAMPLE,
+                CODE_ADDRESS_LIMIT_EXAMPLE,
+                example(
+                    "Too many unknown invite codes",
+                    {
+                        "detail": "Too many unknown invite codes. Try again in 1820 seconds.",
+                        "code": "rate_limited",
+                    },
+                    429,
+                ),
+            ],
+        ),
+        503: error_response(
+            "The database, Redis or the message broker cannot be reached.",
+            examples=[DATABASE_DOWN_EXAMPLE, REDIS_DOWN_EXAMPLE, BROKER_DOWN_EXAMPLE],
+        ),
+        404: ERROR_404,
+    },
+    "parameters": [PK_PARAMETER, RETRY_AFTER],
+    "examples": [
+        example("Change the phone", {"phone": "+7 921 987-65-43"}),
+        example("Activate a code", {"user_referral": "q4zt1b"}),
+        example(
+            "Edit names",
+            {"first_name": "Anna", "last_name": "Petrova", "email": "anna@example.com"},
+        ),
+    ],
+}
+
+update = extend_schema_view(
+    patch=extend_schema(
+        summary=UPDATE_SUMMARY,
+        **UPDATE_SCHEMA,
+    ),
+    put=extend_schema(summary=f"{UPDATE_SUMMARY} (same as PATCH)", **UPDATE_SCHEMA),
+)
+
+CONFIRM_SCHEMA: dict[str, Any] = {
+    "tags": TAGS,
+    "description": "Confirms a change of number started at `/users/update/<pk>/` with the "
+    "code sent to the new number (`sms_code`, or its alias `code`). The right code moves "
+    "the account to the new number (200, the whole profile): the new number logs in to "
+    "it, the old one no longer does and gets a short notice SMS; invite code, activation "
+    "and referrals stay. A wrong code answers 400 with the attempts left; after "
+    "LOGIN_CODE_MAX_ATTEMPTS wrong tries the code is dead, and wrong codes count towards "
+    "the new number's LOGIN_FAILURES_HOURLY_LIMIT, as at login (429 with `Retry-After`). "
+    "Digits of any script are read as ASCII digits. A change code never logs in, and a "
+    "login code never confirms a change. After the change, login codes sent to the old "
+    "number and not used yet are dead, and a code request for the old number creates a "
+    "new user (201). Another user's `pk` answers 404 and counts nothing. Of two accounts "
+    "confirming the same number at once, one gets 200 and the other 400 `phone_taken`.",
+    "parameters": [PK_PARAMETER, RETRY_AFTER],
+    "request": PhoneChangeConfirmInput,
+    "responses": {
+        200: OpenApiResponse(
+            ProfileOutput,
+            description="The number is changed.",
+            examples=[
+                example(
+                    "Phone changed",
+                    {**PROFILE_EXAMPLE, "phone": "+79219876543"},
+                    200,
+                )
+            ],
+        ),
+        400: error_response(
+            "Wrong, expired or dead code, no change waiting for this number, "
+            "or the number was taken meanwhile; nothing was changed.",
+            ValidationErrorOutput,
+            examples=[
+                example(
+                    "Wrong code",
+                    {"sms_code": ["Invalid code. 4 attempt(s) left."], "code": "wrong_code"},
+                    400,
+                ),
+                example(
+                    "Last attempt failed",
+                    {
+                        "sms_code": ["Invalid code. No attempts left: request a new code."],
+                        "code": "code_attempts_exhausted",
+                    },
+                    400,
+                ),
+                example(
+                    "Code dead",
+                    {
+                        "sms_code": ["Too many wrong attempts for this code. Request a new code."],
+                        "code": "code_attempts_exhausted",
+                    },
+                    400,
+                ),
+                example(
+                    "Code expired",
+                    {
+                        "sms_code": ["The code has expired. Request a new code."],
+                        "code": "code_expired",
+                    },
+                    400,
+                ),
+                example(
+                    "No change waiting",
+                    {
+                        "phone": [
+                            "No change of number is waiting for a code. Ask for the change again."
+                        ],
+                        "code": "no_pending_phone_change",
+                    },
+                    400,
+                ),
+                example(
+                    "Not the pending number",
+                    {
+                        "phone": ["This is not the number you asked to change to."],
+                        "code": "not_pending_phone",
+                    },
+                    400,
+                ),
+                example(
+                    "Number taken meanwhile",
+                    {
+                        "phone": ["This number already belongs to another account."],
+                        "code": "phone_taken",
+                    },
+                    400,
+                ),
+                example("Code not 4 digits", {"sms_code": ["The code is 4 digits."]}, 400),
+                example("Code missing", {"sms_code": ["This field is required."]}, 400),
+                example("Phone missing", {"phone": ["This field is required."]}, 400),
+                MALFORMED_JSON_EXAMPLE,
+            ],
+        ),
+        401: ACCESS_TOKEN_REFUSED,
+        404: ERROR_404,
+        429: error_response(
+            str(RATE_LIMITED.description),
+            examples=[
+                example(
+                    "Too many wrong codes",
+                    {
+                        "detail": "Too many wrong codes for this number. "
+                        "Try again in 2710 seconds.",
+                        "code": "rate_limited",
+                    },
+                    429,
+                )
+            ],
+        ),
+        503: error_response(
+            "The database or Redis cannot be reached; nothing was changed.",
+            examples=[DATABASE_DOWN_EXAMPLE, REDIS_DOWN_EXAMPLE],
+        ),
+    },
+    "examples": [
+        example("Confirm", {"phone": "+79219876543", "sms_code": "1234"}),
+        example("Confirm with the `code` alias", {"phone": "+79219876543", "code": "1234"}),
+    ],
+}
+
+
+confirm_phone_change = extend_schema_view(
+    patch=extend_schema(
+        summary="Confirm a change of phone number with the SMS code", **CONFIRM_SCHEMA
+    ),
+    put=extend_schema(
+        summary="Confirm a change of phone number with the SMS code (same as PATCH)",
+        **CONFIRM_SCHEMA,
+    ),
 )

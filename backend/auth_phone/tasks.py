@@ -4,7 +4,8 @@ from core.ops.retention import run
 from core.tasks import task
 from tasks.tasks import SMS_RETRY_OPTIONS
 
-from . import delivery, retention
+from . import retention
+from .services import delivery
 
 # The login-code task's name; the task status API (GET /tasks/<id>/) answers it.
 LOGIN_CODE_TASK_NAME = "auth_phone.deliver_login_code"

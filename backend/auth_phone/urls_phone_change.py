@@ -3,17 +3,17 @@ of /users/...; project.urls includes this after it, so the routes keep their ord
 
 from django.urls import path
 
-from . import phone_change_apis
+from . import apis
 
 urlpatterns = [
     path(
         "users/update/<str:pk>/",
-        phone_change_apis.ProfileUpdateApi.as_view(),
+        apis.ProfileUpdateApi.as_view(),
         name="profile-update",
     ),
     path(
         "users/update/sms/<str:pk>/",
-        phone_change_apis.PhoneChangeConfirmApi.as_view(),
+        apis.PhoneChangeConfirmApi.as_view(),
         name="profile-phone-confirm",
     ),
 ]

@@ -1,9 +1,11 @@
-"""Template views of the phone login: the same services as the API, a session instead of JWT."""
+"""Template views of the phone login, of the profile's edit page and of the code of a change
+of number: the same services as the API, a session instead of JWT."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,13 +14,14 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core.errors import DomainError
+from core.errors import DomainError, NotFound
 from core.http import client_ip
-from profiles.views import INVITE_CODE
+from profiles.forms import ProfileForm
+from profiles.views import INVITE_CODE, UserRequest, account_gone
 from tasks import sms
 
-from . import services
 from .forms import CodeForm, PhoneForm
+from .services import codes, phone_change
 
 # Session keys of the login in progress.
 LOGIN_PHONE = "login_phone"
@@ -36,7 +39,7 @@ def remember_invite(request: HttpRequest) -> None:
 def _send_code(request: HttpRequest, phone: str) -> None:
     """Ask for a code for `phone` and note it in the session. Raises DomainError."""
     requested_at = timezone.now()  # before the call: an eager task delivers within it
-    result = services.request_login_code(phone=phone, client_ip=client_ip(request))
+    result = codes.request_login_code(phone=phone, client_ip=client_ip(request))
     request.session[LOGIN_PHONE] = phone
     request.session[LOGIN_REQUESTED_AT] = requested_at.isoformat()
     if result.created:
@@ -93,7 +96,7 @@ def code_view(request: HttpRequest) -> HttpResponse:
     form = CodeForm(request.POST)
     if form.is_valid():
         try:
-            user = services.verify_login_code(
+            user = codes.verify_login_code(
                 phone=phone, code=form.cleaned_data["code"], client_ip=client_ip(request)
             )
         except DomainError as exc:
@@ -123,3 +126,68 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
     messages.success(request, _("You are logged out."))
     return redirect("ui-phone")
+
+
+# Session key: when the code of the pending change of number was asked (for the dev inbox).
+PHONE_CHANGE_REQUESTED_AT = "phone_change_requested_at"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit_view(request: UserRequest) -> HttpResponse:
+    user = request.user
+    initial = {
+        "phone": user.phone,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "email": user.email,
+    }
+    form = ProfileForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        requested_at = timezone.now()  # before the call: an eager task delivers within it
+        try:
+            user, pending = phone_change.update_profile(
+                user=user, client_ip=client_ip(request), **form.changes()
+            )
+        except NotFound:
+            return account_gone(request)
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.text)
+        else:
+            messages.success(request, _("Your profile has been saved."))
+            if pending is not None:
+                request.session[PHONE_CHANGE_REQUESTED_AT] = requested_at.isoformat()
+                return redirect("ui-profile-phone")
+            return redirect("ui-profile")
+    context = {"form": form, "pending_phone": phone_change.get_pending_phone(user=user)}
+    return render(request, "profiles/edit.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def change_phone_view(request: UserRequest) -> HttpResponse:
+    """Enter the code sent to the new number of a pending change of number."""
+    pending = phone_change.get_pending_phone(user=request.user)
+    if pending is None:
+        return redirect("ui-profile-edit")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            phone_change.confirm_phone_change(
+                user=request.user, phone=pending, code=form.cleaned_data["code"]
+            )
+        except DomainError as exc:
+            form.add_error("code", exc.text)
+        else:
+            request.session.pop(PHONE_CHANGE_REQUESTED_AT, None)
+            messages.success(request, _("Your phone number is now %(phone)s.") % {"phone": pending})
+            return redirect("ui-profile")
+    context = {"form": form, "phone": pending}
+    if sms.dev_inbox_enabled():
+        since = request.session.get(PHONE_CHANGE_REQUESTED_AT)
+        context["dev_inbox"] = {
+            "message": sms.delivered_since(pending, since),
+            "url": reverse("dev-sms-inbox") + "?" + urlencode({"phone": pending}),
+            "since": since,
+        }
+    return render(request, "profiles/phone.html", context)

@@ -11,12 +11,9 @@ __all__ = [
     "InviteCodeInvalid",
     "InviteCodeNotFound",
     "InviteCycle",
-    "NoPendingPhoneChange",
     "NotFound",
-    "NotPendingPhone",
     "OwnInviteCode",
     "PhoneReadOnly",
-    "PhoneTaken",
 ]
 
 CODE_FIELD = "user_referral"
@@ -62,24 +59,6 @@ class PhoneReadOnly(DomainError):
     code = "phone_read_only"
     field = "phone"
     message = _("The phone number cannot be changed.")
-
-
-class PhoneTaken(DomainError):
-    code = "phone_taken"
-    field = "phone"
-    message = _("This number already belongs to another account.")
-
-
-class NoPendingPhoneChange(DomainError):
-    code = "no_pending_phone_change"
-    field = "phone"
-    message = _("No change of number is waiting for a code. Ask for the change again.")
-
-
-class NotPendingPhone(DomainError):
-    code = "not_pending_phone"
-    field = "phone"
-    message = _("This is not the number you asked to change to.")
 
 
 class AvatarInvalid(DomainError):

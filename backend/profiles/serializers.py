@@ -2,7 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from core.errors import DomainError
-from core.fields import OneTimeCodeField, PhoneField
+from core.fields import PhoneField
 
 from .models import INVITE_CODE_LENGTH
 from .services import avatars, invites
@@ -90,31 +90,3 @@ class ProfileUpdateInput(serializers.Serializer):
         if not value:
             return None
         return _domain_check(invites.normalize_invite_code, value)
-
-
-class PhoneChangePendingOutput(ProfileOutput):
-    """The profile, still with the old phone, and the change waiting for its code."""
-
-    pending_phone = serializers.CharField(
-        help_text="The new number (E.164) the code was sent to; confirm it at "
-        "/users/update/sms/<pk>/."
-    )
-    task_id = serializers.CharField(help_text="Celery task that delivers the code's SMS.")
-    expires_in = serializers.IntegerField(help_text="Seconds the code lives.")
-    resend_in = serializers.IntegerField(
-        help_text="Seconds until another code may be asked for this number."
-    )
-
-
-class PhoneChangeConfirmInput(serializers.Serializer):
-    phone = PhoneField(help_text="The new number the code was sent to (any spelling).")
-    # The login's own code field: digits of any script read as ASCII, anything else a
-    # field error that costs no attempt.
-    sms_code = OneTimeCodeField(required=False, help_text="The 4-digit code from the SMS.")
-    code = OneTimeCodeField(required=False, help_text="Alias of `sms_code`.")
-
-    def validate(self, attrs):
-        code = attrs.get("sms_code") or attrs.get("code")
-        if not code:
-            raise serializers.ValidationError({"sms_code": ["This field is required."]})
-        return {"phone": attrs["phone"], "code": code}

@@ -95,7 +95,7 @@ NEW = "+79219876543"
 @pytest.fixture
 def changing_user(db, django_capture_on_commit_callbacks):
     from profiles.services.users import create_user
-    from tests.profiles.conftest import client_for
+    from tests.conftest import client_for
 
     user = create_user(phone=PHONE)
     with django_capture_on_commit_callbacks(execute=True):
@@ -105,7 +105,7 @@ def changing_user(db, django_capture_on_commit_callbacks):
 
 
 def confirm_change(user, payload):
-    from tests.profiles.conftest import client_for
+    from tests.conftest import client_for
 
     return client_for(user).patch("/users/update/sms/me/", payload, format="json")
 

@@ -5,8 +5,9 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from auth_phone import codes, services
+from auth_phone import codes
 from auth_phone.models import LoginCode
+from auth_phone.services import codes as services
 from core.errors import DomainError
 from profiles.services.users import create_user
 from tests.conftest import run_in_threads

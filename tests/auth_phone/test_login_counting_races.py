@@ -8,9 +8,10 @@ from django.core.cache import cache
 from django.db import OperationalError
 from django.utils import timezone
 
-from auth_phone import codes, ratelimit, services
+from auth_phone import codes, ratelimit
 from auth_phone.errors import CodeAttemptsExhausted, WrongCode
 from auth_phone.models import LoginCode
+from auth_phone.services import codes as services
 from core.errors import RateLimited
 from profiles.services.users import create_user
 from tests.conftest import run_in_threads

@@ -135,7 +135,7 @@ def test_disabled_limits_let_everything_through(api, settings):
 
 
 def test_a_failed_request_gives_its_reservations_back(api, monkeypatch):
-    from auth_phone import services
+    from auth_phone.services import codes as services
 
     def broken(**kwargs):
         raise RuntimeError("boom")

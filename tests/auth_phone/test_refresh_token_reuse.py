@@ -7,7 +7,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from auth_phone.models import TokenFamily
-from auth_phone.services import issue_tokens
+from auth_phone.services.sessions import issue_tokens
 from profiles.services.users import create_user, delete_user
 from tests.conftest import run_in_threads
 

@@ -6,8 +6,9 @@ from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
-from auth_phone import budget, ratelimit, services
+from auth_phone import budget, ratelimit
 from auth_phone.models import LoginCode
+from auth_phone.services import codes as services
 from profiles.models import User
 from tests.conftest import last_code
 

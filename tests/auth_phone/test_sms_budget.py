@@ -91,7 +91,7 @@ def test_a_failed_request_gives_its_unit_back(api, settings, monkeypatch):
     def broken(**kwargs):
         raise RuntimeError("queue failed")
 
-    monkeypatch.setattr("auth_phone.services.queue_login_code_sms", broken)
+    monkeypatch.setattr("auth_phone.services.codes.queue_login_code_sms", broken)
     with pytest.raises(RuntimeError):
         ask(api, "+79111234500", "10.3.0.1")
     assert used() == 0

@@ -3,7 +3,7 @@
 import pytest
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from auth_phone.services import issue_tokens
+from auth_phone.services.sessions import issue_tokens
 from profiles.models import User
 from profiles.services.users import create_user
 

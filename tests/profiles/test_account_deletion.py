@@ -5,8 +5,8 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from auth_phone.models import LoginCode
 from profiles.models import User
 from profiles.services.users import delete_user
+from tests.conftest import client_for, link
 from tests.factories import LoginCodeFactory
-from tests.profiles.conftest import client_for, link
 
 
 def bearer(token) -> APIClient:

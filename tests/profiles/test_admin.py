@@ -2,9 +2,8 @@ import pytest
 from django.test import Client
 
 from auth_phone.codes import hash_code
-from tests.conftest import admin_login
+from tests.conftest import admin_login, link
 from tests.factories import LoginCodeFactory
-from tests.profiles.conftest import link
 
 CHANGELIST = "/admin/profiles/user/"
 

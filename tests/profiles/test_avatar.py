@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from profiles.services.users import delete_user
-from tests.profiles.conftest import client_for, image_bytes, snapshot
+from tests.conftest import client_for, image_bytes, snapshot
 
 UPDATE = "/users/update/me/"
 URL_RE = re.compile(r"^http://testserver/media/(avatars/[0-9a-f]{32}\.(jpg|png|webp|gif))$")

@@ -10,7 +10,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import ExifTags, Image
 
-from tests.profiles.conftest import client_for, image_bytes, snapshot
+from tests.conftest import client_for, image_bytes, snapshot
 
 UPDATE = "/users/update/me/"
 

@@ -6,7 +6,7 @@ import pytest
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
-from tests.profiles.conftest import snapshot
+from tests.conftest import snapshot
 
 UPDATE = "/users/update/me/"
 

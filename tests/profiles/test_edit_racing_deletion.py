@@ -10,8 +10,8 @@ from auth_phone.models import LoginCode
 from profiles.models import User
 from profiles.services import invites, users
 from profiles.services.users import create_user
-from tests.conftest import run_in_threads
-from tests.profiles.conftest import client_for, next_phone
+from tests.conftest import client_for, run_in_threads
+from tests.factories import next_phone
 
 UPDATE = "/users/update/me/"
 

@@ -4,7 +4,7 @@ from profiles.errors import InviteAlreadyActivated, NotFound
 from profiles.models import User
 from profiles.services.invites import activate_invite_code
 from profiles.services.users import delete_user
-from tests.profiles.conftest import client_for, link, snapshot, unused_code
+from tests.conftest import client_for, link, snapshot, unused_code
 
 UPDATE = "/users/update/me/"
 

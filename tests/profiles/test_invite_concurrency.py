@@ -12,9 +12,8 @@ from profiles.errors import InviteAlreadyActivated, InviteCodeNotFound, InviteCy
 from profiles.models import User
 from profiles.services.invites import activate_invite_code
 from profiles.services.users import delete_user
-from tests.conftest import run_in_threads
+from tests.conftest import client_for, link, run_in_threads
 from tests.factories import UserFactory
-from tests.profiles.conftest import client_for, link
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -12,8 +12,8 @@ from profiles.errors import InviteCodeNotFound
 from profiles.models import User
 from profiles.services.invites import REFERRAL_GRAPH_LOCK, activate_invite_code
 from profiles.services.users import create_user
-from tests.conftest import run_in_threads
-from tests.profiles.conftest import client_for, next_phone, snapshot, unused_code
+from tests.conftest import client_for, run_in_threads, snapshot, unused_code
+from tests.factories import next_phone
 
 UPDATE = "/users/update/me/"
 

@@ -5,7 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from profiles.models import User
-from tests.profiles.conftest import client_for, image_bytes, link, snapshot
+from tests.conftest import client_for, image_bytes, link, snapshot
 
 NOT_FOUND = {"detail": "Not found.", "code": "not_found"}
 

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.test import APIRequestFactory, force_authenticate
 from rest_framework.views import APIView
 
-from auth_phone.phone_change_apis import ProfileUpdateApi
+from auth_phone.apis import ProfileUpdateApi
 from core.http import ReleaseResponseMixin
 from profiles.apis import ProfileApi
 

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from profiles.models import User
 from profiles.services.invites import generate_invite_code
-from tests.profiles.conftest import client_for
+from tests.conftest import client_for
 
 # One query authenticates the token's user, one reads the referrals' phones.
 PROFILE_QUERIES = 2

@@ -5,7 +5,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from profiles.services.users import delete_user
-from tests.profiles.conftest import client_for, link
+from tests.conftest import client_for, link
 
 
 def test_profile_has_exactly_the_documented_body(make_user):

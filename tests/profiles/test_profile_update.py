@@ -3,7 +3,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from profiles.errors import PhoneReadOnly
 from profiles.services.users import update_profile
-from tests.profiles.conftest import client_for, image_bytes, link, snapshot, unused_code
+from tests.conftest import client_for, image_bytes, link, snapshot, unused_code
 
 UPDATE = "/users/update/me/"
 

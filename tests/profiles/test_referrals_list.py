@@ -3,7 +3,7 @@ from datetime import timedelta
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from tests.profiles.conftest import client_for, link
+from tests.conftest import client_for, link
 
 
 def test_referrals_are_paginated_oldest_first_with_activation_times(make_user):

@@ -4,7 +4,7 @@
 
 import pytest
 
-from tests.profiles.conftest import client_for, link, snapshot
+from tests.conftest import client_for, link, snapshot
 
 UPDATE = "/users/update/me/"
 BOUNDARY = "a222103b9b30b1f9e8be6882ecedb1d2"

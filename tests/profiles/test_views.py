@@ -5,7 +5,7 @@ from django.test import Client
 
 from profiles.models import User
 from profiles.views import REFERRALS_PER_PAGE
-from tests.profiles.conftest import image_bytes, link, snapshot
+from tests.conftest import image_bytes, link, snapshot
 
 PAGES = ["/profile/", "/profile/edit/", "/profile/delete/"]
 

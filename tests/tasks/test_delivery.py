@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from auth_phone import delivery as login_delivery
 from auth_phone.models import LoginCode
+from auth_phone.services import delivery as login_delivery
 from tasks.models import SmsDelivery
 from tasks.sms import LocmemSender, SmsRejected, SmsTransientError, get_sender
 from tests.conftest import last_code

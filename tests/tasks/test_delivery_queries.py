@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from auth_phone import codes
-from auth_phone import delivery as login_delivery
 from auth_phone.models import LoginCode
+from auth_phone.services import delivery as login_delivery
 from tasks.models import SmsDelivery
 from tasks.sms import LocmemSender
 from tests.conftest import last_code

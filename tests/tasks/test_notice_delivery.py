@@ -75,7 +75,7 @@ def test_an_unknown_notice_fails_in_the_caller_and_records_nothing(db):
 
 
 def test_a_change_code_sms_says_what_it_is_for():
-    from auth_phone.delivery import render_text
+    from auth_phone.services.delivery import render_text
 
     assert render_text("1234", purpose="phone_change").startswith(
         "Code to confirm this number for your account: 1234."

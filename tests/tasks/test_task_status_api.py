@@ -7,7 +7,7 @@ from celery import states
 from celery.app.task import Context
 from django_celery_results.models import TaskResult
 
-from auth_phone.services import issue_tokens
+from auth_phone.services.sessions import issue_tokens
 from profiles.services.users import create_user
 from project.celery import app
 from tasks.models import SmsDelivery

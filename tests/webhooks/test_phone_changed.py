@@ -4,8 +4,7 @@ a refused confirmation records nothing."""
 import pytest
 
 from profiles.services.users import create_user
-from tests.conftest import last_code
-from tests.profiles.conftest import client_for
+from tests.conftest import client_for, last_code
 from webhooks import services
 from webhooks.models import WebhookEndpoint, WebhookEvent
 

@@ -16,16 +16,23 @@ from datetime import datetime
 
 from django.db import DatabaseError, IntegrityError, transaction
 
-from profiles.errors import NoPendingPhoneChange, NotPendingPhone, PhoneTaken
 from profiles.models import User
 from profiles.services import users
 from tasks.services import queue_notice_sms
 from webhooks import events
 from webhooks.services import emit_event
 
-from .errors import CodeAttemptsExhausted, CodeExpired, NoActiveCode, WrongCode
-from .models import LoginCode
-from .services import request_login_code, verify_login_code
+from ..errors import (
+    CodeAttemptsExhausted,
+    CodeExpired,
+    NoActiveCode,
+    NoPendingPhoneChange,
+    NotPendingPhone,
+    PhoneTaken,
+    WrongCode,
+)
+from ..models import LoginCode
+from .codes import request_login_code, verify_login_code
 
 CHANGE = LoginCode.Purpose.PHONE_CHANGE
 CODE_FIELD = "sms_code"

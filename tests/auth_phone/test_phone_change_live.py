@@ -13,9 +13,9 @@ from profiles.models import User
 from project.celery import app
 from tasks.models import SmsDelivery
 from tasks.sms import LocmemSender
-from tests.conftest import last_code, run_in_threads
+from tests.conftest import client_for, last_code, run_in_threads
+from tests.factories import next_phone
 from tests.ops.processes import wait_for
-from tests.profiles.conftest import client_for, next_phone
 from tests.test_outages import dead_broker  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.django_db(transaction=True)

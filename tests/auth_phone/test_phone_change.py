@@ -13,8 +13,8 @@ from auth_phone.models import LoginCode
 from profiles.models import User
 from tasks.models import SmsDelivery
 from tasks.sms import LocmemSender
-from tests.conftest import last_code
-from tests.profiles.conftest import client_for, image_bytes, link, next_phone, snapshot
+from tests.conftest import client_for, image_bytes, last_code, link, snapshot
+from tests.factories import next_phone
 
 UPDATE = "/users/update/me/"
 CONFIRM = "/users/update/sms/me/"

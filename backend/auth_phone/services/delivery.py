@@ -14,8 +14,8 @@ from core.ops import metrics
 from tasks.models import SmsDelivery
 from tasks.services import queue_delivery, send_and_record, set_status, start_attempt
 
-from . import codes
-from .models import LoginCode
+from .. import codes
+from ..models import LoginCode
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 def queue_login_code_sms(*, login_code: LoginCode, phone: str) -> SmsDelivery:
     """Record a delivery (in the caller's transaction: the outbox) and publish its task once
     that transaction commits; a broker that refuses it raises (the caller answers 503)."""
-    from .tasks import deliver_login_code  # the task module imports this one
+    from ..tasks import deliver_login_code  # the task module imports this one
 
     return queue_delivery(
         phone=phone,

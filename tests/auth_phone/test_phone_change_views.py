@@ -7,8 +7,7 @@ from django.test import Client
 
 from auth_phone.models import LoginCode
 from tasks.sms import LocmemSender
-from tests.conftest import last_code
-from tests.profiles.conftest import snapshot
+from tests.conftest import last_code, snapshot
 
 NEW = "+79219876543"
 
