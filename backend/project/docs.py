@@ -61,7 +61,9 @@ EMPTY_PICTURE = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg'/%3
 
 @functools.cache
 def _redoc_bundle() -> bytes:
-    source = Path(finders.find(REDOC_BUNDLE)).read_text(encoding="utf-8")
+    found = finders.find(REDOC_BUNDLE)
+    assert isinstance(found, str), f"{REDOC_BUNDLE} is not among the static files"
+    source = Path(found).read_text(encoding="utf-8")
     return source.replace(VENDOR_LOGO, EMPTY_PICTURE).encode()
 
 
