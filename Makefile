@@ -1,4 +1,5 @@
-# Two commands: `make run` (a running service on embedded defaults) and `make test`.
+# Two commands: `make run` (a running service on embedded defaults) and `make test`;
+# `make manage ARGS="..."` runs any management command with the settings of `make run`.
 # PYTHON is the interpreter the virtualenv is made with: `make run PYTHON=/path/to/python3.11`.
 PYTHON ?= python3.11
 VENV   ?= .venv
@@ -9,7 +10,7 @@ MANAGE := cd backend && ../$(BIN)/python manage.py
 export DJANGO_DEBUG ?= true
 export SMS_DEV_INBOX ?= true
 
-.PHONY: install install-dev run migrate test lint format typecheck clean docker-lint test-live bench
+.PHONY: install install-dev run migrate manage test lint format typecheck clean docker-lint test-live bench
 
 # What running needs (requirements.txt); the test, type-checking and benchmark tools
 # (requirements-dev.txt) come on top, with the targets that use them.
@@ -32,6 +33,12 @@ migrate: install
 
 run: migrate
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/honcho start -f Procfile
+
+# Any management command, in the environment `make run` gives its processes (these
+# defaults, then .env on top, read by honcho): make manage ARGS="createsuperuser".
+# Run from the repository root, so paths in ARGS are relative to it.
+manage: install
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/honcho run python backend/manage.py $(ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .

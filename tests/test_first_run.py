@@ -1,8 +1,14 @@
 """What a first `make run` shows: no stray broker folder, no warnings on a healthy run."""
 
 import logging
+import os
+import re
+import subprocess
+import sys
 import uuid
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import run_without_redis
 
@@ -59,3 +65,53 @@ def test_other_not_found_answers_are_still_logged(api, caplog):
     assert [r.getMessage() for r in dev_inbox_not_found_records(caplog)] == [
         f"Not Found: {response.wsgi_request.path}"
     ]
+
+
+REPO = BACKEND.parent
+SETTINGS = """
+import django
+django.setup()
+from django.conf import settings
+print(settings.DEBUG, settings.SMS_DEV_INBOX)
+"""
+
+
+def make_run_environment(shell: dict[str, str]) -> dict[str, str]:
+    """What `make run` and `make manage` give their processes after `cp .env.example .env`:
+    the shell, the Makefile's development defaults where the shell has none (`export NAME
+    ?= value`), then the file on top (honcho lets .env win)."""
+    from honcho.environ import parse
+
+    env = dict(shell)
+    for name, value in re.findall(
+        r"^export (\w+) \?= (\S+)$", (REPO / "Makefile").read_text(), re.M
+    ):
+        env.setdefault(name, value)
+    env.update(parse((REPO / ".env.example").read_text()))
+    return env
+
+
+def start_settings(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
+    shell = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG"}}
+    return subprocess.run(
+        [sys.executable, "-c", SETTINGS],
+        cwd=cwd,
+        env={**shell, **env, "DJANGO_SETTINGS_MODULE": "project.settings",
+             "PYTHONPATH": str(BACKEND), "APP_VAR_DIR": str(cwd / "var")},
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "shell", [{}, {"DJANGO_DEBUG": "true"}], ids=["make run", "DJANGO_DEBUG=true make run"]
+)
+def test_the_copied_example_env_file_starts_make_run_in_development_mode(tmp_path, shell):
+    started = start_settings(make_run_environment(shell), tmp_path)
+    assert started.returncode == 0, started.stderr[-2000:]
+    assert started.stdout.split() == ["True", "True"]
+
+
+def test_without_debug_the_service_still_wants_a_secret_key(tmp_path):
+    started = start_settings(make_run_environment({"DJANGO_DEBUG": "false"}), tmp_path)
+    assert started.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off" in started.stderr

@@ -26,6 +26,7 @@ from .services import codes, phone_change
 # Session keys of the login in progress.
 LOGIN_PHONE = "login_phone"
 LOGIN_REQUESTED_AT = "login_requested_at"
+LOGIN_NEW_ACCOUNT = "login_new_account"  # the phone whose account the login created
 INVITE_CODE_MAX_LENGTH = 32
 
 
@@ -33,6 +34,7 @@ def remember_invite(request: HttpRequest) -> None:
     """Keep `?invite=CODE` in the session; the profile page offers it for activation."""
     code = request.GET.get("invite", "").strip()
     if code:
+        code = code.upper() if code.isascii() else code  # as the API reads it
         request.session[INVITE_CODE] = code[:INVITE_CODE_MAX_LENGTH]
 
 
@@ -42,8 +44,8 @@ def _send_code(request: HttpRequest, phone: str) -> None:
     result = codes.request_login_code(phone=phone, client_ip=client_ip(request))
     request.session[LOGIN_PHONE] = phone
     request.session[LOGIN_REQUESTED_AT] = requested_at.isoformat()
-    if result.created:
-        messages.success(request, _("Welcome! Your account has been created."))
+    if result.created:  # welcomed once the code is in (code_view)
+        request.session[LOGIN_NEW_ACCOUNT] = phone
 
 
 @require_http_methods(["GET", "POST"])
@@ -105,7 +107,10 @@ def code_view(request: HttpRequest) -> HttpResponse:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             request.session.pop(LOGIN_PHONE, None)
             request.session.pop(LOGIN_REQUESTED_AT, None)
-            messages.success(request, _("You are logged in."))
+            if request.session.pop(LOGIN_NEW_ACCOUNT, None) == phone:
+                messages.success(request, _("Welcome! Your account has been created."))
+            else:
+                messages.success(request, _("You are logged in."))
             return redirect("ui-profile")
     return _code_page(request, phone, form)
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.errors import DomainError, NotFound
 
 from . import selectors
+from .errors import InviteCodeNotFound
 from .forms import ActivateInviteForm
 from .models import User
 from .services import invites, users
@@ -86,6 +87,10 @@ def activate_view(request: UserRequest) -> HttpResponse:
             user = invites.activate_invite_code(user=request.user, code=form.cleaned_data["code"])
         except NotFound:
             return account_gone(request)
+        except InviteCodeNotFound as exc:  # the API keeps the seed's wording; people get this
+            form.add_error(
+                "code", _("There is no invite code %(code)s. Check it and try again.") % exc.params
+            )
         except DomainError as exc:
             form.add_error("code", exc.text)
         else:

@@ -5,7 +5,7 @@ from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView
 
 from core.ops import health, metrics
-from core.ops.docs import RedocView, SwaggerView
+from core.ops.docs import RedocView, SwaggerView, redoc_bundle
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -21,6 +21,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", RedocView.as_view(url_name="schema"), name="redoc"),
+    path("api/docs/redoc.standalone.js", redoc_bundle, name="redoc-bundle"),
     path("api/swagger/", SwaggerView.as_view(url_name="schema"), name="swagger"),
 ]
 if settings.SERVE_MEDIA:

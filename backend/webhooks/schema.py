@@ -51,6 +51,7 @@ def _webhook(event_type: str) -> OpenApiWebhook:
         decorator=extend_schema(
             summary=event_type,
             description=f"{description}\n\n{HEADERS}",
+            tags=["webhooks"],
             request=_payload_serializer(event_type, example),
             examples=[
                 OpenApiExample(

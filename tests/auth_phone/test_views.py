@@ -7,6 +7,7 @@ from django.test import Client
 from auth_phone.models import LoginCode
 from profiles.models import User
 from tests.conftest import last_code
+from tests.factories import UserFactory
 
 PHONE = "+79111234567"
 
@@ -89,11 +90,27 @@ def test_resend_asks_for_a_new_code_once_the_cooldown_is_over(client, settings):
 
 def test_invite_link_is_kept_in_the_session_through_the_login(client):
     client.get("/?invite=ab12cd")
-    assert client.session["invite_code"] == "ab12cd"
-    assert "ab12cd" in client.get("/").content.decode()
+    assert client.session["invite_code"] == "AB12CD"  # upper-cased, as the API reads it
+    assert "AB12CD" in client.get("/").content.decode()
     client.post("/", {"phone": PHONE})
     client.post("/login/code/", {"code": last_code(PHONE)})
-    assert client.session["invite_code"] == "ab12cd"
+    assert client.session["invite_code"] == "AB12CD"
+
+
+def test_a_new_account_is_welcomed_after_the_code_not_before(client):
+    page = client.post("/", {"phone": PHONE}, follow=True).content.decode()
+    assert "Welcome!" not in page
+    page = client.post("/login/code/", {"code": last_code(PHONE)}, follow=True)
+    assert "Welcome! Your account has been created." in page.content.decode()
+
+
+def test_another_number_after_a_new_one_is_not_welcomed(client):
+    existing = UserFactory().phone
+    client.post("/", {"phone": PHONE})  # a new account, then back to an existing one
+    client.post("/", {"phone": existing})
+    page = client.post("/login/code/", {"code": last_code(existing)}, follow=True)
+    assert "You are logged in." in page.content.decode()
+    assert "Welcome!" not in page.content.decode()
 
 
 def test_an_overlong_invite_parameter_is_cut(client):

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from profiles.models import User
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import log_in, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -38,3 +38,17 @@ def test_switching_to_russian_translates_pages_and_errors(page):
     # And back: the choice is the visitor's, kept across pages.
     page.get_by_role("button", name="EN").click()
     expect(page.get_by_label("Code from the SMS")).to_be_visible()
+
+
+def test_an_unknown_invite_code_is_explained_in_both_languages(page):
+    log_in(page, "+79111234567")
+    page.get_by_label("Invite code", exact=True).fill("zzzzzz")
+    page.get_by_role("button", name="Activate").click()
+    error = page.locator("#activated-title ~ form .error")
+    expect(error).to_have_text("There is no invite code ZZZZZZ. Check it and try again.")
+    page.goto("/profile/")
+    page.get_by_role("button", name="RU").click()
+    page.get_by_label("Инвайт-код", exact=True).fill("ZZZZZZ")
+    page.get_by_role("button", name="Активировать").click()
+    expect(error).to_have_text("Инвайт-кода ZZZZZZ нет. Проверьте его и попробуйте ещё раз.")
+    screenshot(page, "activation-error-ru")

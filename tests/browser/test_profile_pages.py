@@ -2,6 +2,7 @@
 referrals, editing, deleting the account."""
 
 import io
+import re
 
 import pytest
 from PIL import Image
@@ -35,8 +36,12 @@ def test_invite_link_prefills_activation_and_the_inviter_sees_the_referral(new_p
     assert alice.evaluate("navigator.clipboard.readText()") == link
     expect(alice.locator("#referrals-title .badge")).to_have_text("0")
 
+    # At a phone's width the whole link shows, up to the code at its end.
+    share = alice.get_by_label("Link to share")
+    assert share.evaluate("(input) => input.scrollWidth <= input.clientWidth")
+
     bob = new_page()
-    bob.goto(link)
+    bob.goto(link.replace(alice_code, alice_code.lower()))  # typed from a note, say
     expect(bob.locator(".note")).to_have_text(
         f"You were invited with the code {alice_code}. Sign in to activate it."
     )
@@ -55,6 +60,9 @@ def test_invite_link_prefills_activation_and_the_inviter_sees_the_referral(new_p
     expect(row.locator(".mono")).to_have_text(BOB)
     referred_at = User.objects.get(phone=BOB).referred_at
     expect(row).to_contain_text(str(referred_at.year))
+    expect(row.locator("time")).to_have_text(re.compile(r" UTC$"))
+    assert row.locator("time").get_attribute("datetime").endswith("+00:00")
+    expect(bob.locator(".activated .muted")).to_have_text(re.compile(r"^activated .* UTC$"))
     screenshot(alice, "4-profile")
 
 
@@ -69,7 +77,9 @@ def test_every_activation_error_is_shown_and_changes_nothing(new_page):
     expect(code_error(bob)).to_have_text("An invite code is 6 characters: digits and letters A-Z.")
     unknown = next(c for c in ("ZZZZZZ", "YYYYYY") if c not in (alice_code, bob_code))
     activate(bob, unknown.lower())
-    expect(code_error(bob)).to_have_text(f"Object with referral={unknown} does not exist.")
+    expect(code_error(bob)).to_have_text(
+        f"There is no invite code {unknown}. Check it and try again."
+    )
     activate(bob, bob_code)
     expect(code_error(bob)).to_have_text("You cannot activate your own invite code.")
     assert User.objects.get(phone=BOB).activated_code is None

@@ -33,3 +33,13 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
             # while the database is down: they answer 503 after the same time instead.
             "timeout": DB_CONNECT_TIMEOUT,
         }
+elif DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # The embedded mode: web, worker and beat write to one file. WAL lets reads go on
+    # beside a write; IMMEDIATE transactions take the write lock when they begin, so a
+    # second writer waits for it (up to `timeout` seconds) instead of failing at once with
+    # "database is locked", as a transaction that read first and then writes does.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        transaction_mode="IMMEDIATE",
+        timeout=20,
+    )
