@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.utils.translation import gettext_lazy as _
 from redis.commands.core import Script
 
@@ -200,7 +200,7 @@ def window(name: str) -> int:
     return _value(limit.window) if _enforced(limit) else 0
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Taking:
     name: str
     limit: Limit
@@ -228,11 +228,12 @@ class Reservations:
         if not give:
             return
         give.reverse()
-        client = _redis()
+        backend = caches["default"]
+        client = _redis(backend)
         if client is not None:
             _run(
                 client,
-                [cache.make_key(key) for _, _, key in give],
+                [backend.make_key(key) for _, _, key in give],
                 ["give"] + [kind for _, kind, _ in give],
             )
             return
@@ -263,7 +264,9 @@ def reserve(*names: str, **params: object) -> Reservations:
     reservations = Reservations()
     if not taking:
         return reservations
-    client = _redis()
+    # Looked up once: the `cache` proxy looks the cache up again on every use.
+    backend = caches["default"]
+    client = _redis(backend)
     if client is None:
         try:
             for one in taking:
@@ -275,7 +278,7 @@ def reserve(*names: str, **params: object) -> Reservations:
     args: list = ["take"]
     for one in taking:
         args += [one.limit.kind, one.most, one.period]
-    refused, *rest = _run(client, [cache.make_key(one.key) for one in taking], args)
+    refused, *rest = _run(client, [backend.make_key(one.key) for one in taking], args)
     if refused:
         raise _refusal(taking[refused - 1], rest[0] / 1000, now)
     reservations._taken = [(one.name, one.limit.kind, one.key) for one in taking]
@@ -294,9 +297,9 @@ def _refusal(one: _Taking, retry_after: float, now: float) -> RateLimited:
     return limit.error(retry_after, limit.reason)
 
 
-def _redis():
-    """The Redis client behind the cache, or None for a cache without one."""
-    get_client = getattr(getattr(cache, "client", None), "get_client", None)
+def _redis(backend):
+    """The Redis client behind the cache `backend`, or None for a cache without one."""
+    get_client = getattr(getattr(backend, "client", None), "get_client", None)
     return get_client(write=True) if get_client is not None else None
 
 
