@@ -221,6 +221,8 @@ class Reservations:
         """Give back the reservations of `names` (all when none is named), in one step
         and once: a second release of the same name does nothing."""
         if names:
+            if not LIMITS.keys() >= set(names):  # a misspelt name would give back nothing
+                raise KeyError(set(names) - LIMITS.keys())
             give = [t for t in self._taken if t[0] in names]
             self._taken = [t for t in self._taken if t[0] not in names]
         else:

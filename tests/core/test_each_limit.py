@@ -104,3 +104,10 @@ def test_reservations_are_given_back_by_name(settings):
     assert cache.get(counter("code.cooldown")) is not None
     taken.release()
     assert cache.get(counter("code.cooldown")) is None
+
+
+def test_giving_back_an_unknown_name_is_an_error():
+    taken = ratelimit.reserve("code.phone", **KEY_PARAMS)
+    with pytest.raises(KeyError):
+        taken.release("code.phnoe")
+    assert cache.get(counter("code.phone")) == 1
