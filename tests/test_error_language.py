@@ -12,9 +12,9 @@ from django.test import Client
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from auth_phone import ratelimit
-from auth_phone.errors import SmsBudgetExhausted, WrongCode
-from core.errors import DomainError, RateLimited
+from auth_phone.errors import WrongCode
+from core import ratelimit
+from core.errors import DomainError, RateLimited, SmsBudgetExhausted
 from core.phones import InvalidPhone, normalize_phone
 from profiles.errors import AvatarTooLarge, AvatarTooManyPixels, InviteCodeNotFound
 from tests.conftest import last_code
@@ -24,6 +24,8 @@ CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 LATIN_WORD = re.compile(r"\b(?!(?:JPEG|PNG|WebP|GIF|MiB|KiB|SMS|UUID|JSON)\b)[A-Za-z]{3,}\b")
 CODE = re.compile(r"^[a-z]+(_[a-z]+)*$")
 PHONE = "+79111234567"
+CODE_REQUEST = ("code.cooldown", "code.phone", "code.address")
+LOGIN = ("login.address", "login.phone")
 RU = {"HTTP_ACCEPT_LANGUAGE": "ru"}
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
@@ -127,27 +129,27 @@ def test_phone_parsing_errors_are_worded_in_each_language():
 
 
 def rate_limit_errors(settings) -> list[RateLimited]:
-    """One of each RateLimited that auth_phone.ratelimit raises."""
+    """One of each RateLimited that the code request and login limits raise."""
     settings.SMS_PHONE_HOURLY_LIMIT = 1
     settings.SMS_IP_HOURLY_LIMIT = 1
     settings.LOGIN_FAILURES_HOURLY_LIMIT = 1
     errors = []
     for phone, ip in (("+79110000001", "10.0.0.1"), ("+79110000001", "10.0.0.1")):
         try:
-            ratelimit.reserve_code_request(phone=phone, ip=ip)
+            ratelimit.reserve(*CODE_REQUEST, phone=phone, net=ip)
         except RateLimited as exc:
             errors.append(exc)  # the cooldown
     ratelimit.cache.delete("rl:sms:cooldown:+79110000001")
     for phone, ip in (("+79110000001", "10.0.0.2"), ("+79110000002", "10.0.0.1")):
         try:
-            ratelimit.reserve_code_request(phone=phone, ip=ip)
+            ratelimit.reserve(*CODE_REQUEST, phone=phone, net=ip)
         except RateLimited as exc:
             errors.append(exc)  # per phone, then per address
     settings.LOGIN_FAILURES_IP_HOURLY_LIMIT = 1
-    ratelimit.reserve_login(phone="+79110000001", ip="10.0.0.1")
+    ratelimit.reserve(*LOGIN, phone="+79110000001", net="10.0.0.1")
     for phone, ip in (("+79110000001", "10.0.0.2"), ("+79110000002", "10.0.0.1")):
         try:
-            ratelimit.reserve_login(phone=phone, ip=ip)
+            ratelimit.reserve(*LOGIN, phone=phone, net=ip)
         except RateLimited as exc:
             errors.append(exc)  # per phone, then per address
     return errors

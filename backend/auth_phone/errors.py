@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from core.errors import DomainError, RateLimited
+from core.errors import DomainError
 
 
 class NoActiveCode(DomainError):
@@ -50,16 +50,6 @@ class PhoneNotDeliverable(DomainError):
     code = "phone_not_deliverable"
     field = "phone"
     message = _("A login code cannot be sent to this number.")
-
-
-class SmsBudgetExhausted(RateLimited):
-    """The service has sent as many codes this hour as SMS_HOURLY_BUDGET allows.
-
-    Worded like RateLimited (the reason, then the wait) and carries `retry_after`."""
-
-    status = 503
-    code = "sms_budget_exhausted"
-    message = _("The service has sent as many login codes this hour as it may.")
 
 
 # --- Phone change ---------------------------------------------------------------------

@@ -91,6 +91,16 @@ class RateLimited(DomainError):
         return f"{self.message} {wait}"
 
 
+class SmsBudgetExhausted(RateLimited):
+    """The service has sent as many codes this hour as SMS_HOURLY_BUDGET allows.
+
+    Worded like RateLimited (the reason, then the wait) and carries `retry_after`."""
+
+    status = 503
+    code = "sms_budget_exhausted"
+    message = _("The service has sent as many login codes this hour as it may.")
+
+
 class NotFound(DomainError):
     status = 404
     code = "not_found"

@@ -8,15 +8,18 @@ from django.core.cache import cache
 from django.db import OperationalError
 from django.utils import timezone
 
-from auth_phone import codes, ratelimit
+from auth_phone import codes
 from auth_phone.errors import CodeAttemptsExhausted, WrongCode
 from auth_phone.models import LoginCode
 from auth_phone.services import codes as services
+from core import ratelimit
 from core.errors import RateLimited
 from profiles.services.users import create_user
 from tests.conftest import run_in_threads
 
 PHONE = "+79111234567"
+CODE = ("code.cooldown", "code.phone", "code.address")  # a code request's own limits
+LOGIN = ("login.address", "login.phone")
 
 
 def test_parallel_wrong_guesses_cannot_pass_the_per_phone_limit(transactional_db, settings):
@@ -55,8 +58,8 @@ def test_parallel_failures_cannot_pass_the_per_address_limit(transactional_db, s
 
 
 def test_giving_back_counts_whose_window_expired_never_raises(db):
-    reservations = ratelimit.reserve_code_request(phone=PHONE, ip="10.1.1.1")
-    login = ratelimit.reserve_login(phone=PHONE, ip="10.1.1.1")
+    reservations = ratelimit.reserve(*CODE, phone=PHONE, net="10.1.1.1")
+    login = ratelimit.reserve(*LOGIN, phone=PHONE, net="10.1.1.1")
     cache.delete_many(
         [
             f"rl:sms:phone:{PHONE}",

@@ -6,11 +6,13 @@ import pytest
 from django.core.cache import cache
 from django.test import override_settings
 
-from auth_phone import ratelimit
+from core import ratelimit
 from core.errors import RateLimited
 from tests.conftest import run_in_threads
 
 PHONE = "+79111234567"
+CODE = ("code.cooldown", "code.phone", "code.address")  # a code request's own limits
+LOGIN = ("login.address", "login.phone")
 
 
 def ttl(key: str) -> int:
@@ -19,9 +21,9 @@ def ttl(key: str) -> int:
 
 def test_a_refusal_by_the_address_gives_back_the_cooldown_and_the_phone_count(settings):
     settings.SMS_IP_HOURLY_LIMIT = 1
-    ratelimit.reserve_code_request(phone="+79111234500", ip="10.3.3.3")
+    ratelimit.reserve(*CODE, phone="+79111234500", net="10.3.3.3")
     with pytest.raises(RateLimited) as refused:
-        ratelimit.reserve_code_request(phone=PHONE, ip="10.3.3.3")
+        ratelimit.reserve(*CODE, phone=PHONE, net="10.3.3.3")
     assert "from your address" in str(refused.value)
     assert 3500 < refused.value.retry_after <= settings.RATE_LIMIT_WINDOW
     assert cache.get(f"rl:sms:cooldown:{PHONE}") is None
@@ -30,9 +32,9 @@ def test_a_refusal_by_the_address_gives_back_the_cooldown_and_the_phone_count(se
 
 
 def test_a_refusal_by_the_cooldown_counts_nothing(settings):
-    ratelimit.reserve_code_request(phone=PHONE, ip="10.3.3.4")
+    ratelimit.reserve(*CODE, phone=PHONE, net="10.3.3.4")
     with pytest.raises(RateLimited) as refused:
-        ratelimit.reserve_code_request(phone=PHONE, ip="10.3.3.5")
+        ratelimit.reserve(*CODE, phone=PHONE, net="10.3.3.5")
     assert "moments ago" in str(refused.value)
     assert 0 < refused.value.retry_after <= settings.SMS_RESEND_COOLDOWN
     assert cache.get(f"rl:sms:phone:{PHONE}") == 1
@@ -41,9 +43,9 @@ def test_a_refusal_by_the_cooldown_counts_nothing(settings):
 
 def test_the_window_opens_with_its_first_hit_and_later_hits_do_not_lengthen_it(settings):
     settings.RATE_LIMIT_WINDOW = 3600
-    ratelimit.reserve_login(phone=PHONE, ip="10.3.3.6")
+    ratelimit.reserve(*LOGIN, phone=PHONE, net="10.3.3.6")
     cache.expire("rl:login:ip:10.3.3.6", 100)  # the window is nearly over
-    ratelimit.reserve_login(phone="+79111234500", ip="10.3.3.6")
+    ratelimit.reserve(*LOGIN, phone="+79111234500", net="10.3.3.6")
     assert cache.get("rl:login:ip:10.3.3.6") == 2
     assert 0 < ttl("rl:login:ip:10.3.3.6") <= 100
     assert 3500 < ttl(f"rl:login:fail:{PHONE}") <= 3600
@@ -51,26 +53,26 @@ def test_the_window_opens_with_its_first_hit_and_later_hits_do_not_lengthen_it(s
 
 def test_a_login_refused_for_the_phone_gives_the_address_count_back(settings):
     settings.LOGIN_FAILURES_HOURLY_LIMIT = 1
-    ratelimit.reserve_login(phone=PHONE, ip="10.3.3.7")
+    ratelimit.reserve(*LOGIN, phone=PHONE, net="10.3.3.7")
     with pytest.raises(RateLimited):
-        ratelimit.reserve_login(phone=PHONE, ip="10.3.3.8")
+        ratelimit.reserve(*LOGIN, phone=PHONE, net="10.3.3.8")
     assert cache.get("rl:login:ip:10.3.3.8") == 0
     assert cache.get(f"rl:login:fail:{PHONE}") == 1
 
 
 def test_the_phone_and_the_address_counts_of_a_login_are_given_back_apart():
-    taken = ratelimit.reserve_login(phone=PHONE, ip="10.3.3.9")
-    taken.phone.release()
+    taken = ratelimit.reserve(*LOGIN, phone=PHONE, net="10.3.3.9")
+    taken.release("login.phone")
     assert cache.get(f"rl:login:fail:{PHONE}") == 0
     assert cache.get("rl:login:ip:10.3.3.9") == 1
-    taken.address.release()
+    taken.release("login.address")
     assert cache.get("rl:login:ip:10.3.3.9") == 0
     taken.release()  # released once only
     assert cache.get("rl:login:ip:10.3.3.9") == 0
 
 
 def test_a_confirmation_without_an_address_counts_only_the_phone():
-    taken = ratelimit.reserve_login(phone=PHONE, ip=None)
+    taken = ratelimit.reserve("login.phone", phone=PHONE)
     assert cache.get(f"rl:login:fail:{PHONE}") == 1
     assert cache.keys("rl:login:ip:*") == []
     taken.release()
@@ -78,7 +80,7 @@ def test_a_confirmation_without_an_address_counts_only_the_phone():
 
 
 def test_giving_back_into_an_expired_window_leaves_no_negative_count():
-    taken = ratelimit.reserve_code_request(phone=PHONE, ip="10.3.3.10")
+    taken = ratelimit.reserve(*CODE, phone=PHONE, net="10.3.3.10")
     cache.delete_many([f"rl:sms:phone:{PHONE}", "rl:sms:ip:10.3.3.10"])
     taken.release()
     assert cache.get(f"rl:sms:phone:{PHONE}") is None
@@ -90,7 +92,7 @@ def test_parallel_code_requests_from_one_address_take_exactly_its_limit(settings
     settings.SMS_IP_HOURLY_LIMIT = 5
 
     def ask(i):
-        return ratelimit.reserve_code_request(phone=f"+7911100{i:04d}", ip="10.4.4.4")
+        return ratelimit.reserve(*CODE, phone=f"+7911100{i:04d}", net="10.4.4.4")
 
     results = run_in_threads(ask, 16)
     refused = [i for i, r in enumerate(results) if isinstance(r, RateLimited)]
@@ -108,16 +110,16 @@ def test_without_redis_the_same_rules_hold(settings, limit_by):
         CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     ):
         cache.clear()  # the process's memory cache outlives one test
-        ratelimit.reserve_code_request(phone=PHONE, ip="10.5.5.5")
+        ratelimit.reserve(*CODE, phone=PHONE, net="10.5.5.5")
         other = PHONE if limit_by == "cooldown" else "+79111234500"
         with pytest.raises(RateLimited):
-            ratelimit.reserve_code_request(phone=other, ip="10.5.5.5")
+            ratelimit.reserve(*CODE, phone=other, net="10.5.5.5")
         assert cache.get("rl:sms:ip:10.5.5.5") == 1
         assert cache.get(f"rl:sms:phone:{PHONE}") == 1
         if limit_by == "address":
             assert cache.get("rl:sms:cooldown:+79111234500") is None
             assert cache.get("rl:sms:phone:+79111234500") == 0
-        taken = ratelimit.reserve_login(phone=PHONE, ip="10.5.5.6")
+        taken = ratelimit.reserve(*LOGIN, phone=PHONE, net="10.5.5.6")
         taken.release()
         assert cache.get("rl:login:ip:10.5.5.6") == 0
         assert cache.get(f"rl:login:fail:{PHONE}") == 0

@@ -6,14 +6,16 @@ import time
 import pytest
 from django.core.cache import cache
 
-from auth_phone import ratelimit
 from auth_phone.models import LoginCode
+from core import ratelimit
 from core.errors import RateLimited
 from profiles.models import User
 from tasks.models import SmsDelivery
 from tasks.sms import LocmemSender
 
 PHONE = "+79111234567"
+CODE = ("code.cooldown", "code.phone", "code.address")  # a code request's own limits
+LOGIN = ("login.address", "login.phone")
 
 
 def ask(api, phone=PHONE, ip="10.1.1.1"):
@@ -129,7 +131,7 @@ def test_wrong_codes_per_phone_per_hour(api, request_code, settings):
 def test_disabled_limits_let_everything_through(api, settings):
     settings.RATE_LIMITS_ENABLED = False
     assert [ask(api).status_code for _ in range(3)] == [201, 200, 200]
-    ratelimit.reserve_login(phone=PHONE, ip="10.1.1.1")
+    ratelimit.reserve(*LOGIN, phone=PHONE, net="10.1.1.1")
     assert cache.get(f"rl:login:fail:{PHONE}") is None
     assert cache.get("rl:login:ip:10.1.1.1") is None
 
@@ -162,7 +164,7 @@ def test_counter_window_restarts_when_the_key_vanishes(monkeypatch):
         return real_incr(key, *args, **kwargs)
 
     monkeypatch.setattr(cache, "incr", flaky_incr)
-    reservations = ratelimit.reserve_code_request(phone=PHONE, ip="10.9.9.9")
+    reservations = ratelimit.reserve(*CODE, phone=PHONE, net="10.9.9.9")
     assert cache.get(f"rl:sms:phone:{PHONE}") == 1
     reservations.release()
 

@@ -6,13 +6,15 @@ from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
-from auth_phone import budget, ratelimit
 from auth_phone.models import LoginCode
 from auth_phone.services import codes as services
+from core import ratelimit
 from profiles.models import User
 from tests.conftest import last_code
 
 PHONE = "+79111234567"
+CODE = ("code.cooldown", "code.phone", "code.address")  # a code request's own limits
+LOGIN = ("login.address", "login.phone")
 
 
 class CountingCache:
@@ -109,7 +111,7 @@ TABLES = ("profiles_user", "auth_phone_logincode", "auth_phone_tokenfamily")
 
 
 def test_an_open_window_costs_one_cache_command(monkeypatch):
-    ratelimit.reserve_code_request(phone=PHONE, ip="10.2.2.2")
+    ratelimit.reserve(*CODE, phone=PHONE, net="10.2.2.2")
     counting = CountingCache(monkeypatch)
     ratelimit._incr_in_window("rl:sms:ip:10.2.2.2", 3600, 0.0)
     assert counting.calls == ["incr"]
@@ -132,11 +134,9 @@ class CountingRedis:
 
 
 def test_a_code_request_costs_one_redis_round_trip_and_so_does_giving_it_back(monkeypatch):
-    ratelimit.reserve_code_request(phone="+79111234569", ip="10.2.2.3")  # the script loaded
+    ratelimit.reserve(*CODE, phone="+79111234569", net="10.2.2.3")  # the script loaded
     counting = CountingRedis(monkeypatch)
-    reservations = ratelimit.reserve_code_request(
-        phone=PHONE, ip="10.2.2.3", budget=budget.sms_budget()
-    )
+    reservations = ratelimit.reserve(*CODE, "sms.budget", phone=PHONE, net="10.2.2.3")
     assert counting.calls == ["EVALSHA"]  # cooldown, phone and address counts, the budget
     [budget_key] = [k for k in cache.keys("sms:budget:*")]
     assert cache.get(budget_key) == 1
@@ -160,9 +160,9 @@ def test_a_code_request_through_the_service_makes_one_redis_round_trip(
 
 
 def test_a_login_costs_one_redis_round_trip(monkeypatch):
-    ratelimit.reserve_login(phone="+79111234569", ip="10.2.2.3")  # the script loaded
+    ratelimit.reserve(*LOGIN, phone="+79111234569", net="10.2.2.3")  # the script loaded
     counting = CountingRedis(monkeypatch)
-    taken = ratelimit.reserve_login(phone=PHONE, ip="10.2.2.4")
+    taken = ratelimit.reserve(*LOGIN, phone=PHONE, net="10.2.2.4")
     assert counting.calls == ["EVALSHA"]
     taken.release()  # a right code gives both back
     assert counting.calls == ["EVALSHA", "EVALSHA"]
@@ -176,10 +176,10 @@ def test_without_redis_a_code_request_costs_seven_cache_commands_then_five(monke
     ):
         cache.clear()  # the process's memory cache outlives one test
         counting = CountingCache(monkeypatch, target=caches["default"])  # not the proxy
-        ratelimit.reserve_code_request(phone=PHONE, ip="10.2.2.3")
+        ratelimit.reserve(*CODE, phone=PHONE, net="10.2.2.3")
         assert len(counting.calls) == 7  # cooldown, phone window opened, address window opened
         counting.calls.clear()
-        ratelimit.reserve_code_request(phone="+79111234568", ip="10.2.2.3")
+        ratelimit.reserve(*CODE, phone="+79111234568", net="10.2.2.3")
         assert len(counting.calls) == 5  # the address window is open now
         assert cache.get("rl:sms:ip:10.2.2.3") == 2
         assert cache.get("rl:sms:ip:10.2.2.3:reset") is not None

@@ -11,14 +11,14 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from core import phones, sql
+from core import phones, ratelimit, sql
 from core.ops import metrics
 from profiles.models import User
 from profiles.services.users import get_or_create_user
 from webhooks import events
 from webhooks.services import emit_event
 
-from .. import budget, codes, ratelimit
+from .. import codes
 from ..errors import (
     CodeAttemptsExhausted,
     CodeExpired,
@@ -58,8 +58,8 @@ def request_login_code(
     except phones.UndeliverablePhone as exc:
         raise PhoneNotDeliverable(exc.message, **exc.params) from exc
     # The budget is taken last: a request another limit refuses costs none.
-    reservations = ratelimit.reserve_code_request(
-        phone=phone, ip=client_ip, budget=budget.sms_budget()
+    reservations = ratelimit.reserve(
+        "code.cooldown", "code.phone", "code.address", "sms.budget", phone=phone, net=client_ip
     )
     try:
         with transaction.atomic():
@@ -92,7 +92,7 @@ def request_login_code(
         created=created,
         task_id=delivery.task_id,
         expires_in=settings.LOGIN_CODE_TTL,
-        resend_in=settings.SMS_RESEND_COOLDOWN if settings.RATE_LIMITS_ENABLED else 0,
+        resend_in=ratelimit.window("code.cooldown"),
     )
 
 
@@ -134,7 +134,10 @@ def verify_login_code(
 
     Every failure counts against `client_ip` (when given); only a guess at a live code
     counts against `phone`, since a try for a number without one can guess nothing."""
-    reservations = ratelimit.reserve_login(phone=phone, ip=client_ip)
+    # The address first: beyond its limit every login from it is refused, whatever the
+    # phone, and a refusal there must not move the phone's count.
+    limits = ("login.address", "login.phone") if client_ip is not None else ("login.phone",)
+    reservations = ratelimit.reserve(*limits, phone=phone, net=client_ip)
     try:
         login_code, error, guessed = _check_code(
             phone=phone, code=code, purpose=purpose, user=user, on_verified=on_verified
@@ -149,7 +152,7 @@ def verify_login_code(
         reservations.release()
         return login_code.user
     if not guessed:
-        reservations.phone.release()
+        reservations.release("login.phone")
     raise error
 
 

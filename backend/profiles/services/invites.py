@@ -9,6 +9,7 @@ import zlib
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core import ratelimit
 from core.ops import metrics
 from webhooks import events
 from webhooks.services import emit_event
@@ -21,7 +22,6 @@ from ..errors import (
     NotFound,
     OwnInviteCode,
 )
-from ..limits import give_back_invite_attempt, take_invite_attempt
 from ..models import INVITE_CODE_ALPHABET, INVITE_CODE_LENGTH, User
 
 INVITE_CODE_RE = re.compile(rf"[{INVITE_CODE_ALPHABET}]{{{INVITE_CODE_LENGTH}}}")
@@ -86,12 +86,12 @@ def activate_invite_code(*, user: User, code: str) -> User:
     if user.activated_code is not None:
         raise InviteAlreadyActivated()
 
-    attempt = take_invite_attempt(user_id=user.pk)
+    attempt = ratelimit.reserve("invite.fail", user=user.pk)
     inviter_id = User.objects.filter(invite_code=code).values_list("pk", flat=True).first()
     if inviter_id is None:
         # An unknown code takes no lock: guesses never queue the real activations.
         raise InviteCodeNotFound(code)
-    give_back_invite_attempt(attempt)  # the code exists: not a failed guess
+    attempt.release()  # the code exists: not a failed guess
     # Lock order, the same in every writer, so none can deadlock another:
     # 1. the referral-graph advisory lock (activations only) -> one activation at a time,
     #    so the cycle check below sees every committed link and none can slip in before

@@ -1,0 +1,358 @@
+"""Every rate limit and budget of the service: one table, one Lua script.
+
+`LIMITS` declares each budget once — its key, the setting that holds its limit, its
+window — so what one address, many addresses or many numbers can do in an hour is read
+on one screen (docs/security.md does the arithmetic). `reserve(...)` takes one unit of
+several limits at once, all or none, and returns reservations that the caller gives back
+when its request turns out to be refused or failed: such a request counts nothing.
+
+Every counter lives in the cache (Redis in every real deployment) and is changed with
+atomic commands, never read and then written: a count is incremented first and the
+request decides on the count it got, so parallel requests cannot pass a limit together.
+With Redis, the reservations of one request are taken by one call of one Lua script (one
+round trip, atomic: no other request runs between its steps), and given back by another
+call of the same script. Any other cache (the zero-setup file cache) takes them with one
+cache command at a time, to the same rules.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache, caches
+from django.utils.translation import gettext_lazy as _
+from redis.commands.core import Script
+
+from core.errors import Message, RateLimited, SmsBudgetExhausted
+from core.ops import metrics
+
+logger = logging.getLogger(__name__)
+
+HOUR = 3600
+
+# The kinds of limit.
+COOLDOWN = "cooldown"  # one per window: SET NX, given back by DEL
+COUNT = "count"  # `limit` per window opened by its first hit: INCR, given back by DECR
+# `limit` per clock hour: a counter per hour number (the key's `{hour}`), so Retry-After
+# is the time to the end of the hour. The counter outlives its hour (two hours), so a
+# give-back never finds it gone. Counted like COUNT.
+HOURLY = "hourly"
+
+
+@dataclass(frozen=True)
+class Limit:
+    kind: str
+    # Filled in from reserve()'s arguments: {phone} (E.164), {net} (core.http.client_ip:
+    # an IPv4 address, or the /64 of an IPv6 one), {user} (a user's id); {hour} by HOURLY.
+    key: str
+    limit: str | int  # the most units per window: a setting's name, or a number
+    window: str | int  # seconds: a setting's name, or a number
+    reason: Message | None = None  # what the refusal says; None: the error's own message
+    error: type[RateLimited] = RateLimited
+    metric: str | None = None  # the `limit` label of rate_limit_refusals_total
+    # A cost cap, not a rate limit: RATE_LIMITS_ENABLED leaves it on, a limit of 0 is off.
+    cap: bool = False
+    alert: str | None = None  # logged as an error once per window when the limit refuses
+
+
+# Every budget, once. A code request takes code.* and then sms.budget (last, so that a
+# request another limit refuses costs no budget); a login takes login.address and then
+# login.phone. A change of number takes the very same ones: its code request those of a
+# code request for the new number, its confirmation login.phone of the new number (a
+# logged-in account, so no login.address).
+LIMITS: dict[str, Limit] = {
+    "code.cooldown": Limit(
+        COOLDOWN,
+        "rl:sms:cooldown:{phone}",
+        limit=1,
+        window="SMS_RESEND_COOLDOWN",
+        reason=_("A code was sent to this number moments ago."),
+        metric="sms_cooldown",
+    ),
+    "code.phone": Limit(
+        COUNT,
+        "rl:sms:phone:{phone}",
+        limit="SMS_PHONE_HOURLY_LIMIT",
+        window="RATE_LIMIT_WINDOW",
+        reason=_("Too many codes requested for this number."),
+        metric="sms_phone",
+    ),
+    "code.address": Limit(
+        COUNT,
+        "rl:sms:ip:{net}",
+        limit="SMS_IP_HOURLY_LIMIT",
+        window="RATE_LIMIT_WINDOW",
+        reason=_("Too many codes requested from your address."),
+        metric="sms_ip",
+    ),
+    "sms.budget": Limit(
+        HOURLY,
+        "sms:budget:{hour}",
+        limit="SMS_HOURLY_BUDGET",
+        window=HOUR,
+        error=SmsBudgetExhausted,
+        cap=True,
+        # For the operator's alerting; no phone or code in it.
+        alert="SMS hourly budget reached: %s codes issued this hour; code requests answer "
+        "503 until the hour ends (SMS_HOURLY_BUDGET)",
+    ),
+    "login.address": Limit(
+        COUNT,
+        "rl:login:ip:{net}",
+        limit="LOGIN_FAILURES_IP_HOURLY_LIMIT",
+        window="RATE_LIMIT_WINDOW",
+        reason=_("Too many failed logins from your address."),
+        metric="login_ip",
+    ),
+    "login.phone": Limit(
+        COUNT,
+        "rl:login:fail:{phone}",
+        limit="LOGIN_FAILURES_HOURLY_LIMIT",
+        window="RATE_LIMIT_WINDOW",
+        reason=_("Too many wrong codes for this number."),
+        metric="login_fail",
+    ),
+    "invite.fail": Limit(
+        HOURLY,
+        "rl:invite:fail:{user}:{hour}",
+        limit="INVITE_FAILURES_HOURLY_LIMIT",
+        window=HOUR,
+        reason=_("Too many unknown invite codes."),
+    ),
+}
+
+# The switch of every limit but the caps.
+SWITCH = "RATE_LIMITS_ENABLED"
+
+# ARGV[1] says what to do with KEYS, the limits' keys in order.
+# 'take': then, for each key, its kind, limit and period (s). Takes every limit or none:
+#   at the first refusal, the ones taken are given back and {index (1-based),
+#   milliseconds until the refusing limit resets} is returned; {0} when all were taken.
+#   A count's window opens with its first hit and never grows longer.
+# 'give': then each key's kind. A count whose window has expired has nothing left to give
+#   back (no error, and no negative count left behind).
+SCRIPT = """
+local function give_back(key, kind)
+  if kind == 'cooldown' then
+    redis.call('DEL', key)
+  elseif redis.call('EXISTS', key) == 1 then
+    redis.call('DECR', key)
+  end
+end
+if ARGV[1] == 'give' then
+  for i = 1, #KEYS do
+    give_back(KEYS[i], ARGV[i + 1])
+  end
+  return {0}
+end
+for i = 1, #KEYS do
+  local kind = ARGV[i * 3 - 1]
+  local limit = tonumber(ARGV[i * 3])
+  local period = tonumber(ARGV[i * 3 + 1])
+  local refused = false
+  if kind == 'cooldown' then
+    refused = not redis.call('SET', KEYS[i], 1, 'NX', 'EX', period)
+  else
+    local n = redis.call('INCR', KEYS[i])
+    if redis.call('TTL', KEYS[i]) < 0 then
+      redis.call('EXPIRE', KEYS[i], period)
+    end
+    if n > limit then
+      redis.call('DECR', KEYS[i])
+      refused = true
+    end
+  end
+  if refused then
+    for j = i - 1, 1, -1 do
+      give_back(KEYS[j], ARGV[j * 3 - 1])
+    end
+    local left = redis.call('PTTL', KEYS[i])
+    if left < 0 then
+      left = period * 1000
+    end
+    return {i, left}
+  end
+end
+return {0}
+"""
+
+
+def _value(setting_or_number: str | int) -> int:
+    if isinstance(setting_or_number, str):
+        return getattr(settings, setting_or_number)
+    return setting_or_number
+
+
+def _enforced(limit: Limit) -> bool:
+    if limit.cap:
+        return _value(limit.limit) > 0
+    return getattr(settings, SWITCH)
+
+
+def window(name: str) -> int:
+    """The window of limit `name` in seconds, or 0 while it is not enforced (a resend
+    cooldown that is off lets the next request through at once)."""
+    limit = LIMITS[name]
+    return _value(limit.window) if _enforced(limit) else 0
+
+
+@dataclass(slots=True)
+class _Taking:
+    name: str
+    limit: Limit
+    key: str
+    most: int
+    period: int  # the counter's lifetime (s)
+
+
+class Reservations:
+    """What one request took; given back by release()."""
+
+    __slots__ = ("_taken",)
+
+    def __init__(self) -> None:
+        self._taken: list[tuple[str, str, str]] = []  # (name, kind, key), in order
+
+    def release(self, *names: str) -> None:
+        """Give back the reservations of `names` (all when none is named), in one step
+        and once: a second release of the same name does nothing."""
+        if names:
+            if not LIMITS.keys() >= set(names):  # a misspelt name would give back nothing
+                raise KeyError(set(names) - LIMITS.keys())
+            give = [t for t in self._taken if t[0] in names]
+            self._taken = [t for t in self._taken if t[0] not in names]
+        else:
+            give, self._taken = self._taken, []
+        if not give:
+            return
+        give.reverse()
+        backend = caches["default"]
+        client = _redis(backend)
+        if client is not None:
+            _run(
+                client,
+                [backend.make_key(key) for _, _, key in give],
+                ["give"] + [kind for _, kind, _ in give],
+            )
+            return
+        for _name, kind, key in give:
+            if kind == COOLDOWN:
+                cache.delete(key)
+            else:
+                _give_back(key)
+
+
+def reserve(*names: str, **params: object) -> Reservations:
+    """Take one unit of each limit of `names` (keys of LIMITS), in order, or none of them.
+    `params` fill in the limits' keys. Limits that are off (RATE_LIMITS_ENABLED false;
+    a cap set to 0) are skipped. Raises the error of the first limit that refuses:
+    RateLimited, or SmsBudgetExhausted."""
+    now = time.time()
+    hour = int(now // HOUR)
+    taking = []
+    for name in names:
+        limit = LIMITS[name]
+        if not _enforced(limit):
+            continue
+        lifetime = _value(limit.window)
+        if limit.kind == HOURLY:
+            lifetime *= 2
+        key = limit.key.format(hour=hour, **params)
+        taking.append(_Taking(name, limit, key, _value(limit.limit), lifetime))
+    reservations = Reservations()
+    if not taking:
+        return reservations
+    # Looked up once: the `cache` proxy looks the cache up again on every use.
+    backend = caches["default"]
+    client = _redis(backend)
+    if client is None:
+        try:
+            for one in taking:
+                _take_one(one, now, reservations)
+        except BaseException:
+            reservations.release()
+            raise
+        return reservations
+    args: list = ["take"]
+    for one in taking:
+        args += [one.limit.kind, one.most, one.period]
+    refused, *rest = _run(client, [backend.make_key(one.key) for one in taking], args)
+    if refused:
+        raise _refusal(taking[refused - 1], rest[0] / 1000, now)
+    reservations._taken = [(one.name, one.limit.kind, one.key) for one in taking]
+    return reservations
+
+
+def _refusal(one: _Taking, retry_after: float, now: float) -> RateLimited:
+    limit = one.limit
+    if limit.kind == HOURLY:
+        retry_after = (int(now // HOUR) + 1) * HOUR - now
+    if limit.metric is not None:
+        metrics.RATE_LIMITED.labels(limit.metric).inc()
+    # Once per window: the first refusal of the window marks it.
+    if limit.alert is not None and cache.add(f"{one.key}:logged", 1, one.period):
+        logger.error(limit.alert, one.most)
+    return limit.error(retry_after, limit.reason)
+
+
+def _redis(backend):
+    """The Redis client behind the cache `backend`, or None for a cache without one."""
+    get_client = getattr(getattr(backend, "client", None), "get_client", None)
+    return get_client(write=True) if get_client is not None else None
+
+
+_script: Script | None = None
+
+
+def _run(client, keys: list[str], args: list) -> list:
+    global _script
+    if _script is None:
+        _script = client.register_script(SCRIPT)
+    return _script(keys=keys, args=args, client=client)  # EVALSHA, EVAL once per server
+
+
+# The same rules, one cache command at a time, for a cache that is not Redis.
+
+
+def _retry_after(anchor_key: str, now: float, period: float) -> float:
+    reset_at = cache.get(anchor_key)
+    return (reset_at - now) if reset_at else period
+
+
+def _incr_in_window(key: str, period: int, now: float) -> int:
+    """Count one more hit in the window of `key`, opening the window if there is none.
+    One cache command while the window is open (the common case), three to open it."""
+    try:
+        return cache.incr(key)
+    except ValueError:  # no open window
+        pass
+    cache.add(f"{key}:reset", now + period, period)
+    if cache.add(key, 1, period):
+        return 1
+    try:
+        return cache.incr(key)  # a concurrent request opened the window first
+    except ValueError:  # and it expired at once: open it again
+        cache.add(key, 0, period)
+        return cache.incr(key)
+
+
+def _give_back(key: str) -> None:
+    """Take one hit back from the window of `key`. A window that has expired meanwhile
+    has nothing left to give back: that is not an error (and must not turn the failure
+    being cleaned up after, such as an outage, into another one)."""
+    with contextlib.suppress(ValueError):
+        cache.decr(key)
+
+
+def _take_one(one: _Taking, now: float, reservations: Reservations) -> None:
+    if one.limit.kind == COOLDOWN:
+        if not cache.add(one.key, now + one.period, one.period):
+            raise _refusal(one, _retry_after(one.key, now, one.period), now)
+    elif _incr_in_window(one.key, one.period, now) > one.most:
+        _give_back(one.key)
+        raise _refusal(one, _retry_after(f"{one.key}:reset", now, one.period), now)
+    reservations._taken.append((one.name, one.limit.kind, one.key))

@@ -1,0 +1,113 @@
+"""Every limit of the table, through the one script against the real Redis: parallel
+requests take exactly its limit, a refusal raises its error with the wait and counts
+nothing, and what was taken is given back once."""
+
+import time
+
+import pytest
+from django.core.cache import cache
+
+from core import ratelimit
+from core.errors import RateLimited, SmsBudgetExhausted
+from tests.conftest import run_in_threads
+
+KEY_PARAMS = {"phone": "+79111234567", "net": "2001:db8:1:2::/64", "user": 42}
+THREADS = 8
+
+
+def limit_to(settings, name: str, most: int) -> None:
+    limit = ratelimit.LIMITS[name]
+    if isinstance(limit.limit, str):
+        setattr(settings, limit.limit, most)
+
+
+def counter(name: str) -> str:
+    return ratelimit.LIMITS[name].key.format(hour=int(time.time() // 3600), **KEY_PARAMS)
+
+
+def most_of(name: str) -> int:
+    return 1 if ratelimit.LIMITS[name].kind == ratelimit.COOLDOWN else 3
+
+
+@pytest.mark.parametrize("name", list(ratelimit.LIMITS))
+def test_parallel_requests_take_exactly_the_limit_and_give_it_back(settings, name):
+    most = most_of(name)
+    limit_to(settings, name, most)
+
+    results = run_in_threads(lambda i: ratelimit.reserve(name, **KEY_PARAMS), THREADS)
+
+    taken = [r for r in results if isinstance(r, ratelimit.Reservations)]
+    refused = [r for r in results if isinstance(r, RateLimited)]
+    assert (len(taken), len(refused)) == (most, THREADS - most), results
+    error = ratelimit.LIMITS[name].error
+    assert all(type(r) is error for r in refused)
+    assert all(1 <= r.retry_after <= 3600 for r in refused)
+    key = counter(name)
+    if ratelimit.LIMITS[name].kind == ratelimit.COOLDOWN:
+        assert cache.get(key) is not None
+    else:
+        assert cache.get(key) == most  # the refused ones counted nothing
+        assert 3500 < cache.ttl(key) <= 7200
+
+    for reservations in taken:
+        reservations.release()
+        reservations.release()  # given back once only
+    assert (cache.get(key) or 0) == 0
+    ratelimit.reserve(name, **KEY_PARAMS)  # the limit is free again
+
+
+@pytest.mark.parametrize("name", [n for n, limit in ratelimit.LIMITS.items() if not limit.cap])
+def test_the_switch_turns_the_rate_limits_off(settings, name):
+    settings.RATE_LIMITS_ENABLED = False
+    limit_to(settings, name, 0)
+    for _ in range(3):
+        ratelimit.reserve(name, **KEY_PARAMS)
+    assert cache.keys("*") == []
+    assert ratelimit.window(name) == 0
+
+
+def test_the_sms_budget_stays_on_without_rate_limits_and_is_off_at_zero(settings):
+    settings.RATE_LIMITS_ENABLED = False
+    settings.SMS_HOURLY_BUDGET = 1
+    ratelimit.reserve("sms.budget")
+    with pytest.raises(SmsBudgetExhausted):
+        ratelimit.reserve("sms.budget")
+    settings.SMS_HOURLY_BUDGET = 0
+    ratelimit.reserve("sms.budget")
+    assert cache.get(counter("sms.budget")) == 1
+
+
+def test_a_clock_hour_limit_waits_for_the_end_of_the_hour(settings):
+    settings.INVITE_FAILURES_HOURLY_LIMIT = 1
+    ratelimit.reserve("invite.fail", user=42)
+    with pytest.raises(RateLimited) as refused:
+        ratelimit.reserve("invite.fail", user=42)
+    assert refused.value.retry_after == pytest.approx(3600 - time.time() % 3600, abs=2)
+
+
+def test_a_refusal_gives_back_what_the_request_took_before_it(settings):
+    settings.SMS_HOURLY_BUDGET = 1
+    ratelimit.reserve("sms.budget")
+    names = ("code.cooldown", "code.phone", "code.address", "login.address", "sms.budget")
+    with pytest.raises(SmsBudgetExhausted):
+        ratelimit.reserve(*names, **KEY_PARAMS)
+    assert cache.get(counter("code.cooldown")) is None
+    for name in ("code.phone", "code.address", "login.address"):
+        assert cache.get(counter(name)) == 0, name
+    assert cache.get(counter("sms.budget")) == 1
+
+
+def test_reservations_are_given_back_by_name(settings):
+    taken = ratelimit.reserve("code.cooldown", "code.phone", "invite.fail", **KEY_PARAMS)
+    taken.release("code.phone", "invite.fail")
+    assert cache.get(counter("code.phone")) == cache.get(counter("invite.fail")) == 0
+    assert cache.get(counter("code.cooldown")) is not None
+    taken.release()
+    assert cache.get(counter("code.cooldown")) is None
+
+
+def test_giving_back_an_unknown_name_is_an_error():
+    taken = ratelimit.reserve("code.phone", **KEY_PARAMS)
+    with pytest.raises(KeyError):
+        taken.release("code.phnoe")
+    assert cache.get(counter("code.phone")) == 1
