@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from auth_phone.models import LoginCode, TokenFamily
+from auth_phone.models import LoginCode, Session
 from core import sql
 from profiles.models import User
 from profiles.services.users import create_user
@@ -67,26 +67,29 @@ def test_rows_of_two_models_are_inserted_by_one_statement_on_postgresql(db, monk
     user = create_user(phone="+79111234567")
     now = timezone.now()
     code = ("user", "purpose", "phone", "code_hash", "nonce", "created_at", "expires_at")
-    rows = ((LoginCode, (*code, "attempts")), (TokenFamily, ("id", "user", "created_at")))
+    rows = (
+        (LoginCode, (*code, "attempts")),
+        (Session, ("id", "user", "current_jti", "created_at", "expires_at", "user_agent")),
+    )
     family_id = uuid.uuid4()
     params = [user.pk, "login", user.phone, "", "n" * 32, now, now, 0]
-    params += [sql.db_value(TokenFamily, "id", family_id), user.pk, now]
+    params += [sql.db_value(Session, "id", family_id), user.pk, "j", now, now, ""]
     [text] = sql.inserts(*rows)
     sql.execute_all([text], params)
     assert LoginCode.objects.get().expires_at == now
-    assert TokenFamily.objects.get().pk == family_id
+    assert Session.objects.get().pk == family_id
 
     monkeypatch.setattr(connection, "vendor", "sqlite")  # no writes inside WITH there
     texts = sql.inserts(*rows)
     assert [t.split(" (")[0] for t in texts] == [
         'INSERT INTO "auth_phone_logincode"',
-        'INSERT INTO "auth_phone_tokenfamily"',
+        'INSERT INTO "auth_phone_session"',
     ]
     LoginCode.objects.all().delete()
-    params[8] = sql.db_value(TokenFamily, "id", uuid.uuid4())
+    params[8] = sql.db_value(Session, "id", uuid.uuid4())
     sql.execute_all(texts, params)  # each with its own parameters
     assert LoginCode.objects.get().nonce == "n" * 32
-    assert TokenFamily.objects.count() == 2
+    assert Session.objects.count() == 2
 
 
 def test_the_lock_clause_is_the_one_select_for_update_adds(db, monkeypatch):
@@ -122,9 +125,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.test import Client
 from django.utils import timezone
-from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
 from auth_phone import codes
-from auth_phone.models import LoginCode, TokenFamily
+from auth_phone.models import LoginCode, Session
 from profiles.models import User
 from profiles.services.users import create_user
 
@@ -146,10 +149,10 @@ user.refresh_from_db()
 row.refresh_from_db()
 assert user.last_login == user.phone_verified_at == row.used_at is not None
 assert row.attempts == 1
-family, outstanding = TokenFamily.objects.get(), OutstandingToken.objects.get()
-assert outstanding.token == answer.json()["refresh"]
-assert family.expires_at == outstanding.expires_at > timezone.now()
-refreshed = client.post("/users/token/refresh/", {"refresh": outstanding.token},
+session, token = Session.objects.get(), RefreshToken(answer.json()["refresh"])
+assert session.current_jti == token["jti"] and str(session.pk) == token["fam"]
+assert session.expires_at > timezone.now()
+refreshed = client.post("/users/token/refresh/", {"refresh": str(token)},
                         content_type="application/json")
 assert refreshed.status_code == 200, refreshed.content
 print("ok")

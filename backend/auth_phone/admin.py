@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from core.admin import ReadOnlyModelAdmin
 
-from .models import LoginCode, TokenFamily
+from .models import LoginCode, Session
 
 
 @admin.register(LoginCode)
@@ -18,13 +18,18 @@ class LoginCodeAdmin(ReadOnlyModelAdmin):
     readonly_fields = fields
 
 
-@admin.register(TokenFamily)
-class TokenFamilyAdmin(ReadOnlyModelAdmin):
-    """Read-only: one row per login; `revoked_at` tells when a reused refresh token or a
-    logout ended it."""
+@admin.register(Session)
+class SessionAdmin(ReadOnlyModelAdmin):
+    """Read-only, one row per login; `revoked_at` tells when a reused refresh token or a
+    logout ended it. No token is listed (none is stored)."""
 
-    list_display = ("id", "user", "created_at", "revoked_at")
+    list_display = ("id", "user", "created_at", "last_used_at", "expires_at", "revoked_at")
     list_select_related = ("user",)
     list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
     search_fields = ("user__phone",)
     ordering = ("-created_at",)
+    fields = (
+        "id", "user", "created_at", "last_used_at", "expires_at", "revoked_at",
+        "created_ip", "user_agent",
+    )  # fmt: skip
+    readonly_fields = fields

@@ -10,6 +10,7 @@ from rest_framework import status
 from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
@@ -68,7 +69,12 @@ class LoginApi(APIView):
         user = codes.verify_login_code(**serializer.validated_data, client_ip=client_ip(request))
         # issue_tokens answers LoginOutput's fields already (the schema's; its test holds
         # the two together): serialising them again only cost a login CPU.
-        return Response(sessions.issue_tokens(user=user))
+        tokens = sessions.issue_tokens(
+            user=user,
+            ip=BaseThrottle().get_ident(request),  # the address client_ip counts by, unmasked
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        )
+        return Response(tokens)
 
 
 @schema.logout

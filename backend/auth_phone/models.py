@@ -6,6 +6,9 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
+
+USER_AGENT_MAX_LENGTH = 256
 
 
 def new_nonce() -> str:
@@ -48,23 +51,28 @@ class LoginCode(models.Model):
         return f"{self.get_purpose_display()} code #{self.pk} for user #{self.user_id}"
 
 
-class TokenFamily(models.Model):
-    """The refresh tokens that came from one login, rotated one into the next. Each
-    carries the family's id in its `fam` claim; once the family is revoked (a rotated-out
-    token came back, or logout) none of them refreshes any more."""
+class Session(models.Model):
+    """One login. Its refresh tokens carry the session's id (the `fam` claim) and are
+    rotated one into the next; only the token whose id is `current_jti` may refresh, and
+    a refresh moves `current_jti` to its successor's in one conditional UPDATE. A token of
+    the session that is not the current one coming back is a reuse: it revokes the session.
+    No token is stored, only the id of the current one (a jti is not a credential: a
+    token is its signature)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="token_families"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sessions"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    current_jti = models.CharField(max_length=255)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    # When the current refresh token expires: after it nothing can refresh the session,
+    # so the row can go (auth_phone.retention.delete_dead_sessions).
+    expires_at = models.DateTimeField(db_index=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
-    # When the family's newest refresh token expires: after it no token of the family can
-    # be presented, so the row can go (core.ops.retention.delete_dead_token_families).
-    expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
-
-    class Meta:
-        verbose_name_plural = "token families"
+    # Where the login came from, as first seen; empty for sessions older than these fields.
+    created_ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=USER_AGENT_MAX_LENGTH, blank=True, default="")
 
     def __str__(self) -> str:
-        return f"token family {self.pk} of user #{self.user_id}"
+        return f"session {self.pk} of user #{self.user_id}"

@@ -1,4 +1,4 @@
-"""Housekeeping of login codes, refresh-token families and accounts that never logged in
+"""Housekeeping of login codes, login sessions and accounts that never logged in
 (celery beat; the schedule and the batch limits are in core/ops/retention.py and settings)."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from django.utils import timezone
 from core.ops.retention import in_batches
 from profiles.models import User
 
-from .models import LoginCode, TokenFamily
+from .models import LoginCode, Session
 
 
 def delete_dead_login_codes() -> int:
@@ -29,15 +29,15 @@ def delete_dead_login_codes() -> int:
     return in_batches(step)
 
 
-def delete_dead_token_families() -> int:
-    """Delete refresh-token families whose newest token has expired: none of their tokens
-    can be presented any more, revoked or not (one row per login otherwise stays forever)."""
+def delete_dead_sessions() -> int:
+    """Delete sessions whose current refresh token has expired: nothing can refresh them
+    any more, revoked or not (one row per login otherwise stays forever)."""
     now = timezone.now()
-    dead = TokenFamily.objects.filter(expires_at__lt=now)
+    dead = Session.objects.filter(expires_at__lt=now)
 
     def step(batch: int) -> int:
         ids = list(dead.values_list("pk", flat=True)[:batch])
-        TokenFamily.objects.filter(pk__in=ids, expires_at__lt=now).delete()
+        Session.objects.filter(pk__in=ids, expires_at__lt=now).delete()
         return len(ids)
 
     return in_batches(step)

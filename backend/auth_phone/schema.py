@@ -263,15 +263,19 @@ login = extend_schema_view(
 logout = extend_schema_view(
     post=extend_schema(
         tags=["auth"],
-        summary="Log out: blacklist the refresh token",
-        description="Blacklists the given refresh token and ends its login: no refresh token "
-        "of the same login can be refreshed any more. "
+        summary="Log out: end the refresh token's login",
+        description="Ends the login of the given refresh token: no refresh token of the "
+        "same login can be refreshed any more. Only a token that could still refresh logs "
+        "out; any other (invalid, expired, rotated out, or of a login already ended) answers "
+        "401, and a rotated-out one ends its login too, as a reuse does at the refresh. "
         "Access tokens already issued stay valid until they expire (15 min).",
         request=LogoutInput,
         responses={
             200: DetailOutput,
             400: BAD_REQUEST,
-            401: error_response("The refresh token is invalid, expired or already blacklisted."),
+            401: error_response(
+                "The refresh token is invalid, expired, rotated out or of an ended login."
+            ),
             503: UNAVAILABLE,
         },
         examples=[
@@ -294,7 +298,7 @@ token_refresh = extend_schema_view(
         tags=["auth"],
         summary="Rotate the refresh token",
         description="Returns a new access token and a new refresh token; the refresh token "
-        "sent is blacklisted, so each one works once, and of concurrent refreshes of one "
+        "sent stops working, so each one works once, and of concurrent refreshes of one "
         "token exactly one succeeds. A refresh token that comes back after it was rotated "
         "out (reuse, RFC 9700 4.14.2) answers 401 and revokes every refresh token of the "
         "same login, so its live successor answers 401 too and the client must log in "

@@ -1,5 +1,3 @@
-from django.core.management import call_command
-
 from core.ops.retention import run
 from core.tasks import task
 from tasks.tasks import SMS_RETRY_OPTIONS
@@ -30,18 +28,18 @@ def delete_dead_login_codes() -> int:
     return run(retention.delete_dead_login_codes)
 
 
-@task("auth_phone.delete_dead_token_families",
-      formerly=["project.retention.delete_dead_token_families"])  # fmt: skip
-def delete_dead_token_families() -> int:
-    return run(retention.delete_dead_token_families)
+# Also under the names of the jobs it replaces: token families became sessions, and
+# simplejwt's outstanding-token table (flush_expired_tokens) is gone, so a message the
+# previous release's beat queued under any of them does this job's work instead.
+@task("auth_phone.delete_dead_sessions",
+      formerly=["auth_phone.delete_dead_token_families",
+                "project.retention.delete_dead_token_families",
+                "auth_phone.flush_expired_tokens",
+                "project.retention.flush_expired_tokens"])  # fmt: skip
+def delete_dead_sessions() -> int:
+    return run(retention.delete_dead_sessions)
 
 
 @task("auth_phone.delete_unverified_users", formerly=["project.retention.delete_unverified_users"])
 def delete_unverified_users() -> int:
     return run(retention.delete_unverified_users)
-
-
-@task("auth_phone.flush_expired_tokens", formerly=["project.retention.flush_expired_tokens"])
-def flush_expired_tokens() -> None:
-    """simplejwt's flushexpiredtokens: outstanding and blacklisted tokens past expiry."""
-    call_command("flushexpiredtokens")

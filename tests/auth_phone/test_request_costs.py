@@ -97,17 +97,15 @@ def test_a_login_locks_the_user_then_its_code_and_writes_four_rows(api, request_
         ["SELECT", '"auth_phone_logincode"."id",', '"auth_phone_logincode"."user_id",'],
         ["UPDATE", '"auth_phone_logincode"', "SET"],
         ["UPDATE", '"profiles_user"', "SET"],
-        ["WITH", "row0", "AS"],
+        ["INSERT", "INTO", '"auth_phone_session"'],
     ], sql
     assert sql[0].endswith("FOR NO KEY UPDATE")  # a login changes no key of the user
     assert sql[1].endswith("FOR UPDATE")
     assert not any("ORDER BY" in s or "LIMIT" in s for s in sql)  # one row at most
-    # The token family's row and the refresh token's, in one statement.
-    assert sql[4].startswith('WITH row0 AS (INSERT INTO "auth_phone_tokenfamily" ')
-    assert ') INSERT INTO "token_blacklist_outstandingtoken" ' in sql[4]
+    # The session's row is the login's one INSERT (no token is stored).
 
 
-TABLES = ("profiles_user", "auth_phone_logincode", "auth_phone_tokenfamily")
+TABLES = ("profiles_user", "auth_phone_logincode", "auth_phone_session")
 
 
 def test_an_open_window_costs_one_cache_command(monkeypatch):

@@ -1,8 +1,8 @@
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from auth_phone.models import LoginCode
+from auth_phone.models import LoginCode, Session
+from auth_phone.services.sessions import issue_tokens
 from profiles.models import User
 from profiles.services.users import delete_user
 from tests.conftest import client_for, link
@@ -47,16 +47,13 @@ def test_the_deleted_accounts_access_and_refresh_tokens_stop_working(user):
 
 def test_only_the_deleted_accounts_tokens_are_revoked(make_user):
     user, other = make_user(), make_user()
-    other_refresh = RefreshToken.for_user(other)
-    RefreshToken.for_user(user)
+    other_refresh = issue_tokens(user=other)["refresh"]
+    issue_tokens(user=user)
 
     delete_user(user=user)
 
-    assert BlacklistedToken.objects.count() == 1
-    assert not BlacklistedToken.objects.filter(token__jti=other_refresh["jti"]).exists()
-    response = APIClient().post(
-        "/users/token/refresh/", {"refresh": str(other_refresh)}, format="json"
-    )
+    assert list(Session.objects.values_list("user", flat=True)) == [other.pk]
+    response = APIClient().post("/users/token/refresh/", {"refresh": other_refresh}, format="json")
     assert response.status_code == 200
 
 
@@ -76,11 +73,12 @@ def test_referrals_keep_their_accounts_and_the_code_they_activated(make_user):
         assert referral.referred_by_id is None and referral.activated_code == code
 
 
-def test_the_deleted_accounts_login_codes_go_with_it(user):
+def test_the_deleted_accounts_login_codes_and_sessions_go_with_it(user):
     LoginCodeFactory(user=user)
+    issue_tokens(user=user)
     delete_user(user=user)
     assert not LoginCode.objects.exists()
-    assert OutstandingToken.objects.filter(user__isnull=False).count() == 0
+    assert not Session.objects.exists()
 
 
 def test_deleting_an_already_deleted_account_is_a_no_op(make_user):

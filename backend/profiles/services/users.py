@@ -6,7 +6,6 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from core import sql
 from core.phones import InvalidPhone, normalize_phone
@@ -140,12 +139,8 @@ def delete_user(*, user: User) -> None:
         locked = User.objects.select_for_update().filter(pk=user.pk).first()
         if locked is None:
             return
-        # Access tokens of a missing user are refused by authentication; refresh tokens
-        # are blacklisted so that /users/token/refresh/ refuses them too.
-        outstanding = OutstandingToken.objects.filter(user=locked, blacklistedtoken__isnull=True)
-        BlacklistedToken.objects.bulk_create(
-            [BlacklistedToken(token=token) for token in outstanding], ignore_conflicts=True
-        )
+        # Access tokens of a missing user are refused by authentication; its login
+        # sessions go with the row (on_delete CASCADE), so no refresh token refreshes.
         avatar = locked.avatar.name
         emit_event(
             events.USER_DELETED,

@@ -59,10 +59,6 @@ CELERY_BEAT_SCHEDULE = {
         "task": "webhooks.redeliver_pending_webhooks",
         "schedule": OUTBOX_SWEEP_INTERVAL,
     },
-    "flush-expired-jwt": {
-        "task": "auth_phone.flush_expired_tokens",
-        "schedule": timedelta(hours=6),
-    },
     "clean-task-results": {
         "task": "celery.backend_cleanup",
         "schedule": timedelta(hours=1),
@@ -71,8 +67,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "auth_phone.delete_dead_login_codes",
         "schedule": timedelta(minutes=15),
     },
-    "delete-dead-token-families": {
-        "task": "auth_phone.delete_dead_token_families",
+    "delete-dead-sessions": {
+        "task": "auth_phone.delete_dead_sessions",
         "schedule": timedelta(hours=6),
     },
     "delete-unverified-users": {
