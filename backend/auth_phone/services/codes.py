@@ -8,8 +8,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Value
-from django.db.models.functions import Coalesce
+from django.db.models import F
 from django.utils import timezone
 
 from core import phones
@@ -97,15 +96,16 @@ def request_login_code(
 
 
 def _mark_logged_in(login_code: LoginCode, now: datetime) -> None:
+    changes = {"last_login": now}
     if login_code.user.phone_verified_at is None:  # the first login, and only it
         emit_event(
             events.USER_LOGGED_IN,
             {"user_id": login_code.user_id, "phone": login_code.user.phone, "logged_in_at": now},
         )
-    # One UPDATE: the first successful login marks the phone verified.
-    User.objects.filter(pk=login_code.user_id).update(
-        last_login=now, phone_verified_at=Coalesce("phone_verified_at", Value(now))
-    )
+        changes["phone_verified_at"] = now
+    # One UPDATE: the first successful login marks the phone verified. The user's row was
+    # read under its lock (_check_code), so what it says of the verification holds.
+    User.objects.filter(pk=login_code.user_id).update(**changes)
 
 
 def verify_login_code(
