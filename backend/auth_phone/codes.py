@@ -13,8 +13,6 @@ import hmac
 from django.conf import settings
 from django.utils import timezone
 
-from core import sql
-
 from .models import LoginCode
 
 CODE_DIGITS = 4
@@ -51,16 +49,10 @@ def issue_code(*, login_code: LoginCode | None) -> str | None:
     code = derive_code(login_code_id=login_code.pk, nonce=login_code.nonce)
     code_hash = hash_code(user_id=login_code.user_id, code=code)
     if login_code.code_hash != code_hash:  # a retry finds it stored already: no second write
-        now = sql.db_value(LoginCode, "expires_at", timezone.now())
-        if not sql.execute(_store_hash_sql(), [code_hash, login_code.pk, now]):
+        stored = LoginCode.objects.filter(
+            pk=login_code.pk, expires_at__gt=timezone.now(), used_at__isnull=True
+        ).update(code_hash=code_hash)
+        if not stored:
             return None
         login_code.code_hash = code_hash
     return code
-
-
-@sql.statement
-def _store_hash_sql() -> str:
-    # Built once (core/sql.py, decision 41): every SMS a worker sends stores a hash.
-    return sql.update(
-        LoginCode, values=["code_hash"], equal=["id"], greater=["expires_at"], null=["used_at"]
-    )

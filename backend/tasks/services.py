@@ -10,10 +10,9 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
-from core import sql
 from core.ops import metrics
 
 from . import sms
@@ -52,14 +51,13 @@ def queue_delivery(
     `args(delivery)` once that transaction commits; `redeliver_pending_sms` publishes it
     again if it gets lost. A broker that refuses it marks the delivery failed and raises
     (the caller answers 503), or with `raise_on_refusal=False` only logs."""
-    delivery = SmsDelivery(
+    delivery = SmsDelivery.objects.create(
         login_code_id=login_code_id,
         phone=phone,
         notice=notice,
         backend=settings.SMS_BACKEND,
         task_id=str(uuid.uuid4()),
     )
-    sql.insert_instance(delivery, _insert_delivery_sql())
 
     def publish() -> None:
         try:
@@ -77,13 +75,6 @@ def queue_delivery(
 
     transaction.on_commit(publish)
     return delivery
-
-
-@sql.statement
-def _insert_delivery_sql() -> str:
-    # What SmsDelivery.objects.create() sends, built once (core/sql.py): every code
-    # request records a delivery.
-    return sql.insert_row(SmsDelivery)
 
 
 def _publish(delivery_id: int, task_id: str, notice: str = "") -> None:
@@ -141,28 +132,11 @@ def set_status(delivery_id: int, status: str, **fields) -> None:
     )
 
 
-# The two changes every SMS makes, built once (core/sql.py, decision 41); set_status
-# serves the others.
-@sql.statement
-def _start_attempt_sql() -> str:
-    return sql.update(
-        SmsDelivery, values=["status", "updated_at"], increment=["attempts"], equal=["id"]
-    )
-
-
-@sql.statement
-def _mark_sent_sql() -> str:
-    return sql.update(
-        SmsDelivery,
-        values=["status", "updated_at", "provider_message_id", "sent_at", "error"],
-        equal=["id"],
-    )
-
-
 def start_attempt(delivery_id: int) -> None:
     """Mark the delivery sending and count the attempt."""
-    now = sql.db_value(SmsDelivery, "updated_at", timezone.now())
-    sql.execute(_start_attempt_sql(), [SmsDelivery.Status.SENDING.value, now, delivery_id])
+    SmsDelivery.objects.filter(pk=delivery_id).update(
+        status=SmsDelivery.Status.SENDING, updated_at=timezone.now(), attempts=F("attempts") + 1
+    )
 
 
 # --- Notices: fixed texts without any code ------------------------------------------------
@@ -213,10 +187,13 @@ def send_and_record(delivery_id: int, phone: str, text: str, final_attempt: bool
         metrics.SMS.labels(settings.SMS_BACKEND, "failed").inc()
         logger.warning("SMS delivery %s rejected: %s", delivery_id, exc)
         return SmsDelivery.Status.FAILED
-    now = sql.db_value(SmsDelivery, "sent_at", timezone.now())
-    sql.execute(
-        _mark_sent_sql(),
-        [SmsDelivery.Status.SENT.value, now, message_id[:128], now, "", delivery_id],
+    now = timezone.now()
+    SmsDelivery.objects.filter(pk=delivery_id).update(
+        status=SmsDelivery.Status.SENT,
+        updated_at=now,
+        provider_message_id=message_id[:128],
+        sent_at=now,
+        error="",
     )
     metrics.SMS.labels(settings.SMS_BACKEND, "sent").inc()
     return SmsDelivery.Status.SENT

@@ -84,8 +84,8 @@ def test_login_updates_the_user_once_and_keeps_the_first_verification(api, reque
 
 
 def test_a_login_locks_the_user_then_its_code_and_writes_four_rows(api, request_code):
-    """The statements of a successful login, in order; each is built once, not compiled
-    by the ORM on every call (core/sql.py)."""
+    """The statements of a successful login, in order: one lock each, one write each, no
+    ORDER BY or LIMIT where a unique column allows one row at most."""
     code = request_code(PHONE)
     with CaptureQueriesContext(connection) as queries:
         assert api.post("/users/login/", {"phone": PHONE, "password": code}).status_code == 200

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from core import phones, ratelimit, sql
+from core import phones, ratelimit
 from core.ops import metrics
 from profiles.models import User
 from profiles.services.users import get_or_create_user
@@ -75,13 +75,12 @@ def request_login_code(
                 User.objects.select_for_update().filter(pk=user.pk).first()
             if not created:
                 LoginCode.objects.filter(user=user, purpose=purpose, used_at__isnull=True).delete()
-            login_code = LoginCode(
+            login_code = LoginCode.objects.create(
                 user=user,
                 purpose=purpose,
                 phone=phone,
                 expires_at=timezone.now() + timedelta(seconds=settings.LOGIN_CODE_TTL),
             )
-            sql.insert_instance(login_code, _insert_code_sql())
             delivery = queue_login_code_sms(login_code=login_code, phone=phone)
     except BaseException:
         reservations.release()  # the budget's unit too
@@ -96,26 +95,17 @@ def request_login_code(
     )
 
 
-@sql.statement
-def _insert_code_sql() -> str:
-    # What LoginCode.objects.create() sends, built once (core/sql.py).
-    return sql.insert_row(LoginCode)
-
-
 def _mark_logged_in(login_code: LoginCode, now: datetime) -> None:
+    changes = {"last_login": now}
     if login_code.user.phone_verified_at is None:  # the first login, and only it
         emit_event(
             events.USER_LOGGED_IN,
             {"user_id": login_code.user_id, "phone": login_code.user.phone, "logged_in_at": now},
         )
-    # One UPDATE: the first successful login marks the phone verified.
-    now_value = sql.db_value(User, "last_login", now)
-    sql.execute(_mark_logged_in_sql(), [now_value, now_value, login_code.user_id])
-
-
-@sql.statement
-def _mark_logged_in_sql() -> str:
-    return sql.update(User, values=["last_login"], unless_set=["phone_verified_at"], equal=["id"])
+        changes["phone_verified_at"] = now
+    # One UPDATE: the first successful login marks the phone verified. The user's row was
+    # read under its lock (_check_code), so what it says of the verification holds.
+    User.objects.filter(pk=login_code.user_id).update(**changes)
 
 
 def verify_login_code(
@@ -156,43 +146,6 @@ def verify_login_code(
     raise error
 
 
-# A login's statements, built once (core/sql.py): built by the ORM on every call,
-# they cost more CPU than the rest of the request. They are the ones the ORM sent
-# (select_for_update(...).filter(...).first(), .update()) without the ORDER BY and LIMIT
-# of .first(): a unique column (the phone) or constraint (one unused code per user and
-# purpose) allows one row at most.
-
-
-@sql.statement
-def _lock_user_by_phone_sql() -> str:
-    # FOR NO KEY UPDATE: a login changes no key, and rows that refer to the user (a new
-    # login's tokens, an invitee) need not wait for it.
-    return sql.select(User, equal=["phone"], lock="no key update")
-
-
-@sql.statement
-def _lock_user_by_pk_sql() -> str:
-    # FOR UPDATE: a phone change rewrites the unique phone column.
-    return sql.select(User, equal=["id"], lock="update")
-
-
-@sql.statement
-def _lock_unused_code_sql() -> str:
-    return sql.select(LoginCode, equal=["user", "purpose"], null=["used_at"], lock="update")
-
-
-@sql.statement
-def _lock_unused_code_sent_to_sql() -> str:
-    return sql.select(
-        LoginCode, equal=["user", "purpose", "phone"], null=["used_at"], lock="update"
-    )
-
-
-@sql.statement
-def _use_code_sql() -> str:
-    return sql.update(LoginCode, values=["used_at"], equal=["id"])
-
-
 def _check_code(
     *,
     phone: str,
@@ -208,22 +161,24 @@ def _check_code(
     with transaction.atomic():
         # Lock order, the same in every writer: the user's row, then its codes
         # (request_login_code and delete_user lock the user first too; locking the code
-        # first deadlocked a login against a new code request for the same number). A
-        # phone change rewrites the unique phone column, which needs the full row lock.
+        # first deadlocked a login against a new code request for the same number).
+        # FOR NO KEY UPDATE for a login: it changes no key, and rows that refer to the user
+        # (a new login's tokens, an invitee) need not wait for it. A phone change rewrites
+        # the unique phone column, which needs the full row lock (FOR UPDATE).
         if user is None:
-            locked = sql.fetch_instance(User, _lock_user_by_phone_sql(), [phone])
+            users = User.objects.select_for_update(no_key=True).filter(phone=phone)
         else:
-            locked = sql.fetch_instance(User, _lock_user_by_pk_sql(), [user.pk])
+            users = User.objects.select_for_update().filter(pk=user.pk)
+        # At most one row (a unique column): read without .first()'s ORDER BY and LIMIT.
+        locked = next(iter(users), None)
         if locked is None:
             return None, NoActiveCode(), False
-        if user is None:
-            login_code = sql.fetch_instance(
-                LoginCode, _lock_unused_code_sql(), [locked.pk, purpose]
-            )
-        else:  # only the code sent to the number being proved
-            login_code = sql.fetch_instance(
-                LoginCode, _lock_unused_code_sent_to_sql(), [locked.pk, purpose, phone]
-            )
+        unused = LoginCode.objects.select_for_update().filter(
+            user=locked, purpose=purpose, used_at__isnull=True
+        )
+        if user is not None:  # only the code sent to the number being proved
+            unused = unused.filter(phone=phone)
+        login_code = next(iter(unused), None)  # one unused code per user and purpose
         if login_code is None:
             return None, NoActiveCode(), False
         login_code.user = locked
@@ -236,6 +191,6 @@ def _check_code(
             left = settings.LOGIN_CODE_MAX_ATTEMPTS - login_code.attempts - 1
             error = WrongCode(n=left) if left > 0 else LastAttemptFailed()
             return None, error, True
-        sql.execute(_use_code_sql(), [sql.db_value(LoginCode, "used_at", now), login_code.pk])
+        LoginCode.objects.filter(pk=login_code.pk).update(used_at=now)
         on_verified(login_code, now)
     return login_code, None, True

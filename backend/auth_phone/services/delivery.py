@@ -9,7 +9,6 @@ import logging
 from django.conf import settings
 from django.db import transaction
 
-from core import sql
 from core.ops import metrics
 from tasks.models import SmsDelivery
 from tasks.services import queue_delivery, send_and_record, set_status, start_attempt
@@ -40,7 +39,13 @@ def deliver_login_code(*, delivery_id: int, final_attempt: bool = True) -> str:
         # One statement reads the delivery (locked) and its login code (not locked: the
         # hash is written by a conditional UPDATE, and a code replaced meanwhile would
         # first have to unlink this delivery, which waits for the lock).
-        delivery = sql.fetch_related(SmsDelivery, "login_code", _lock_delivery_sql(), [delivery_id])
+        deliveries = (
+            SmsDelivery.objects.select_for_update(of=("self",))
+            .select_related("login_code")
+            .filter(pk=delivery_id)
+            .order_by()  # (the pk: not the model's ordering, nor .first()'s LIMIT)
+        )
+        delivery = next(iter(deliveries), None)
         if delivery is None:
             return "missing"
         if delivery.status in SmsDelivery.DONE:
@@ -57,13 +62,6 @@ def deliver_login_code(*, delivery_id: int, final_attempt: bool = True) -> str:
     # The SMS goes out after the commit: no row stays locked while the provider answers.
     text = render_text(code, purpose=login_code.purpose)
     return send_and_record(delivery_id, delivery.phone, text, final_attempt)
-
-
-@sql.statement
-def _lock_delivery_sql() -> str:
-    # Built once (core/sql.py, decision 41): every SMS a worker sends reads its delivery
-    # so. The ORM's select_for_update(of=("self",)).select_related("login_code").
-    return sql.select_related(SmsDelivery, "login_code", equal=["id"], lock="update")
 
 
 def render_text(code: str, purpose: str = "login") -> str:

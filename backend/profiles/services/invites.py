@@ -6,7 +6,7 @@ import re
 import secrets
 import zlib
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from core import ratelimit
@@ -14,6 +14,7 @@ from core.ops import metrics
 from webhooks import events
 from webhooks.services import emit_event
 
+from .. import queries
 from ..errors import (
     InviteAlreadyActivated,
     InviteCodeInvalid,
@@ -54,27 +55,7 @@ def _lock_referral_graph() -> None:
     SQLite (the zero-setup local run) has no such lock and needs none: its transactions are
     serialisable, so of two racing activations the one that read stale data fails to write.
     """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REFERRAL_GRAPH_LOCK])
-
-
-def _is_referred_through(*, user_id: int, ancestor_id: int) -> bool:
-    """Whether walking `referred_by` upwards from `user_id` reaches `ancestor_id`."""
-    table = connection.ops.quote_name(User._meta.db_table)
-    parent = connection.ops.quote_name(User._meta.get_field("referred_by").column)
-    # UNION (not UNION ALL) drops rows already seen, so the walk ends even on a loop.
-    sql = f"""
-        WITH RECURSIVE chain(id, parent) AS (
-            SELECT id, {parent} FROM {table} WHERE id = %s
-            UNION
-            SELECT u.id, u.{parent} FROM {table} u JOIN chain c ON u.id = c.parent
-        )
-        SELECT 1 FROM chain WHERE id = %s LIMIT 1
-    """  # noqa: S608 - only quoted model metadata is interpolated
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [user_id, ancestor_id])
-        return cursor.fetchone() is not None
+    queries.lock_referral_graph(REFERRAL_GRAPH_LOCK)
 
 
 @transaction.atomic
@@ -115,7 +96,7 @@ def activate_invite_code(*, user: User, code: str) -> User:
         raise InviteCodeNotFound(code)
     if locked[user.pk].activated_code is not None:
         raise InviteAlreadyActivated()
-    if _is_referred_through(user_id=inviter_id, ancestor_id=user.pk):
+    if queries.is_referred_through(user_id=inviter_id, ancestor_id=user.pk):
         raise InviteCycle()
 
     now = timezone.now()

@@ -7,11 +7,11 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core import sql
 from core.phones import InvalidPhone, normalize_phone
 from webhooks import events
 from webhooks.services import emit_event
 
+from .. import queries
 from ..errors import NotFound, PhoneReadOnly
 from ..models import User
 from . import avatars, invites
@@ -42,20 +42,6 @@ def create_user(*, phone: str, **fields) -> User:
     raise IntegrityError("could not find a free invite code")
 
 
-@sql.statement
-def _insert_unless_taken_sql() -> str:
-    return sql.insert_row(User, skip_conflicts=True)
-
-
-def _insert_unless_taken(user: User) -> bool:
-    """INSERT `user` ... ON CONFLICT DO NOTHING RETURNING its id: False, and nothing
-    written, if its phone or invite code is taken (by a row committed or still being
-    written: PostgreSQL waits for that transaction's end). No savepoint is needed, since
-    a conflict is not an error that aborts the transaction. The statement is built once
-    (core/sql.py): compiled by the ORM, it cost a code request more than its sending."""
-    return sql.insert_instance(user, _insert_unless_taken_sql())
-
-
 def get_or_create_user(*, phone: str) -> tuple[User, bool]:
     """The user with `phone`: inserted if new, else its row locked (SELECT ... FOR UPDATE)
     until the caller's transaction ends; safe against concurrent first requests.
@@ -66,7 +52,10 @@ def get_or_create_user(*, phone: str) -> tuple[User, bool]:
         for _ in range(INVITE_CODE_ATTEMPTS):
             user = User(phone=phone, invite_code=invites.generate_invite_code())
             user.set_unusable_password()
-            if _insert_unless_taken(user):
+            # One statement, ON CONFLICT DO NOTHING (profiles/queries.py): nothing written,
+            # and no error that aborts the transaction, if the phone or the code is taken.
+            user.pk = queries.insert_user_unless_taken(user)
+            if user.pk is not None:
                 emit_event(
                     events.USER_CREATED,
                     {"user_id": user.pk, "phone": user.phone, "invite_code": user.invite_code},

@@ -1,0 +1,86 @@
+"""The statements of this app that the ORM cannot say in one: literal SQL with named
+parameters, each with the reason it is not a queryset. They run on PostgreSQL and on the
+zero-setup SQLite database alike (tests/profiles/test_queries.py runs them on both)."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from django.db import connection
+from django.db.models import Field
+
+from .models import User
+
+# A code request for a number never seen is one statement: insert the user unless its
+# phone (or its invite code) is taken, and learn its id. The ORM has no single statement
+# for that: create() raises on the conflict and needs a savepoint around it (two more
+# round trips on every new number), and bulk_create(ignore_conflicts=True) returns no id.
+# ON CONFLICT DO NOTHING does not abort the transaction and waits for a concurrent
+# insert of the same phone to commit or roll back. Every column is listed, so that the
+# row is the one User.save() would write (the test compares the list with the model).
+INSERT_USER_UNLESS_TAKEN = """
+    INSERT INTO profiles_user (
+        password, last_login, is_superuser, phone, email, first_name, last_name, avatar,
+        invite_code, referred_by_id, activated_code, referred_at, phone_verified_at,
+        is_active, is_staff, date_joined
+    ) VALUES (
+        %(password)s, %(last_login)s, %(is_superuser)s, %(phone)s, %(email)s,
+        %(first_name)s, %(last_name)s, %(avatar)s, %(invite_code)s, %(referred_by_id)s,
+        %(activated_code)s, %(referred_at)s, %(phone_verified_at)s, %(is_active)s,
+        %(is_staff)s, %(date_joined)s
+    )
+    ON CONFLICT DO NOTHING
+    RETURNING id
+"""
+
+# Serialises invite activations until the transaction ends (see invites.py for why row
+# locks are not enough). An advisory lock has no ORM form; the transaction-scoped one is
+# released by COMMIT or ROLLBACK, so it cannot leak. PostgreSQL only.
+LOCK_REFERRAL_GRAPH = "SELECT pg_advisory_xact_lock(%(key)s)"
+
+# Whether walking referred_by upwards from a user reaches another: a recursive CTE,
+# which the ORM cannot express; a loop in Python would cost one query per generation.
+# UNION (not UNION ALL) drops rows already seen, so the walk ends even on a loop.
+IS_REFERRED_THROUGH = """
+    WITH RECURSIVE chain(id, parent) AS (
+        SELECT id, referred_by_id FROM profiles_user WHERE id = %(user_id)s
+        UNION
+        SELECT u.id, u.referred_by_id FROM profiles_user u JOIN chain c ON u.id = c.parent
+    )
+    SELECT 1 FROM chain WHERE id = %(ancestor_id)s LIMIT 1
+"""
+
+
+@cache
+def _user_columns() -> tuple[Field, ...]:
+    """The fields User.save() inserts: every concrete field but the automatic id."""
+    return tuple(
+        f for f in User._meta.concrete_fields if isinstance(f, Field) and not f.primary_key
+    )
+
+
+def insert_user_unless_taken(user: User) -> int | None:
+    """Insert `user` (unsaved) as User.save() would; its new id, or None and nothing
+    written if its phone or invite code is taken."""
+    params = {
+        f.column: f.get_db_prep_save(f.pre_save(user, add=True), connection)
+        for f in _user_columns()
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(INSERT_USER_UNLESS_TAKEN, params)
+        row = cursor.fetchone()
+    return None if row is None else row[0]
+
+
+def lock_referral_graph(key: int) -> None:
+    """Take the transaction-scoped advisory lock `key` (PostgreSQL; elsewhere nothing)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(LOCK_REFERRAL_GRAPH, {"key": key})
+
+
+def is_referred_through(*, user_id: int, ancestor_id: int) -> bool:
+    """Whether walking `referred_by` upwards from `user_id` reaches `ancestor_id`."""
+    with connection.cursor() as cursor:
+        cursor.execute(IS_REFERRED_THROUGH, {"user_id": user_id, "ancestor_id": ancestor_id})
+        return cursor.fetchone() is not None

@@ -1,0 +1,134 @@
+"""The literal statements of profiles/queries.py do what their comments say, on
+PostgreSQL and on the zero-setup SQLite database."""
+
+import re
+
+from django.db import connection, transaction
+
+from profiles import queries
+from profiles.models import User
+from profiles.services.users import create_user
+from tests.conftest import link, run_without_redis
+
+PHONE = "+79111234567"
+
+
+def fields(instance) -> dict:
+    values = {f.attname: getattr(instance, f.attname) for f in type(instance)._meta.concrete_fields}
+    return {**values, "avatar": values["avatar"].name or None}  # a file is its name
+
+
+def unsaved(phone: str, invite_code: str) -> User:
+    user = User(phone=phone, invite_code=invite_code)
+    user.set_unusable_password()
+    return user
+
+
+def test_the_insert_names_every_column_that_save_writes():
+    text = queries.INSERT_USER_UNLESS_TAKEN
+    listed = re.search(r"profiles_user \((.*?)\)", text, re.S).group(1)
+    columns = [c.strip() for c in listed.split(",")]
+    assert columns == re.findall(r"%\((\w+)\)s", text)  # each column, its own parameter
+    expected = {f.column for f in User._meta.concrete_fields if not f.primary_key}
+    assert sorted(columns) == sorted(expected)
+    assert User._meta.db_table == "profiles_user"
+
+
+def test_an_inserted_user_is_the_row_save_writes(db):
+    user = unsaved(PHONE, "A1A1A1")
+    user.pk = queries.insert_user_unless_taken(user)
+    assert user.pk is not None
+    assert fields(User.objects.get(pk=user.pk)) == fields(user)
+    by_save = create_user(phone="+79111234568")
+    own = {"id", "phone", "invite_code", "password", "date_joined"}  # each row's own values
+    assert {k: v for k, v in fields(user).items() if k not in own} == {
+        k: v for k, v in fields(by_save).items() if k not in own
+    }
+
+
+def test_a_taken_phone_or_invite_code_writes_nothing_and_raises_nothing(db):
+    first = create_user(phone=PHONE)
+    with transaction.atomic():
+        assert queries.insert_user_unless_taken(unsaved(PHONE, "Z9Z9Z9")) is None
+        assert queries.insert_user_unless_taken(unsaved("+79111234568", first.invite_code)) is None
+        # No error aborted the transaction: it goes on.
+        assert list(User.objects.values_list("pk", flat=True)) == [first.pk]
+    other = unsaved("+79111234568", "Z9Z9Z9")
+    assert queries.insert_user_unless_taken(other) == User.objects.get(phone="+79111234568").pk
+
+
+def test_the_walk_up_the_referrals_finds_an_ancestor_and_ends_on_a_loop(db):
+    a, b, c = (create_user(phone=f"+7911123456{i}") for i in range(3))
+    link(b, a)
+    link(c, b)
+    assert queries.is_referred_through(user_id=c.pk, ancestor_id=a.pk)
+    assert queries.is_referred_through(user_id=c.pk, ancestor_id=c.pk)  # itself
+    assert not queries.is_referred_through(user_id=a.pk, ancestor_id=c.pk)
+    User.objects.filter(pk=a.pk).update(referred_by=c)  # a loop the service never makes
+    assert queries.is_referred_through(user_id=a.pk, ancestor_id=b.pk)
+    assert not queries.is_referred_through(user_id=a.pk, ancestor_id=a.pk + 100)
+
+
+def advisory_locks(key: int) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = %s"
+            " AND pid = pg_backend_pid()",
+            [key],
+        )
+        return cursor.fetchone()[0]
+
+
+def test_the_referral_graph_lock_is_held_until_the_transaction_ends(transactional_db):
+    key = 12345
+    with transaction.atomic():
+        queries.lock_referral_graph(key)
+        assert advisory_locks(key) == 1
+    assert advisory_locks(key) == 0
+
+
+ON_SQLITE = """
+import django
+django.setup()
+from django.core.management import call_command
+from django.db import connection, transaction
+from profiles import queries
+from profiles.models import User
+
+call_command("migrate", verbosity=0)
+assert connection.vendor == "sqlite"
+
+def unsaved(phone, code):
+    user = User(phone=phone, invite_code=code)
+    user.set_unusable_password()
+    return user
+
+with transaction.atomic():
+    queries.lock_referral_graph(1)  # no such lock there: nothing
+    a = queries.insert_user_unless_taken(unsaved("+79111234567", "A1A1A1"))
+    assert queries.insert_user_unless_taken(unsaved("+79111234567", "B1B1B1")) is None
+    assert queries.insert_user_unless_taken(unsaved("+79111234568", "A1A1A1")) is None
+    b = queries.insert_user_unless_taken(unsaved("+79111234568", "B1B1B1"))
+User.objects.filter(pk=b).update(referred_by=a)
+read = User.objects.get(pk=a)
+assert read.date_joined.tzinfo is not None and not read.has_usable_password()
+assert read.is_active and not read.is_staff and read.avatar.name in (None, "")
+assert queries.is_referred_through(user_id=b, ancestor_id=a)
+assert not queries.is_referred_through(user_id=a, ancestor_id=b)
+from django.utils import timezone
+from profiles.services.users import create_user
+create_user(phone="+79111234569")  # saved by the ORM: the same form of time
+assert User.objects.filter(date_joined__lte=timezone.now()).count() == 3
+print("ok")
+"""
+
+
+def test_the_statements_work_on_the_zero_setup_sqlite_database(tmp_path):
+    done = run_without_redis(
+        ON_SQLITE,
+        cwd=tmp_path,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        APP_VAR_DIR=str(tmp_path / "var"),
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().endswith("ok")
