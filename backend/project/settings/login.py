@@ -34,3 +34,5 @@ SMSAERO_EMAIL = env.str("SMSAERO_EMAIL", default="")
 SMSAERO_API_KEY = env.str("SMSAERO_API_KEY", default="")
 SMSAERO_SIGN = env.str("SMSAERO_SIGN", default="SMS Aero")
 SMSAERO_TIMEOUT = env.float("SMSAERO_TIMEOUT", default=10.0)
+# A change of number needs a login with a code at most this many seconds ago.
+PHONE_CHANGE_REAUTH_SECONDS = env.int("PHONE_CHANGE_REAUTH_SECONDS", default=300)
