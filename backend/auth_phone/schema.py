@@ -613,6 +613,9 @@ confirm_phone_change = extend_schema_view(
 SESSION_ID_PARAMETER = OpenApiParameter(
     "session_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="A session's `id`."
 )
+SESSIONS_DOWN = error_response(
+    "The database cannot be reached; nothing was changed.", examples=[DATABASE_DOWN_EXAMPLE]
+)
 SESSION_EXAMPLE = {
     "id": "3f0b8c2e-5d4a-4e1b-9c7f-2a6d8e0b1c34",
     "created_at": "2026-03-01T09:15:02.113Z",
@@ -631,7 +634,7 @@ sessions = extend_schema_view(
         "client address and user agent it began with, and which one is the login of this "
         "request's token (`current`). Logins ended (logout, `DELETE`, a change of number, "
         "refresh-token reuse) or expired are not listed.",
-        responses={200: SessionOutput(many=True), 401: ACCESS_TOKEN_REFUSED, 503: UNAVAILABLE},
+        responses={200: SessionOutput(many=True), 401: ACCESS_TOKEN_REFUSED, 503: SESSIONS_DOWN},
         examples=[
             example(
                 "Two logins",
@@ -668,7 +671,7 @@ session_end = extend_schema_view(
                 "Not a live login of yours (another account's answers the same).",
                 examples=[example("Not yours", {"detail": "Not found.", "code": "not_found"}, 404)],
             ),
-            503: UNAVAILABLE,
+            503: SESSIONS_DOWN,
         },
     )
 )
@@ -683,7 +686,7 @@ logout_all = extend_schema_view(
         responses={
             200: LogoutAllOutput,
             401: ACCESS_TOKEN_REFUSED,
-            503: UNAVAILABLE,
+            503: SESSIONS_DOWN,
         },
         examples=[example("Ended", {"detail": "Other sessions ended.", "ended": 2}, 200)],
     )
