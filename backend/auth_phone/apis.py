@@ -26,8 +26,10 @@ from . import schema
 from .serializers import (
     LoginInput,
     LogoutInput,
+    PhoneChangeConfirmedOutput,
     PhoneChangeConfirmInput,
     PhoneChangePendingOutput,
+    SessionOutput,
     SmsCodeRequestInput,
     TokenRefreshInput,
     TokenRefreshOutput,
@@ -116,7 +118,10 @@ class ProfileUpdateApi(ReleaseResponseMixin, APIView):
         serializer = ProfileUpdateInput(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         user, pending = phone_change.update_profile(
-            user=user, client_ip=client_ip(request), **serializer.validated_data
+            user=user,
+            client_ip=client_ip(request),
+            authenticated_at=sessions.auth_time(request.auth),
+            **serializer.validated_data,
         )
         profile = selectors.get_profile(user=user)
         context = {"request": request}
@@ -148,12 +153,63 @@ class PhoneChangeConfirmApi(ReleaseResponseMixin, APIView):
         user = selectors.get_own_user(user=request.user, pk=pk)
         serializer = PhoneChangeConfirmInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = phone_change.confirm_phone_change(user=user, **serializer.validated_data)
+        current = sessions.session_of(request.auth)
+        user = phone_change.confirm_phone_change(
+            user=user, keep_session=current, **serializer.validated_data
+        )
+        tokens = sessions.renew_session_tokens(
+            user=user,
+            session_id=current,
+            ip=BaseThrottle().get_ident(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        )
         profile = selectors.get_profile(user=user)
-        return Response(ProfileOutput(profile, context={"request": request}).data)
+        body = {**ProfileOutput(profile, context={"request": request}).data, **tokens}
+        return Response(PhoneChangeConfirmedOutput(body).data)
 
     def patch(self, request, pk):
         return self._confirm(request, pk)
 
     def put(self, request, pk):
         return self._confirm(request, pk)
+
+
+@schema.sessions
+class SessionListApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request):
+        current = sessions.session_of(request.auth)
+        rows = sessions.live_sessions(user=request.user)[: sessions.SESSIONS_LISTED]
+        data = [
+            {
+                "id": row.pk,
+                "created_at": row.created_at,
+                "last_used_at": row.last_used_at,
+                "created_ip": row.created_ip,
+                "user_agent": row.user_agent,
+                "current": str(row.pk) == current,
+            }
+            for row in rows
+        ]
+        return Response(SessionOutput(data, many=True).data)
+
+
+@schema.session_end
+class SessionEndApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def delete(self, request, session_id):
+        sessions.end_session(user=request.user, session_id=session_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@schema.logout_all
+class LogoutAllApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def post(self, request):
+        ended = sessions.end_other_sessions(
+            user=request.user, keep=sessions.session_of(request.auth)
+        )
+        return Response({"detail": _("Other sessions ended."), "ended": ended})

@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from core.errors import DomainError
+from core.errors import DomainError, NotFound
 
 
 class NoActiveCode(DomainError):
@@ -69,3 +69,16 @@ class NotPendingPhone(DomainError):
     code = "not_pending_phone"
     field = "phone"
     message = _("This is not the number you asked to change to.")
+
+
+class ReauthenticationRequired(DomainError):
+    """A change of number needs a login with a code within PHONE_CHANGE_REAUTH_SECONDS."""
+
+    status = 403
+    code = "reauthentication_required"
+    message = _("Log in again with a code sent to your current number, then change it.")
+
+
+# --- Sessions -----------------------------------------------------------------------------
+class SessionNotFound(NotFound):
+    """Not one of the caller's live sessions: another account's is not found either."""

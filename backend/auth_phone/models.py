@@ -70,6 +70,10 @@ class Session(models.Model):
     # so the row can go (auth_phone.retention.delete_dead_sessions).
     expires_at = models.DateTimeField(db_index=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # When the user last proved the phone with a code for this session (the `auth_time`
+    # claim of its access tokens; a refresh does not move it). Null for sessions adopted
+    # from tokens of earlier releases: their login time is unknown, so never recent.
+    authenticated_at = models.DateTimeField(null=True, blank=True)
     # Where the login came from, as first seen; empty for sessions older than these fields.
     created_ip = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=USER_AGENT_MAX_LENGTH, blank=True, default="")

@@ -36,9 +36,12 @@ from profiles.serializers import ProfileOutput, ProfileUpdateInput
 from .serializers import (
     LoginInput,
     LoginOutput,
+    LogoutAllOutput,
     LogoutInput,
+    PhoneChangeConfirmedOutput,
     PhoneChangeConfirmInput,
     PhoneChangePendingOutput,
+    SessionOutput,
     SmsCodeRequestInput,
     SmsCodeRequestOutput,
     TokenRefreshInput,
@@ -337,6 +340,14 @@ token_refresh = extend_schema_view(
 
 
 # --- Profile update that may start a phone change, and its confirmation ----------------
+REAUTH_EXAMPLE = example(
+    "Login too old to change the number",
+    {
+        "detail": "Log in again with a code sent to your current number, then change it.",
+        "code": "reauthentication_required",
+    },
+    403,
+)
 UPDATE_SUMMARY = "Update your profile, activate an invite code or change your number"
 UPDATE_SCHEMA: dict[str, Any] = {
     "tags": TAGS,
@@ -364,6 +375,11 @@ UPDATE_SCHEMA: dict[str, Any] = {
     "or Redis saves nothing of the request; a message broker that is down answers 503 "
     "after the other fields were saved, with the limits given back, so the change can be "
     "asked again at once.\n\n"
+    "A change of number needs a recent login: the access token's `auth_time` (the time "
+    "of the login with a code, kept by refreshes) must be at most "
+    "PHONE_CHANGE_REAUTH_SECONDS (300) old, else 403 `reauthentication_required` and "
+    "nothing of the request is saved: log in again with a code sent to the current "
+    "number, then ask for the change with the new tokens.\n\n"
     "Unknown invite codes are limited per user: beyond INVITE_FAILURES_HOURLY_LIMIT (20) in "
     "a clock hour every activation answers 429 with `Retry-After` until the hour ends.",
     "request": {
@@ -405,6 +421,11 @@ UPDATE_SCHEMA: dict[str, Any] = {
         ),
         400: ERROR_400,
         401: ACCESS_TOKEN_REFUSED,
+        403: error_response(
+            "A new `phone` with an access token whose login is older than "
+            "PHONE_CHANGE_REAUTH_SECONDS; nothing was saved.",
+            examples=[REAUTH_EXAMPLE],
+        ),
         429: error_response(
             RATE_LIMITED.description + " Only a new `phone` and unknown invite "
             "codes are rate-limited; nothing of the request was saved.",
@@ -452,7 +473,11 @@ CONFIRM_SCHEMA: dict[str, Any] = {
     "code sent to the new number (`sms_code`, or its alias `code`). The right code moves "
     "the account to the new number (200, the whole profile): the new number logs in to "
     "it, the old one no longer does and gets a short notice SMS; invite code, activation "
-    "and referrals stay. A wrong code answers 400 with the attempts left; after "
+    "and referrals stay. Every other login of the account ends (their refresh tokens "
+    "answer 401), and the answer adds new `access` and `refresh` tokens of this login: "
+    "the refresh token held before no longer refreshes (a token of an earlier release, "
+    "without a login of its own, gets a new login whose tokens carry no `auth_time`). "
+    "A wrong code answers 400 with the attempts left; after "
     "LOGIN_CODE_MAX_ATTEMPTS wrong tries the code is dead, and wrong codes count towards "
     "the new number's LOGIN_FAILURES_HOURLY_LIMIT, as at login (429 with `Retry-After`). "
     "Digits of any script are read as ASCII digits. A change code never logs in, and a "
@@ -464,12 +489,17 @@ CONFIRM_SCHEMA: dict[str, Any] = {
     "request": PhoneChangeConfirmInput,
     "responses": {
         200: OpenApiResponse(
-            ProfileOutput,
-            description="The number is changed.",
+            PhoneChangeConfirmedOutput,
+            description="The number is changed; the other logins are ended.",
             examples=[
                 example(
                     "Phone changed",
-                    {**PROFILE_EXAMPLE, "phone": "+79219876543"},
+                    {
+                        **PROFILE_EXAMPLE,
+                        "phone": "+79219876543",
+                        "access": EXAMPLE_ACCESS,
+                        "refresh": EXAMPLE_REFRESH,
+                    },
                     200,
                 )
             ],
@@ -576,4 +606,88 @@ confirm_phone_change = extend_schema_view(
         summary="Confirm a change of phone number with the SMS code (same as PATCH)",
         **CONFIRM_SCHEMA,
     ),
+)
+
+
+# --- Sessions: the account's logins -------------------------------------------------------
+SESSION_ID_PARAMETER = OpenApiParameter(
+    "session_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="A session's `id`."
+)
+SESSIONS_DOWN = error_response(
+    "The database cannot be reached; nothing was changed.", examples=[DATABASE_DOWN_EXAMPLE]
+)
+SESSION_EXAMPLE = {
+    "id": "3f0b8c2e-5d4a-4e1b-9c7f-2a6d8e0b1c34",
+    "created_at": "2026-03-01T09:15:02.113Z",
+    "last_used_at": "2026-03-01T09:31:40.502Z",
+    "ip": "203.0.113.7",
+    "user_agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X)",
+    "current": True,
+}
+
+sessions = extend_schema_view(
+    get=extend_schema(
+        tags=["auth"],
+        summary="List your live logins",
+        description="The account's logins whose refresh token can still refresh, newest "
+        "first (at most 100): when each began, when its tokens were last refreshed, the "
+        "client address and user agent it began with, and which one is the login of this "
+        "request's token (`current`). Logins ended (logout, `DELETE`, a change of number, "
+        "refresh-token reuse) or expired are not listed.",
+        responses={200: SessionOutput(many=True), 401: ACCESS_TOKEN_REFUSED, 503: SESSIONS_DOWN},
+        examples=[
+            example(
+                "Two logins",
+                [
+                    SESSION_EXAMPLE,
+                    {
+                        **SESSION_EXAMPLE,
+                        "id": "9a1d4c6b-2e8f-4b3a-8d5c-7e0f1a2b3c4d",
+                        "created_at": "2026-02-27T18:02:11.904Z",
+                        "last_used_at": None,
+                        "ip": "2001:db8::5",
+                        "user_agent": "okhttp/4.12.0",
+                        "current": False,
+                    },
+                ],
+                200,
+            ),
+        ],
+    )
+)
+
+session_end = extend_schema_view(
+    delete=extend_schema(
+        tags=["auth"],
+        summary="End one of your logins",
+        description="Ends the login: its refresh token answers 401 from now on (access "
+        "tokens already issued live out their 15 minutes). A login that is not one of "
+        "yours, or is already ended, answers 404.",
+        parameters=[SESSION_ID_PARAMETER],
+        responses={
+            204: OpenApiResponse(description="Ended."),
+            401: ACCESS_TOKEN_REFUSED,
+            404: error_response(
+                "Not a live login of yours (another account's answers the same).",
+                examples=[example("Not yours", {"detail": "Not found.", "code": "not_found"}, 404)],
+            ),
+            503: SESSIONS_DOWN,
+        },
+    )
+)
+
+logout_all = extend_schema_view(
+    post=extend_schema(
+        tags=["auth"],
+        summary="Log out everywhere else",
+        description="Ends every login of the account but the one of this request's token: "
+        "their refresh tokens answer 401 from now on. `ended` says how many were ended.",
+        request=None,
+        responses={
+            200: LogoutAllOutput,
+            401: ACCESS_TOKEN_REFUSED,
+            503: SESSIONS_DOWN,
+        },
+        examples=[example("Ended", {"detail": "Other sessions ended.", "ended": 2}, 200)],
+    )
 )

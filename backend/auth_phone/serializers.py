@@ -82,3 +82,31 @@ class PhoneChangeConfirmInput(serializers.Serializer):
         if not code:
             raise serializers.ValidationError({"sms_code": ["This field is required."]})
         return {"phone": attrs["phone"], "code": code}
+
+
+class PhoneChangeConfirmedOutput(ProfileOutput):
+    """The profile with the new phone, and new tokens for the caller's login: every other
+    login of the account ended with the change."""
+
+    access = serializers.CharField(help_text="New access token of this login.")
+    refresh = serializers.CharField(
+        help_text="New refresh token of this login; the one held before no longer refreshes."
+    )
+
+
+class SessionOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    created_at = serializers.DateTimeField(help_text="When the login happened.")
+    last_used_at = serializers.DateTimeField(
+        allow_null=True, help_text="The last refresh of its tokens; null before the first."
+    )
+    ip = serializers.IPAddressField(
+        source="created_ip", allow_null=True, help_text="Client address at the login."
+    )
+    user_agent = serializers.CharField(help_text="User agent at the login (may be empty).")
+    current = serializers.BooleanField(help_text="The login of the token of this request.")
+
+
+class LogoutAllOutput(serializers.Serializer):
+    detail = serializers.CharField()
+    ended = serializers.IntegerField(help_text="How many other logins were ended.")

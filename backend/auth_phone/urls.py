@@ -7,4 +7,7 @@ urlpatterns = [
     path("users/login/", apis.LoginApi.as_view(), name="login"),
     path("users/token/refresh/", apis.TokenRefreshApi.as_view(), name="token-refresh"),
     path("users/logout/", apis.LogoutApi.as_view(), name="logout"),
+    path("users/logout/all/", apis.LogoutAllApi.as_view(), name="logout-all"),
+    path("users/sessions/", apis.SessionListApi.as_view(), name="sessions"),
+    path("users/sessions/<uuid:session_id>/", apis.SessionEndApi.as_view(), name="session-end"),
 ]

@@ -3,6 +3,8 @@ of number: the same services as the API, a session instead of JWT."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
@@ -20,13 +22,17 @@ from profiles.forms import ProfileForm
 from profiles.views import INVITE_CODE, UserRequest, account_gone
 from tasks import sms
 
+from .errors import ReauthenticationRequired
 from .forms import CodeForm, PhoneForm
-from .services import codes, phone_change
+from .services import codes, phone_change, sessions
 
 # Session keys of the login in progress.
 LOGIN_PHONE = "login_phone"
 LOGIN_REQUESTED_AT = "login_requested_at"
 LOGIN_NEW_ACCOUNT = "login_new_account"  # the phone whose account the login created
+# When this browser last logged in with a code (ISO 8601): a change of number needs it recent.
+AUTH_TIME = "auth_time"
+REAUTH_CODE_SENT = "reauth_code_sent"
 INVITE_CODE_MAX_LENGTH = 32
 
 
@@ -105,6 +111,7 @@ def code_view(request: HttpRequest) -> HttpResponse:
             form.add_error("code", exc.text)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            request.session[AUTH_TIME] = timezone.now().isoformat()
             request.session.pop(LOGIN_PHONE, None)
             request.session.pop(LOGIN_REQUESTED_AT, None)
             if request.session.pop(LOGIN_NEW_ACCOUNT, None) == phone:
@@ -133,6 +140,75 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return redirect("ui-phone")
 
 
+def _auth_time(request: HttpRequest) -> datetime | None:
+    value = request.session.get(AUTH_TIME)
+    try:
+        return datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reauth_view(request: UserRequest) -> HttpResponse:
+    """Prove the account's current number again with a fresh code (before a change of
+    number): `action=send` sends it, the code form checks it."""
+    phone = request.user.phone
+    form = CodeForm(request.POST if request.POST.get("action") != "send" else None)
+    send_error = None
+    if request.method == "POST" and request.POST.get("action") == "send":
+        requested_at = timezone.now()
+        try:
+            codes.request_login_code(phone=phone, client_ip=client_ip(request))
+        except DomainError as exc:
+            send_error = exc.text
+        else:
+            request.session[REAUTH_CODE_SENT] = requested_at.isoformat()
+            return redirect("ui-profile-reauth")
+    elif request.method == "POST" and form.is_valid():
+        try:
+            codes.verify_login_code(
+                phone=phone, code=form.cleaned_data["code"], client_ip=client_ip(request)
+            )
+        except DomainError as exc:
+            form.add_error("code", exc.text)
+        else:
+            request.session[AUTH_TIME] = timezone.now().isoformat()
+            request.session.pop(REAUTH_CODE_SENT, None)
+            messages.success(request, _("Confirmed. Now enter the new number."))
+            return redirect("ui-profile-edit")
+    since = request.session.get(REAUTH_CODE_SENT)
+    context = {"form": form, "phone": phone, "code_sent": bool(since), "send_error": send_error}
+    if since and sms.dev_inbox_enabled():
+        context["dev_inbox"] = {
+            "message": sms.delivered_since(phone, since),
+            "url": reverse("dev-sms-inbox") + "?" + urlencode({"phone": phone}),
+            "since": since,
+        }
+    return render(request, "auth_phone/reauth.html", context)
+
+
+@login_required
+@require_POST
+def session_end_view(request: UserRequest, session_id: str) -> HttpResponse:
+    try:
+        sessions.end_session(user=request.user, session_id=session_id)
+    except NotFound:
+        pass  # ended meanwhile: the page shows what is left
+    else:
+        messages.success(request, _("The session has been ended."))
+    return redirect("ui-profile")
+
+
+@login_required
+@require_POST
+def logout_all_view(request: UserRequest) -> HttpResponse:
+    """End every app login (API session) of the account; this browser stays logged in."""
+    sessions.end_other_sessions(user=request.user, keep=None)
+    messages.success(request, _("All other sessions have been ended."))
+    return redirect("ui-profile")
+
+
 # Session key: when the code of the pending change of number was asked (for the dev inbox).
 PHONE_CHANGE_REQUESTED_AT = "phone_change_requested_at"
 
@@ -152,10 +228,16 @@ def edit_view(request: UserRequest) -> HttpResponse:
         requested_at = timezone.now()  # before the call: an eager task delivers within it
         try:
             user, pending = phone_change.update_profile(
-                user=user, client_ip=client_ip(request), **form.changes()
+                user=user,
+                client_ip=client_ip(request),
+                authenticated_at=_auth_time(request),
+                **form.changes(),
             )
         except NotFound:
             return account_gone(request)
+        except ReauthenticationRequired:
+            messages.info(request, _("To change your number, first confirm it is you with a code."))
+            return redirect("ui-profile-reauth")
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.text)
         else:
@@ -178,6 +260,7 @@ def change_phone_view(request: UserRequest) -> HttpResponse:
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
+            # A browser login has no API session of its own: every API login ends.
             phone_change.confirm_phone_change(
                 user=request.user, phone=pending, code=form.cleaned_data["code"]
             )

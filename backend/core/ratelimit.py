@@ -73,13 +73,24 @@ LIMITS: dict[str, Limit] = {
         reason=_("A code was sent to this number moments ago."),
         metric="sms_cooldown",
     ),
+    # Per (number, requesting network): strangers who use up their share for a number
+    # leave the owner's own address its share (no lock-out by strangers) ...
     "code.phone": Limit(
         COUNT,
-        "rl:sms:phone:{phone}",
+        "rl:sms:phone:{phone}:{net}",
         limit="SMS_PHONE_HOURLY_LIMIT",
         window="RATE_LIMIT_WINDOW",
         reason=_("Too many codes requested for this number."),
         metric="sms_phone",
+    ),
+    # ... and a higher ceiling across all networks still bounds the SMS one number gets.
+    "code.phone.all": Limit(
+        COUNT,
+        "rl:sms:phone:{phone}",
+        limit="SMS_PHONE_HOURLY_LIMIT_ALL_NETWORKS",
+        window="RATE_LIMIT_WINDOW",
+        reason=_("Too many codes requested for this number."),
+        metric="sms_phone_all",
     ),
     "code.address": Limit(
         COUNT,

@@ -45,10 +45,12 @@ def test_code_is_stored_only_as_a_keyed_hash(api, request_code):
     assert login_code.attempts == 0 and login_code.used_at is None
 
 
-def test_a_new_code_replaces_the_unused_one(api, request_code, settings):
+def test_a_live_code_is_sent_again_and_a_dead_one_replaced(api, request_code, settings):
     settings.RATE_LIMITS_ENABLED = False
-    request_code(PHONE)
+    code = request_code(PHONE)
     first = LoginCode.objects.get()
+    assert request_code(PHONE) == code and LoginCode.objects.get().pk == first.pk
+    LoginCode.objects.update(attempts=settings.LOGIN_CODE_MAX_ATTEMPTS)  # the code is dead
     request_code(PHONE)
     remaining = LoginCode.objects.get()
     assert remaining.pk != first.pk

@@ -7,7 +7,7 @@ from django.test import Client
 
 from auth_phone.models import LoginCode
 from tasks.sms import LocmemSender
-from tests.conftest import last_code, snapshot
+from tests.conftest import browser_login, last_code, snapshot
 
 NEW = "+79219876543"
 
@@ -15,7 +15,7 @@ NEW = "+79219876543"
 @pytest.fixture
 def client(user) -> Client:
     client = Client()
-    client.force_login(user)
+    browser_login(client, user)
     return client
 
 

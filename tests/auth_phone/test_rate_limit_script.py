@@ -11,7 +11,8 @@ from core.errors import RateLimited
 from tests.conftest import run_in_threads
 
 PHONE = "+79111234567"
-CODE = ("code.cooldown", "code.phone", "code.address")  # a code request's own limits
+# A code request's own limits.
+CODE = ("code.cooldown", "code.phone", "code.phone.all", "code.address")
 LOGIN = ("login.address", "login.phone")
 
 

@@ -165,7 +165,7 @@ def test_counter_window_restarts_when_the_key_vanishes(monkeypatch):
 
     monkeypatch.setattr(cache, "incr", flaky_incr)
     reservations = ratelimit.reserve(*CODE, phone=PHONE, net="10.9.9.9")
-    assert cache.get(f"rl:sms:phone:{PHONE}") == 1
+    assert cache.get(f"rl:sms:phone:{PHONE}:10.9.9.9") == 1
     reservations.release()
 
 

@@ -146,4 +146,7 @@ def test_protected_operations_use_the_jwt_bearer_scheme(schema):
         ("PATCH", "/users/update/sms/{id}/"),
         ("PUT", "/users/update/sms/{id}/"),
         ("DELETE", "/users/delete/{id}/"),
+        ("GET", "/users/sessions/"),
+        ("DELETE", "/users/sessions/{session_id}/"),
+        ("POST", "/users/logout/all/"),
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -59,7 +60,13 @@ def request_login_code(
         raise PhoneNotDeliverable(exc.message, **exc.params) from exc
     # The budget is taken last: a request another limit refuses costs none.
     reservations = ratelimit.reserve(
-        "code.cooldown", "code.phone", "code.address", "sms.budget", phone=phone, net=client_ip
+        "code.cooldown",
+        "code.phone",
+        "code.phone.all",
+        "code.address",
+        "sms.budget",
+        phone=phone,
+        net=client_ip,
     )
     try:
         with transaction.atomic():
@@ -73,26 +80,58 @@ def request_login_code(
             else:
                 created = False
                 User.objects.select_for_update().filter(pk=user.pk).first()
-            if not created:
-                LoginCode.objects.filter(user=user, purpose=purpose, used_at__isnull=True).delete()
-            login_code = LoginCode.objects.create(
-                user=user,
-                purpose=purpose,
-                phone=phone,
-                expires_at=timezone.now() + timedelta(seconds=settings.LOGIN_CODE_TTL),
-            )
+            live = None if created else _live_code(user=user, purpose=purpose, phone=phone)
+            if live is not None:
+                # A request while a code is live sends that code again: a stranger asking
+                # for the owner's number leaves no dead code in the owner's hand.
+                login_code = live
+            else:
+                if not created:
+                    LoginCode.objects.filter(
+                        user=user, purpose=purpose, used_at__isnull=True
+                    ).delete()
+                login_code = LoginCode.objects.create(
+                    user=user,
+                    purpose=purpose,
+                    phone=phone,
+                    expires_at=timezone.now() + timedelta(seconds=settings.LOGIN_CODE_TTL),
+                )
             delivery = queue_login_code_sms(login_code=login_code, phone=phone)
     except BaseException:
         reservations.release()  # the budget's unit too
         raise
     metrics.CODES_REQUESTED.labels(str(created).lower()).inc()
+    expires_in = settings.LOGIN_CODE_TTL
+    if live is not None:  # a code sent again lives what it has left
+        expires_in = math.ceil((live.expires_at - timezone.now()).total_seconds())
     return CodeRequest(
         user=user,
         created=created,
         task_id=delivery.task_id,
-        expires_in=settings.LOGIN_CODE_TTL,
+        expires_in=expires_in,
         resend_in=ratelimit.window("code.cooldown"),
     )
+
+
+def _live_code(*, user: User, purpose: str, phone: str) -> LoginCode | None:
+    """The unused code of `user` for `purpose` sent to `phone` that can still log in (not
+    expired, attempts left), or None. Its row is locked with the user's."""
+    return (
+        LoginCode.objects.select_for_update()
+        .filter(
+            user=user,
+            purpose=purpose,
+            phone=phone,
+            used_at__isnull=True,
+            expires_at__gt=timezone.now() + timedelta(seconds=LIVE_CODE_MARGIN),
+            attempts__lt=settings.LOGIN_CODE_MAX_ATTEMPTS,
+        )
+        .first()
+    )
+
+
+# A code about to expire is replaced rather than sent again: its SMS would arrive dead.
+LIVE_CODE_MARGIN = 60
 
 
 def _mark_logged_in(login_code: LoginCode, now: datetime) -> None:

@@ -12,9 +12,11 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
+from django.utils import timezone
 
 from profiles.models import User
 from profiles.services import users
@@ -29,9 +31,11 @@ from ..errors import (
     NoPendingPhoneChange,
     NotPendingPhone,
     PhoneTaken,
+    ReauthenticationRequired,
     WrongCode,
 )
 from ..models import LoginCode
+from . import sessions
 from .codes import request_login_code, verify_login_code
 
 CHANGE = LoginCode.Purpose.PHONE_CHANGE
@@ -48,14 +52,17 @@ class PendingPhoneChange:
 
 
 def update_profile(
-    *, user: User, client_ip: str, **fields
+    *, user: User, client_ip: str, authenticated_at: datetime | None, **fields
 ) -> tuple[User, PendingPhoneChange | None]:
     """users.update_profile, except that a `phone` (E.164) other than the account's
     starts a change: the other fields are saved and a code goes to the new number, in one
-    transaction. Raises PhoneTaken, RateLimited and the errors of update_profile."""
+    transaction. A change needs a login with a code (`authenticated_at`) within
+    PHONE_CHANGE_REAUTH_SECONDS. Raises ReauthenticationRequired, PhoneTaken, RateLimited
+    and the errors of update_profile."""
     phone = fields.pop("phone", None)
     if phone is None or phone == user.phone:
         return users.update_profile(user=user, **fields), None
+    ensure_recent_login(authenticated_at)
     if User.objects.filter(phone=phone).exists():
         raise PhoneTaken()
     try:
@@ -80,6 +87,16 @@ def update_profile(
     return user, pending
 
 
+def ensure_recent_login(authenticated_at: datetime | None) -> None:
+    """Raises ReauthenticationRequired unless the login with a code was recent: a stolen
+    access token (or a refreshed one) cannot move the account to another number once the
+    window after its login has passed (OWASP ASVS: re-authenticate before sensitive
+    changes)."""
+    window = timedelta(seconds=settings.PHONE_CHANGE_REAUTH_SECONDS)
+    if authenticated_at is None or timezone.now() - authenticated_at > window:
+        raise ReauthenticationRequired()
+
+
 def get_pending_phone(*, user: User) -> str | None:
     """The number `user` asked to change to and has not confirmed yet, or None."""
     return (
@@ -89,7 +106,7 @@ def get_pending_phone(*, user: User) -> str | None:
     )
 
 
-def _move_to(phone: str) -> Callable[[LoginCode, datetime], None]:
+def _move_to(phone: str, keep_session: str | None) -> Callable[[LoginCode, datetime], None]:
     def move(change_code: LoginCode, now: datetime) -> None:
         old_phone = change_code.user.phone  # locked with the code by verify_login_code
         try:
@@ -114,14 +131,19 @@ def _move_to(phone: str) -> Callable[[LoginCode, datetime], None]:
             purpose=LoginCode.Purpose.LOGIN,
             used_at__isnull=True,
         ).delete()
+        # Whoever else held a login (a thief's refresh token among them) holds nothing now.
+        sessions.end_other_sessions(user=change_code.user, keep=keep_session)
         queue_notice_sms(phone=old_phone, notice=PHONE_CHANGED_NOTICE)
 
     return move
 
 
-def confirm_phone_change(*, user: User, phone: str, code: str) -> User:
+def confirm_phone_change(
+    *, user: User, phone: str, code: str, keep_session: str | None = None
+) -> User:
     """Move `user` to `phone` with the right, live code sent there for this change; its
-    unused login codes die and the old number gets a notice. Raises NoPendingPhoneChange,
+    unused login codes die, every session but `keep_session` (the caller's) ends and the
+    old number gets a notice. Raises NoPendingPhoneChange,
     NotPendingPhone, PhoneTaken; on `sms_code`: WrongCode, CodeExpired,
     CodeAttemptsExhausted; RateLimited."""
     pending = get_pending_phone(user=user)
@@ -132,7 +154,11 @@ def confirm_phone_change(*, user: User, phone: str, code: str) -> User:
         raise NotPendingPhone()
     try:
         verify_login_code(
-            phone=phone, code=code, purpose=CHANGE, user=user, on_verified=_move_to(phone)
+            phone=phone,
+            code=code,
+            purpose=CHANGE,
+            user=user,
+            on_verified=_move_to(phone, keep_session),
         )
     except NoActiveCode:  # replaced or confirmed by a concurrent request
         raise NoPendingPhoneChange() from None

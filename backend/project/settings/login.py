@@ -10,7 +10,10 @@ LOGIN_CODE_HMAC_KEY = env.str("LOGIN_CODE_HMAC_KEY", default="") or derived_key(
 
 RATE_LIMITS_ENABLED = env.bool("RATE_LIMITS_ENABLED", default=True)
 SMS_RESEND_COOLDOWN = env.int("SMS_RESEND_COOLDOWN", default=60)
+# Codes per number per requesting network (IPv4 address, IPv6 /64) ...
 SMS_PHONE_HOURLY_LIMIT = env.int("SMS_PHONE_HOURLY_LIMIT", default=5)
+# ... and per number across all networks.
+SMS_PHONE_HOURLY_LIMIT_ALL_NETWORKS = env.int("SMS_PHONE_HOURLY_LIMIT_ALL_NETWORKS", default=15)
 SMS_IP_HOURLY_LIMIT = env.int("SMS_IP_HOURLY_LIMIT", default=30)
 LOGIN_FAILURES_HOURLY_LIMIT = env.int("LOGIN_FAILURES_HOURLY_LIMIT", default=10)
 LOGIN_FAILURES_IP_HOURLY_LIMIT = env.int("LOGIN_FAILURES_IP_HOURLY_LIMIT", default=30)
@@ -34,3 +37,5 @@ SMSAERO_EMAIL = env.str("SMSAERO_EMAIL", default="")
 SMSAERO_API_KEY = env.str("SMSAERO_API_KEY", default="")
 SMSAERO_SIGN = env.str("SMSAERO_SIGN", default="SMS Aero")
 SMSAERO_TIMEOUT = env.float("SMSAERO_TIMEOUT", default=10.0)
+# A change of number needs a login with a code at most this many seconds ago.
+PHONE_CHANGE_REAUTH_SECONDS = env.int("PHONE_CHANGE_REAUTH_SECONDS", default=300)
