@@ -34,6 +34,7 @@ from profiles.schema import ERROR_400, ERROR_404, PK_PARAMETER, PROFILE_EXAMPLE,
 from profiles.serializers import ProfileOutput, ProfileUpdateInput
 
 from .serializers import (
+    JwksOutput,
     LoginInput,
     LoginOutput,
     LogoutInput,
@@ -572,4 +573,42 @@ confirm_phone_change = extend_schema_view(
         summary="Confirm a change of phone number with the SMS code (same as PATCH)",
         **CONFIRM_SCHEMA,
     ),
+)
+
+
+JWKS_EXAMPLE = {
+    "keys": [
+        {
+            "kid": "1d8EfpCmoaxYZ3B0OeUX0ORrVKRRKsh4wUVbVCEPs3Y",
+            "kty": "EC",
+            "crv": "P-256",
+            "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+            "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0",
+            "alg": "ES256",
+            "use": "sig",
+        }
+    ]
+}
+
+jwks = extend_schema_view(
+    get=extend_schema(
+        tags=["auth"],
+        summary="Public keys that check the tokens (JWK Set)",
+        description="The public keys of the current signing key and of the retired ones "
+        "that still check live tokens (RFC 7517). A token names its key in the `kid` "
+        "header; another service checks a token's signature, `exp`, `iss` and `aud` with "
+        "these keys alone (docs/integration.md). Cacheable: `Cache-Control: max-age` "
+        "(300 s) is far shorter than the time a retired key stays listed (a refresh "
+        "token's lifetime). A `kid` missing from a cached copy means a rotation: fetch "
+        "again. Never holds a private part.",
+        auth=[],
+        responses={
+            200: OpenApiResponse(
+                JwksOutput,
+                description="The JWK Set.",
+                examples=[example("JWK Set", JWKS_EXAMPLE, 200)],
+            ),
+            503: UNAVAILABLE,
+        },
+    )
 )

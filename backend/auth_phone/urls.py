@@ -7,4 +7,5 @@ urlpatterns = [
     path("users/login/", apis.LoginApi.as_view(), name="login"),
     path("users/token/refresh/", apis.TokenRefreshApi.as_view(), name="token-refresh"),
     path("users/logout/", apis.LogoutApi.as_view(), name="logout"),
+    path(".well-known/jwks.json", apis.JwksApi.as_view(), name="jwks"),
 ]

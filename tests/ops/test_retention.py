@@ -10,11 +10,11 @@ import pytest
 from django.utils import timezone
 from django_celery_results.models import TaskResult
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from auth_phone import retention as code_retention
 from auth_phone import tasks as auth_phone_tasks
 from auth_phone.models import LoginCode, TokenFamily
+from auth_phone.tokens import RefreshToken
 from profiles.models import User
 from profiles.services.users import create_user
 from project.celery import app

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
-from rest_framework_simplejwt.tokens import BlacklistMixin, RefreshToken
+from rest_framework_simplejwt.tokens import BlacklistMixin
 from rest_framework_simplejwt.utils import datetime_from_epoch, datetime_to_epoch
 
 from core import sql
@@ -18,6 +18,7 @@ from profiles.models import User
 
 from ..errors import InvalidRefreshToken, NoActiveAccount
 from ..models import TokenFamily
+from ..tokens import RefreshToken  # signed with the current key (auth_phone.tokens)
 
 FAMILY_CLAIM = "fam"
 LEGACY_FAMILY_NAMESPACE = uuid.UUID("4d2a7c51-0f3e-4b8e-9d61-2c5b7a9e8f10")
