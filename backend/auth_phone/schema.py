@@ -579,11 +579,11 @@ confirm_phone_change = extend_schema_view(
 JWKS_EXAMPLE = {
     "keys": [
         {
-            "kid": "1d8EfpCmoaxYZ3B0OeUX0ORrVKRRKsh4wUVbVCEPs3Y",
+            "kid": "0BeFPXebvCskGRKeanhnvG34VrWgCQ3bMHLVQBrCmFc",
             "kty": "EC",
             "crv": "P-256",
-            "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
-            "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0",
+            "x": "tph09zjKq3VLmoagtPQ11DRyvTILaVNdbPzFZb6O4Q4",
+            "y": "K4lzxtiAo_e-JTWJFzCljQUJ9oSeEnpgRR7eEYvCwcQ",
             "alg": "ES256",
             "use": "sig",
         }
@@ -602,13 +602,7 @@ jwks = extend_schema_view(
         "token's lifetime). A `kid` missing from a cached copy means a rotation: fetch "
         "again. Never holds a private part.",
         auth=[],
-        responses={
-            200: OpenApiResponse(
-                JwksOutput,
-                description="The JWK Set.",
-                examples=[example("JWK Set", JWKS_EXAMPLE, 200)],
-            ),
-            503: UNAVAILABLE,
-        },
+        responses={200: OpenApiResponse(JwksOutput, description="The JWK Set."), 503: UNAVAILABLE},
+        examples=[example("JWK Set", JWKS_EXAMPLE, 200), DATABASE_DOWN_EXAMPLE],
     )
 )
