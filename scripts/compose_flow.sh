@@ -38,6 +38,31 @@ done
 $DC_COMPOSE logs --no-log-prefix worker | grep "$rid"
 $DC_COMPOSE logs --no-log-prefix worker | grep "$rid" | grep -q "SMS delivered"
 
+say "a token issued by one web replica is accepted by the other (keys shared via the database)"
+replica() {  # replica INDEX PYTHON: run PYTHON in web-INDEX against its own gunicorn
+  $DC_COMPOSE exec -T --index "$1" web python -c "import json, time, urllib.request as u
+B = 'http://127.0.0.1:8000'
+def call(path, body=None, token=None):
+    data = json.dumps(body).encode() if body is not None else None
+    request = u.Request(B + path, data=data, headers={'Content-Type': 'application/json'})
+    if token: request.add_header('Authorization', 'Bearer ' + token)
+    return json.load(u.urlopen(request, timeout=10))
+$2"
+}
+phone="+7999$(printf '%07d' $((RANDOM * 30 + RANDOM % 30)))"
+access=$(replica 1 "
+call('/auth/sms/', {'phone': '$phone'})
+for _ in range(30):
+    try: code = call('/dev/sms/?phone=' + '$phone'.replace('+', '%2B'))['code']; break
+    except Exception: time.sleep(1)
+print(call('/users/login/', {'phone': '$phone', 'password': code})['access'])")
+[[ -n $access ]]
+replica 2 "print(call('/users/me/', token='$access')['phone'])" | grep -qF "$phone"
+jwks1=$(replica 1 "print(json.dumps(call('/.well-known/jwks.json'), sort_keys=True))")
+jwks2=$(replica 2 "print(json.dumps(call('/.well-known/jwks.json'), sort_keys=True))")
+echo "$jwks1"
+[[ $jwks1 == "$jwks2" && $jwks1 == *'"kid"'* ]]
+
 say "counters on each web replica (summed over its gunicorn processes) and on the workers"
 for service in web worker; do
   port=8000; [[ $service == worker ]] && port=9808

@@ -17,8 +17,8 @@ from django.db import connections
 from django.utils import timezone
 from PIL import Image
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import RefreshToken
 
+from auth_phone.tokens import RefreshToken, forget_keys
 from profiles.models import User
 from tasks.sms import LocmemSender
 from tests.factories import UserFactory
@@ -28,9 +28,11 @@ CODE_RE = re.compile(r"\b(\d{4})\b")
 
 @pytest.fixture(autouse=True)
 def _fresh_state():
-    """Rate-limit counters and the in-memory outbox start empty in every test."""
+    """Rate-limit counters, the in-memory outbox and the process's signing keys start
+    empty in every test (a key made in a rolled-back test is gone from the database)."""
     cache.clear()
     LocmemSender.outbox.clear()
+    forget_keys()
     yield
     LocmemSender.outbox.clear()
 

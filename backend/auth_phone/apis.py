@@ -5,6 +5,8 @@ profiles.services.users.update_profile)."""
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from rest_framework import status
 from rest_framework.parsers import FormParser, JSONParser
@@ -22,7 +24,7 @@ from profiles.serializers import (
     ProfileUpdateInput,
 )
 
-from . import schema
+from . import schema, tokens
 from .serializers import (
     LoginInput,
     LogoutInput,
@@ -106,6 +108,18 @@ class TokenRefreshApi(APIView):
         except TokenError as exc:  # simplejwt's own answer: {"detail", "code": "token_not_valid"}
             raise InvalidToken(exc.args[0]) from exc
         return Response(TokenRefreshOutput(tokens).data)
+
+
+@schema.jwks
+class JwksApi(APIView):
+    authentication_classes: list = []
+    permission_classes: list = []
+
+    def get(self, request):
+        # Built from this process's keys: no query, no key parsed per request.
+        response = Response(tokens.jwks())
+        patch_cache_control(response, public=True, max_age=settings.JWKS_MAX_AGE)
+        return response
 
 
 @schema.update

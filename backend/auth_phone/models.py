@@ -1,4 +1,5 @@
-"""One-time login codes. Only a keyed hash of the code is ever stored."""
+"""One-time login codes (only a keyed hash of the code is ever stored), token families
+and the keys that sign tokens."""
 
 import secrets
 import uuid
@@ -80,3 +81,37 @@ class Session(models.Model):
 
     def __str__(self) -> str:
         return f"session {self.pk} of user #{self.user_id}"
+
+
+class SigningKey(models.Model):
+    """A key that signs (the current one) or signed tokens. The public part is published
+    at /.well-known/jwks.json until the last token it signed has expired; the private part
+    is stored encrypted under a key derived from DJANGO_SECRET_KEY (auth_phone.keys)."""
+
+    class Algorithm(models.TextChoices):
+        ES256 = "ES256", "ES256 (ECDSA P-256)"
+        EDDSA = "EdDSA", "EdDSA (Ed25519)"
+        # The key derived from DJANGO_SECRET_KEY, recorded at the upgrade so that the
+        # tokens it signed before are accepted until they expire; no key material here.
+        HS256 = "HS256", "HS256 (tokens from before the upgrade)"
+
+    # RFC 7638 thumbprint of the public key: the `kid` of the tokens it signs.
+    kid = models.CharField(max_length=64, unique=True)
+    algorithm = models.CharField(max_length=8, choices=Algorithm.choices)
+    use = models.CharField(max_length=8, default="sig", editable=False)
+    public_key = models.TextField(blank=True, default="")  # PEM, SubjectPublicKeyInfo
+    private_key = models.TextField(blank=True, default="")  # Fernet token of the PKCS#8 PEM
+    created_at = models.DateTimeField(default=timezone.now)
+    # When it stopped signing; it still verifies for a token lifetime after.
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # Two replicas starting at once both try to create the first key: one wins.
+            models.UniqueConstraint(
+                fields=["use"], condition=Q(retired_at__isnull=True), name="one_current_signing_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.algorithm} key {self.kid}"

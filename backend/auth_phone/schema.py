@@ -34,6 +34,7 @@ from profiles.schema import ERROR_400, ERROR_404, PK_PARAMETER, PROFILE_EXAMPLE,
 from profiles.serializers import ProfileOutput, ProfileUpdateInput
 
 from .serializers import (
+    JwksOutput,
     LoginInput,
     LoginOutput,
     LogoutAllOutput,
@@ -689,5 +690,36 @@ logout_all = extend_schema_view(
             503: SESSIONS_DOWN,
         },
         examples=[example("Ended", {"detail": "Other sessions ended.", "ended": 2}, 200)],
+    )
+)
+
+JWKS_EXAMPLE = {
+    "keys": [
+        {
+            "kid": "0BeFPXebvCskGRKeanhnvG34VrWgCQ3bMHLVQBrCmFc",
+            "kty": "EC",
+            "crv": "P-256",
+            "x": "tph09zjKq3VLmoagtPQ11DRyvTILaVNdbPzFZb6O4Q4",
+            "y": "K4lzxtiAo_e-JTWJFzCljQUJ9oSeEnpgRR7eEYvCwcQ",
+            "alg": "ES256",
+            "use": "sig",
+        }
+    ]
+}
+
+jwks = extend_schema_view(
+    get=extend_schema(
+        tags=["auth"],
+        summary="Public keys that check the tokens (JWK Set)",
+        description="The public keys of the current signing key and of the retired ones "
+        "that still check live tokens (RFC 7517). A token names its key in the `kid` "
+        "header; another service checks a token's signature, `exp`, `iss` and `aud` with "
+        "these keys alone (docs/integration.md). Cacheable: `Cache-Control: max-age` "
+        "(300 s) is far shorter than the time a retired key stays listed (a refresh "
+        "token's lifetime). A `kid` missing from a cached copy means a rotation: fetch "
+        "again. Never holds a private part.",
+        auth=[],
+        responses={200: OpenApiResponse(JwksOutput, description="The JWK Set."), 503: UNAVAILABLE},
+        examples=[example("JWK Set", JWKS_EXAMPLE, 200), DATABASE_DOWN_EXAMPLE],
     )
 )

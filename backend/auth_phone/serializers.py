@@ -110,3 +110,19 @@ class SessionOutput(serializers.Serializer):
 class LogoutAllOutput(serializers.Serializer):
     detail = serializers.CharField()
     ended = serializers.IntegerField(help_text="How many other logins were ended.")
+
+
+class PublicJwkOutput(serializers.Serializer):
+    """A public key (RFC 7517, 7518 section 6; RFC 8037 for Ed25519)."""
+
+    kid = serializers.CharField(help_text="Key id: the `kid` header of the tokens it signed.")
+    kty = serializers.ChoiceField(choices=["EC", "OKP"], help_text="Key type.")
+    crv = serializers.ChoiceField(choices=["P-256", "Ed25519"], help_text="Curve.")
+    x = serializers.CharField(help_text="Public point, base64url.")
+    y = serializers.CharField(required=False, help_text="Public point, base64url (EC only).")
+    alg = serializers.ChoiceField(choices=["ES256", "EdDSA"], help_text="Signature algorithm.")
+    use = serializers.ChoiceField(choices=["sig"], help_text="Always `sig`.")
+
+
+class JwksOutput(serializers.Serializer):
+    keys = PublicJwkOutput(many=True, help_text="Current key first, then retired ones.")

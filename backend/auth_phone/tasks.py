@@ -3,7 +3,7 @@ from core.tasks import task
 from tasks.tasks import SMS_RETRY_OPTIONS
 
 from . import retention
-from .services import delivery
+from .services import delivery, signing_keys
 
 # The login-code task's name; the task status API (GET /tasks/<id>/) answers it.
 LOGIN_CODE_TASK_NAME = "auth_phone.deliver_login_code"
@@ -43,3 +43,10 @@ def delete_dead_sessions() -> int:
 @task("auth_phone.delete_unverified_users", formerly=["project.retention.delete_unverified_users"])
 def delete_unverified_users() -> int:
     return run(retention.delete_unverified_users)
+
+
+@task("auth_phone.retire_signing_keys")
+def retire_signing_keys() -> int:
+    """Delete the signing keys no live token can name; rotate the current one when it is
+    older than JWT_KEY_ROTATION_DAYS."""
+    return signing_keys.retire_signing_keys()

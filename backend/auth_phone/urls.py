@@ -10,4 +10,5 @@ urlpatterns = [
     path("users/logout/all/", apis.LogoutAllApi.as_view(), name="logout-all"),
     path("users/sessions/", apis.SessionListApi.as_view(), name="sessions"),
     path("users/sessions/<uuid:session_id>/", apis.SessionEndApi.as_view(), name="session-end"),
+    path(".well-known/jwks.json", apis.JwksApi.as_view(), name="jwks"),
 ]

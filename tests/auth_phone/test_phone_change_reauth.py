@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from auth_phone.models import LoginCode, Session
 from auth_phone.services.sessions import issue_tokens
+from auth_phone.tokens import AccessToken, RefreshToken
 from tasks.sms import LocmemSender
 from tests.conftest import CODE_RE, last_code, snapshot
 

@@ -3,10 +3,10 @@ concurrent refreshes of one token exactly one succeeds, and a rotated-out token 
 comes back revokes every token of its login, the live successor included."""
 
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from auth_phone.models import Session
 from auth_phone.services.sessions import issue_tokens
+from auth_phone.tokens import RefreshToken
 from profiles.services.users import create_user, delete_user
 from tests.conftest import run_in_threads
 

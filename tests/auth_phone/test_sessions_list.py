@@ -8,10 +8,10 @@ from datetime import timedelta
 from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import AccessToken
 
 from auth_phone.models import Session
 from auth_phone.services.sessions import issue_tokens
+from auth_phone.tokens import AccessToken
 from tests.conftest import browser_login
 
 REFRESH = "/users/token/refresh/"

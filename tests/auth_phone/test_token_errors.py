@@ -1,10 +1,10 @@
 """Refused refresh tokens answer 401 on logout and refresh, never 403 or 500."""
 
 import pytest
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from auth_phone.models import Session
 from auth_phone.services.sessions import issue_tokens
+from auth_phone.tokens import RefreshToken
 from profiles.models import User
 from profiles.services.users import create_user
 

@@ -1,8 +1,8 @@
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from auth_phone.models import LoginCode, Session
 from auth_phone.services.sessions import issue_tokens
+from auth_phone.tokens import RefreshToken
 from profiles.models import User
 from profiles.services.users import delete_user
 from tests.conftest import client_for, link

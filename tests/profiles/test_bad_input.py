@@ -4,8 +4,8 @@ from datetime import timedelta
 
 import pytest
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
+from auth_phone.tokens import AccessToken, RefreshToken
 from tests.conftest import snapshot
 
 UPDATE = "/users/update/me/"

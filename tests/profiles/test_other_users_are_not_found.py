@@ -2,8 +2,8 @@
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from rest_framework_simplejwt.tokens import RefreshToken
 
+from auth_phone.tokens import RefreshToken
 from profiles.models import User
 from tests.conftest import client_for, image_bytes, link, snapshot
 

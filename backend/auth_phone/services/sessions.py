@@ -15,13 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings
-from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from profiles.models import User
 
 from ..errors import InvalidRefreshToken, NoActiveAccount, SessionNotFound
 from ..models import USER_AGENT_MAX_LENGTH, Session
+from ..tokens import RefreshToken  # signed with the current key (auth_phone.tokens)
 
 # The claim that names a token's session. "fam" is the name the token families of
 # earlier releases gave it: a token issued before the upgrade finds its session by it.

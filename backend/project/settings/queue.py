@@ -71,6 +71,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "auth_phone.delete_dead_sessions",
         "schedule": timedelta(hours=6),
     },
+    "retire-signing-keys": {
+        "task": "auth_phone.retire_signing_keys",
+        "schedule": timedelta(hours=1),
+    },
     "delete-unverified-users": {
         "task": "auth_phone.delete_unverified_users",
         "schedule": timedelta(hours=1),
