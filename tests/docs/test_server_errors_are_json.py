@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.ops.processes import WebServer, child_env
+from tests.support.processes import WebServer, child_env
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -8,7 +8,7 @@ import pytest
 from django.apps import apps
 
 from auth_phone import codes
-from tests.smsaero_stub import SmsAeroStub
+from tests.support.smsaero_stub import SmsAeroStub
 
 PHONE = "+79111234567"
 CODE = "7391"  # fixed so that the search below has no chance of a false alarm

@@ -17,7 +17,7 @@ from tasks import services
 from tasks.models import SmsDelivery
 from tasks.sms import LocmemSender
 from tests.conftest import last_code
-from tests.ops.processes import wait_for
+from tests.support.processes import wait_for
 
 PHONE = "+79111234567"
 

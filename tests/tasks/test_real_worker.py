@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from project.celery import app
 from tasks.models import SmsDelivery
 from tests.conftest import last_code
-from tests.ops.processes import wait_for
+from tests.support.processes import wait_for
 
 PHONE = "+79111234567"
 

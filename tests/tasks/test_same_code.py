@@ -6,7 +6,7 @@ import re
 from auth_phone.models import LoginCode
 from auth_phone.tasks import deliver_login_code
 from tasks.models import SmsDelivery
-from tests.smsaero_stub import success
+from tests.support.smsaero_stub import success
 
 PHONE = "+79111234567"
 

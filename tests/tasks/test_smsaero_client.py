@@ -4,7 +4,7 @@ failures are retried."""
 import pytest
 
 from tasks.sms import SmsAeroSender, SmsRejected, SmsTransientError
-from tests.smsaero_stub import SmsAeroStub
+from tests.support.smsaero_stub import SmsAeroStub
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 from profiles.models import User
 from project.celery import app
 from tests.conftest import last_code
-from tests.ops.processes import wait_for
+from tests.support.processes import wait_for
 from tests.webhooks.receiver import Receiver
 from webhooks import services, signing
 from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint

@@ -20,10 +20,10 @@ from celery.contrib.testing.worker import start_worker
 from core.ops.logs import mask_phone, mask_phones
 from project.celery import app
 from tasks.models import SmsDelivery
-from tests.ops.processes import wait_for
+from tests.support.processes import wait_for
 
 PHONE = "+79111234567"
-BACKEND = Path(__file__).resolve().parents[2] / "backend"
+BACKEND = Path(__file__).resolve().parents[3] / "backend"
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
 
 

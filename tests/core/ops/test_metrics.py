@@ -178,7 +178,7 @@ def test_gunicorn_starts_with_an_empty_metrics_directory_and_forgets_dead_worker
     (directory / "counter_4242.db").write_bytes(b"left over")
     (directory / "gauge_livesum_4242.db").write_bytes(b"left over")
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(directory))
-    config = runpy.run_path(str(Path(__file__).parents[2] / "backend" / "gunicorn.conf.py"))
+    config = runpy.run_path(str(Path(__file__).parents[3] / "backend" / "gunicorn.conf.py"))
     assert config["max_requests"] == 0  # no recycling unless GUNICORN_MAX_REQUESTS says so
 
     config["on_starting"](None)

@@ -4,7 +4,7 @@ down, never a 500, writes nothing, and recovers by itself once the service is ba
 import pytest
 
 from profiles.models import User
-from tests.ops.processes import RedisServer, WebServer, child_env, free_port, wait_for
+from tests.support.processes import RedisServer, WebServer, child_env, free_port, wait_for
 
 pytestmark = pytest.mark.timeout(180)
 

@@ -14,7 +14,7 @@ from project.celery import app as celery_app
 from tasks.models import SmsDelivery
 from tasks.sms import LocmemSender
 from tests.factories import LoginCodeFactory
-from tests.smsaero_stub import SmsAeroStub, success
+from tests.support.smsaero_stub import SmsAeroStub, success
 
 PHONE = "+79111234567"
 

@@ -11,7 +11,7 @@ import pytest
 from tasks import sms
 from tasks.models import SmsDelivery
 from tests.conftest import CODE_RE
-from tests.ops.processes import child_env, start_worker, stop, wait_for
+from tests.support.processes import child_env, start_worker, stop, wait_for
 
 PHONE = "+79111234567"
 SEND_SECONDS = 4  # the simulated sender's delay: long enough to kill the worker mid-send

@@ -7,7 +7,7 @@ import sys
 
 from django.conf import settings
 
-from tests.ops.processes import BACKEND_DIR, child_env
+from tests.support.processes import BACKEND_DIR, child_env
 
 PRINT_KEYS = (
     "import json, django; django.setup(); from django.conf import settings as s; "

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from tests.conftest import run_without_redis
 
-BACKEND = Path(__file__).resolve().parents[1] / "backend"
+BACKEND = Path(__file__).resolve().parents[2] / "backend"
 
 PUBLISH = """
 import django

@@ -5,7 +5,7 @@ import secrets
 import subprocess
 import sys
 
-from tests.ops.processes import BACKEND_DIR, child_env
+from tests.support.processes import BACKEND_DIR, child_env
 
 PRODUCTION = {
     "DJANGO_DEBUG": "false",
