@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from django.core.cache import cache
 from django.db import connections
+from django.test import override_settings
 from django.utils import timezone
 from PIL import Image
 from rest_framework.test import APIClient
@@ -24,6 +25,14 @@ from tasks.sms import LocmemSender
 from tests.factories import UserFactory
 
 CODE_RE = re.compile(r"\b(\d{4})\b")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """Passwords (the admin's) hashed with a cheap hasher: the default one is slow on
+    purpose, and its strength is not what these tests test."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(autouse=True)

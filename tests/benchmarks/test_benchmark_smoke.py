@@ -13,6 +13,11 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import pytest
+
+pytestmark = pytest.mark.process  # starts other processes
+
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

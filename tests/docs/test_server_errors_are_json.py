@@ -4,7 +4,7 @@ import pytest
 
 from tests.support.processes import WebServer, child_env
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.process, pytest.mark.timeout(120)]
 
 
 @pytest.fixture

@@ -4,6 +4,8 @@ import logging
 import uuid
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import run_without_redis
 
 BACKEND = Path(__file__).resolve().parents[2] / "backend"
@@ -18,6 +20,7 @@ app.send_task("tasks.tasks.deliver_login_code", args=[0])
 """
 
 
+@pytest.mark.process
 def test_the_embedded_broker_keeps_everything_under_var_and_warns_nothing(tmp_path):
     """Without REDIS_URL, publishing a task (as `make run` does) writes only below
     APP_VAR_DIR, not a `control/` folder in the working directory, and kombu does not warn

@@ -13,6 +13,8 @@ from tasks.models import SmsDelivery
 from tests.conftest import CODE_RE
 from tests.support.processes import child_env, start_worker, stop, wait_for
 
+pytestmark = pytest.mark.process  # starts other processes
+
 PHONE = "+79111234567"
 SEND_SECONDS = 4  # the simulated sender's delay: long enough to kill the worker mid-send
 VISIBILITY_TIMEOUT = 8  # shortened for the test; above SEND_SECONDS, below the code's life

@@ -6,7 +6,7 @@ import pytest
 from profiles.models import User
 from tests.support.processes import RedisServer, WebServer, child_env, free_port, wait_for
 
-pytestmark = pytest.mark.timeout(180)
+pytestmark = [pytest.mark.process, pytest.mark.timeout(180)]
 
 
 @pytest.fixture

@@ -154,6 +154,7 @@ for name in ("celery.worker.strategy", "celery.app.trace"):
 """
 
 
+@pytest.mark.process
 @pytest.mark.parametrize(("value", "level"), [(None, logging.WARNING), ("true", logging.INFO)])
 def test_celery_logs_a_line_per_task_only_when_asked(value, level):
     env = {k: v for k, v in os.environ.items() if k != "CELERY_TASK_LOG_LINES"}
