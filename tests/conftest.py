@@ -15,14 +15,13 @@ import pytest
 from django.core.cache import cache
 from django.db import connections
 from django.test import override_settings
-from django.utils import timezone
 from PIL import Image
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from profiles.models import User
 from tasks.sms import LocmemSender
-from tests.factories import UserFactory
+from tests.factories import UserFactory, client_for
+from tests.phones import phone_number
 
 CODE_RE = re.compile(r"\b(\d{4})\b")
 
@@ -81,7 +80,7 @@ def last_code(phone: str) -> str:
 def request_code(api) -> Callable[[str], str]:
     """Ask for a code through the API and return the code the SMS carried."""
 
-    def _request(phone: str = "+79111234567") -> str:
+    def _request(phone: str = phone_number()) -> str:
         response = api.post("/auth/sms/", {"phone": phone}, format="json")
         assert response.status_code in (200, 201), response.content
         return last_code(phone)
@@ -155,21 +154,7 @@ def run_without_redis(script: str, *, cwd: Path, **env: str) -> subprocess.Compl
     )
 
 
-# --- Profiles: users, tokens and pictures made directly, not through the SMS flow -----
-def client_for(user: User) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
-    return client
-
-
-def link(user: User, inviter: User, when=None) -> None:
-    """Record an activation directly (arranging data, not testing the service)."""
-    User.objects.filter(pk=user.pk).update(
-        referred_by=inviter, activated_code=inviter.invite_code, referred_at=when or timezone.now()
-    )
-    user.refresh_from_db()
-
-
+# --- Profiles: pictures, invite codes and snapshots ------------------------------------
 def image_bytes(fmt: str = "PNG", size=(8, 8)) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", size, (200, 30, 30)).save(buffer, format=fmt)

@@ -11,8 +11,9 @@ from auth_phone.models import LoginCode
 from auth_phone.services import codes as services
 from profiles.models import User
 from tests.conftest import last_code
+from tests.phones import phone_number
 
-PHONE = "+79111234567"
+PHONE = phone_number()
 
 
 class CountingCache:
@@ -132,7 +133,7 @@ class CountingRedis:
 
 
 def test_a_code_request_costs_one_redis_round_trip_and_so_does_giving_it_back(monkeypatch):
-    ratelimit.reserve_code_request(phone="+79111234569", ip="10.2.2.3")  # the script loaded
+    ratelimit.reserve_code_request(phone=phone_number(1234569), ip="10.2.2.3")  # the script loaded
     counting = CountingRedis(monkeypatch)
     reservations = ratelimit.reserve_code_request(
         phone=PHONE, ip="10.2.2.3", budget=budget.sms_budget()
@@ -152,7 +153,7 @@ def test_a_code_request_costs_one_redis_round_trip_and_so_does_giving_it_back(mo
 def test_a_code_request_through_the_service_makes_one_redis_round_trip(
     monkeypatch, db, django_capture_on_commit_callbacks
 ):
-    services.request_login_code(phone="+79111234569", client_ip="10.2.2.3")  # script loaded
+    services.request_login_code(phone=phone_number(1234569), client_ip="10.2.2.3")  # script loaded
     counting = CountingRedis(monkeypatch)
     with django_capture_on_commit_callbacks():  # the task is queued on commit, not here
         services.request_login_code(phone=PHONE, client_ip="10.2.2.3")
@@ -160,7 +161,7 @@ def test_a_code_request_through_the_service_makes_one_redis_round_trip(
 
 
 def test_a_login_costs_one_redis_round_trip(monkeypatch):
-    ratelimit.reserve_login(phone="+79111234569", ip="10.2.2.3")  # the script loaded
+    ratelimit.reserve_login(phone=phone_number(1234569), ip="10.2.2.3")  # the script loaded
     counting = CountingRedis(monkeypatch)
     taken = ratelimit.reserve_login(phone=PHONE, ip="10.2.2.4")
     assert counting.calls == ["EVALSHA"]
@@ -179,7 +180,7 @@ def test_without_redis_a_code_request_costs_seven_cache_commands_then_five(monke
         ratelimit.reserve_code_request(phone=PHONE, ip="10.2.2.3")
         assert len(counting.calls) == 7  # cooldown, phone window opened, address window opened
         counting.calls.clear()
-        ratelimit.reserve_code_request(phone="+79111234568", ip="10.2.2.3")
+        ratelimit.reserve_code_request(phone=phone_number(1234568), ip="10.2.2.3")
         assert len(counting.calls) == 5  # the address window is open now
         assert cache.get("rl:sms:ip:10.2.2.3") == 2
         assert cache.get("rl:sms:ip:10.2.2.3:reset") is not None

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_without_redis
+from tests.phones import phone_number
 
 BACKEND = Path(__file__).resolve().parents[2] / "backend"
 
@@ -50,7 +51,7 @@ def test_polling_the_development_inbox_logs_no_warning(api, settings, caplog):
     settings.SMS_DEV_INBOX = True
     settings.SMS_BACKEND = "simulated"
     with caplog.at_level(logging.WARNING):
-        response = api.get("/dev/sms/", {"phone": "+79111234567"})
+        response = api.get("/dev/sms/", {"phone": phone_number()})
     assert response.status_code == 404  # no SMS yet: the UI polls again
     assert dev_inbox_not_found_records(caplog) == []
 
