@@ -10,7 +10,8 @@ MANAGE := cd backend && ../$(BIN)/python manage.py
 export DJANGO_DEBUG ?= true
 export SMS_DEV_INBOX ?= true
 
-.PHONY: install install-dev run migrate manage test lint format typecheck clean docker-lint test-live bench
+# `make pytest`: the tests that need no live stack, on two processes (see docs/testing.md).
+.PHONY: install install-dev run migrate manage test pytest lint format typecheck clean docker-lint test-live bench
 
 # What running needs (requirements.txt); the test, type-checking and benchmark tools
 # (requirements-dev.txt) come on top, with the targets that use them.
@@ -64,8 +65,19 @@ test: install-dev lint docker-lint node_modules/.installed
 	$(BIN)/mypy
 	$(MANAGE) makemigrations --check --dry-run
 	$(MANAGE) spectacular --validate --fail-on-warn --file /dev/null
-	$(BIN)/pytest --cov --cov-report=term-missing:skip-covered
+	$(BIN)/pytest -n 2 --cov --cov-report=term-missing:skip-covered
 	$(BIN)/python scripts/live_stack.py all
+
+# The tests that need no live stack: all but the browser tests and those that start other
+# processes (gunicorn, redis-server, a fresh Python), on two pytest-xdist workers, each with
+# its own test database and Redis database (tests/support/xdist_redis.py). PYTEST_ARGS adds
+# options: `make pytest PYTEST_ARGS="tests/profiles -x"`.
+PYTEST_ARGS ?=
+pytest: export DJANGO_DEBUG = false
+pytest: export DJANGO_SECRET_KEY ?= test-secret-key-not-for-production
+pytest: export SMS_DEV_INBOX = false
+pytest: install-dev
+	$(BIN)/pytest -n 2 -m "not browser and not process" $(PYTEST_ARGS)
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund

@@ -1,6 +1,6 @@
 """Start and stop the live stack's parts: one copy for the live checks
 (scripts/live_stack.py), the benchmarks (benchmarks/run.py) and the fault tests
-(tests/ops/processes.py).
+(tests/support/processes.py).
 
 - `prepare_database(url, recreate=...)`: the PostgreSQL database, created (or dropped and
   re-created) and then migrated by `migrate(backend_dir, env)`;

@@ -14,16 +14,25 @@ from pathlib import Path
 import pytest
 from django.core.cache import cache
 from django.db import connections
-from django.utils import timezone
+from django.test import override_settings
 from PIL import Image
 from rest_framework.test import APIClient
 
-from auth_phone.tokens import RefreshToken, forget_keys
+from auth_phone.tokens import forget_keys
 from profiles.models import User
 from tasks.sms import LocmemSender
-from tests.factories import UserFactory
+from tests.factories import UserFactory, client_for
+from tests.phones import phone_number
 
 CODE_RE = re.compile(r"\b(\d{4})\b")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """Passwords (the admin's) hashed with a cheap hasher: the default one is slow on
+    purpose, and its strength is not what these tests test."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -74,7 +83,7 @@ def last_code(phone: str) -> str:
 def request_code(api) -> Callable[[str], str]:
     """Ask for a code through the API and return the code the SMS carried."""
 
-    def _request(phone: str = "+79111234567") -> str:
+    def _request(phone: str = phone_number()) -> str:
         response = api.post("/auth/sms/", {"phone": phone}, format="json")
         assert response.status_code in (200, 201), response.content
         return last_code(phone)
@@ -148,33 +157,7 @@ def run_without_redis(script: str, *, cwd: Path, **env: str) -> subprocess.Compl
     )
 
 
-# --- Profiles: users, tokens and pictures made directly, not through the SMS flow -----
-def client_for(user: User) -> APIClient:
-    """A client with an access token of a login with a code made just now (`auth_time`),
-    outside any session: enough for every call, a change of number included."""
-    access = RefreshToken.for_user(user).access_token
-    access["auth_time"] = int(timezone.now().timestamp())
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
-    return client
-
-
-def browser_login(client, user: User) -> None:
-    """Log `client` in to the UI as a login with a code made just now would."""
-    client.force_login(user)
-    session = client.session
-    session["auth_time"] = timezone.now().isoformat()
-    session.save()
-
-
-def link(user: User, inviter: User, when=None) -> None:
-    """Record an activation directly (arranging data, not testing the service)."""
-    User.objects.filter(pk=user.pk).update(
-        referred_by=inviter, activated_code=inviter.invite_code, referred_at=when or timezone.now()
-    )
-    user.refresh_from_db()
-
-
+# --- Profiles: pictures, invite codes and snapshots ------------------------------------
 def image_bytes(fmt: str = "PNG", size=(8, 8)) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", size, (200, 30, 30)).save(buffer, format=fmt)

@@ -7,8 +7,9 @@ from django.test import Client
 
 from auth_phone.models import LoginCode
 from tests.conftest import last_code
+from tests.phones import phone_number
 
-PHONE = "+79111234567"
+PHONE = phone_number()
 # The digit zero of a few scripts whose digits a phone keyboard may send.
 ZEROS = {"fullwidth": 0xFF10, "Arabic-Indic": 0x0660, "Devanagari": 0x0966, "Bengali": 0x09E6}
 
@@ -89,7 +90,7 @@ def test_the_browser_form_refuses_other_characters_at_no_cost(ui):
 
 # --- The code that confirms a change of number is typed the same way ---------------------
 
-NEW = "+79219876543"
+NEW = phone_number(9876543, code=921)
 
 
 @pytest.fixture

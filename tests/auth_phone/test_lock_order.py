@@ -11,8 +11,9 @@ from auth_phone.services import codes as services
 from core.errors import DomainError
 from profiles.services.users import create_user
 from tests.conftest import run_in_threads
+from tests.phones import phone_number
 
-PHONE = "+79111234567"
+PHONE = phone_number()
 ROUNDS = 25
 
 

@@ -8,8 +8,9 @@ from django.core.cache import cache
 
 from auth_phone.models import LoginCode
 from tests.conftest import last_code
+from tests.phones import phone_number
 
-PHONE = "+79111234567"
+PHONE = phone_number(1234567)
 OWNER = "198.51.100.10"
 STRANGERS = [f"203.0.113.{n}" for n in range(1, 7)]
 

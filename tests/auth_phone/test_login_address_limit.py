@@ -8,8 +8,9 @@ from django.test import RequestFactory
 from auth_phone.models import LoginCode
 from core.http import client_ip
 from tests.conftest import last_code
+from tests.phones import phone_number
 
-PHONE = "+79111234567"
+PHONE = phone_number()
 
 
 def login(api, phone, code="1234", ip="10.1.1.1"):
@@ -23,7 +24,7 @@ def test_thirty_failed_logins_then_every_login_from_the_address_is_refused(api):
     code = last_code(PHONE)
     # 30 numbers, one try each: the per-phone limit never comes near.
     for i in range(30):
-        assert login(api, f"+7911000{i:04d}").status_code == 400
+        assert login(api, phone_number(i)).status_code == 400
     response = login(api, PHONE, code)  # the right code, for a number never tried
     assert response.status_code == 429
     retry_after = int(response["Retry-After"])
@@ -61,11 +62,11 @@ def test_a_successful_login_does_not_count_against_the_address(api, request_code
 )
 def test_ipv6_logins_are_counted_by_their_64(api, settings, first, second, other_network):
     settings.LOGIN_FAILURES_IP_HOURLY_LIMIT = 1
-    assert login(api, "+79110000001", ip=first).status_code == 400
-    response = login(api, "+79110000002", ip=second)
+    assert login(api, phone_number(1), ip=first).status_code == 400
+    response = login(api, phone_number(2), ip=second)
     assert response.status_code == 429
     assert "Too many failed logins from your address." in response.json()["detail"]
-    assert login(api, "+79110000003", ip=other_network).status_code == 400
+    assert login(api, phone_number(3), ip=other_network).status_code == 400
 
 
 def test_ipv6_code_requests_are_counted_by_their_64(api, settings):
@@ -74,11 +75,11 @@ def test_ipv6_code_requests_are_counted_by_their_64(api, settings):
     def ask(phone, ip):
         return api.post("/auth/sms/", {"phone": phone}, format="json", REMOTE_ADDR=ip)
 
-    assert ask("+79110000001", "2001:db8:aa:bb::1").status_code == 201
-    response = ask("+79110000002", "2001:db8:aa:bb:1234::5")
+    assert ask(phone_number(1), "2001:db8:aa:bb::1").status_code == 201
+    response = ask(phone_number(2), "2001:db8:aa:bb:1234::5")
     assert response.status_code == 429
     assert "Too many codes requested from your address." in response.json()["detail"]
-    assert ask("+79110000002", "2001:db8:aa:bc::1").status_code == 201
+    assert ask(phone_number(2), "2001:db8:aa:bc::1").status_code == 201
 
 
 @pytest.mark.parametrize(

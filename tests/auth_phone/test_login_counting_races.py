@@ -16,8 +16,9 @@ from core import ratelimit
 from core.errors import RateLimited
 from profiles.services.users import create_user
 from tests.conftest import run_in_threads
+from tests.phones import phone_number
 
-PHONE = "+79111234567"
+PHONE = phone_number(1234567)
 CODE = ("code.cooldown", "code.phone", "code.address")  # a code request's own limits
 LOGIN = ("login.address", "login.phone")
 
@@ -48,9 +49,7 @@ def test_parallel_failures_cannot_pass_the_per_address_limit(transactional_db, s
     settings.LOGIN_FAILURES_IP_HOURLY_LIMIT = 4
 
     def fail(i):
-        return services.verify_login_code(
-            phone=f"+7911000{i:04d}", code="1234", client_ip="10.1.1.1"
-        )
+        return services.verify_login_code(phone=phone_number(i), code="1234", client_ip="10.1.1.1")
 
     results = run_in_threads(fail, 12)
     assert sum(isinstance(r, RateLimited) for r in results) == 8, results

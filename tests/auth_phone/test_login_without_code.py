@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from auth_phone.models import LoginCode
 from tests.conftest import last_code
+from tests.phones import phone_number
 
-PHONE = "+79111234567"
+PHONE = phone_number()
 
 
 def login(api, code="1234", ip="10.1.1.1", phone=PHONE):
@@ -39,7 +40,7 @@ def test_logins_without_a_code_do_not_lock_the_owner_out(api, request_code):
 @pytest.mark.parametrize("state", ["never asked", "expired", "dead after 5 wrong tries"])
 def test_no_live_code_costs_the_phone_nothing_but_the_address_one(api, request_code, state):
     if state == "never asked":
-        phone = "+79110000077"
+        phone = phone_number(77)
     else:
         phone = PHONE
         request_code(phone)

@@ -13,12 +13,13 @@ from auth_phone.models import LoginCode
 from profiles.models import User
 from tasks.models import SmsDelivery
 from tasks.sms import LocmemSender
-from tests.conftest import client_for, image_bytes, last_code, link, snapshot
-from tests.factories import next_phone
+from tests.conftest import image_bytes, last_code, snapshot
+from tests.factories import client_for, invite
+from tests.phones import next_phone, phone_number, spelled
 
 UPDATE = "/users/update/me/"
 CONFIRM = "/users/update/sms/me/"
-NEW = "+79219876543"
+NEW = phone_number(9876543, code=921)
 
 
 @pytest.fixture
@@ -62,7 +63,12 @@ def sms_to(phone: str) -> list[str]:
 def test_a_new_number_gets_a_code_and_the_phone_waits_for_it(user, start, method):
     old_phone = user.phone
 
-    response = start(user, "8 (921) 987-65-43", method=method, first_name="Anna")
+    response = start(
+        user,
+        spelled(phone_number(9876543, code=921), "8 (###) ###-##-##"),
+        method=method,
+        first_name="Anna",
+    )
 
     assert response.status_code == 202, response.content
     body = response.json()
@@ -82,9 +88,9 @@ def test_a_new_number_gets_a_code_and_the_phone_waits_for_it(user, start, method
     assert sms_to(old_phone) == []
 
 
-@pytest.mark.parametrize("spelling", ["+7 111 {rest}", "8111{rest}", "+7111{rest}"])
+@pytest.mark.parametrize("spelling", ["+7 ### #######", "8##########", "+7##########"])
 def test_the_own_number_in_any_spelling_changes_nothing(user, start, spelling):
-    own = spelling.format(rest=user.phone.removeprefix("+7111"))
+    own = spelled(user.phone, spelling)
 
     response = start(user, own)
 
@@ -181,13 +187,20 @@ def test_a_new_change_replaces_the_pending_one(user, start, settings):
 @pytest.mark.parametrize(("method", "key"), [("patch", "sms_code"), ("put", "code")])
 def test_the_right_code_moves_the_account_to_the_new_number(make_user, start, confirm, method, key):
     inviter, user = make_user(), make_user()
-    link(user, inviter)
+    invite(user, inviter)
     referral = make_user()
-    link(referral, user)
+    invite(referral, user)
     old_phone = user.phone
     start(user)
 
-    response = confirm(user, {"phone": "+7 921 987 65 43", key: last_code(NEW)}, method)
+    response = confirm(
+        user,
+        {
+            "phone": spelled(phone_number(9876543, code=921), "+7 ### ### ## ##"),
+            key: last_code(NEW),
+        },
+        method,
+    )
 
     assert response.status_code == 200, response.content
     body = response.json()

@@ -13,10 +13,11 @@ from profiles.models import User
 from project.celery import app
 from tasks.models import SmsDelivery
 from tasks.sms import LocmemSender
-from tests.conftest import client_for, last_code, run_in_threads
-from tests.factories import next_phone
-from tests.ops.processes import wait_for
-from tests.test_outages import dead_broker  # noqa: F401 - a fixture
+from tests.conftest import last_code, run_in_threads
+from tests.core.ops.test_outages import dead_broker  # noqa: F401 - a fixture
+from tests.factories import client_for
+from tests.phones import next_phone
+from tests.support.processes import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -15,11 +15,12 @@ from auth_phone.services.sessions import issue_tokens
 from auth_phone.tokens import AccessToken, RefreshToken
 from tasks.sms import LocmemSender
 from tests.conftest import CODE_RE, last_code, snapshot
+from tests.phones import phone_number
 
 UPDATE = "/users/update/me/"
 CONFIRM = "/users/update/sms/me/"
 REFRESH = "/users/token/refresh/"
-NEW = "+79219876543"
+NEW = phone_number(9876543, code=921)
 REAUTH = {
     "detail": "Log in again with a code sent to your current number, then change it.",
     "code": "reauthentication_required",

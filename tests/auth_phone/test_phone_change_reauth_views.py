@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from auth_phone.models import LoginCode
 from tests.conftest import last_code
+from tests.phones import phone_number
 
-NEW = "+79219876543"
+NEW = phone_number(9876543, code=921)
 
 
 def test_an_old_browser_login_proves_the_current_number_before_a_change(

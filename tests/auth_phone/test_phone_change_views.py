@@ -7,9 +7,11 @@ from django.test import Client
 
 from auth_phone.models import LoginCode
 from tasks.sms import LocmemSender
-from tests.conftest import browser_login, last_code, snapshot
+from tests.conftest import last_code, snapshot
+from tests.factories import browser_login
+from tests.phones import phone_number, spelled
 
-NEW = "+79219876543"
+NEW = phone_number(9876543, code=921)
 
 
 @pytest.fixture
@@ -37,7 +39,13 @@ def test_the_edit_page_offers_the_phone_filled_in(client, user):
 
 def test_a_new_number_leads_to_the_code_page_and_the_code_changes_it(client, user, post):
     old_phone = user.phone
-    response = post("/profile/edit/", {"phone": "8 921 987-65-43", "first_name": "Anna"})
+    response = post(
+        "/profile/edit/",
+        {
+            "phone": spelled(phone_number(9876543, code=921), "8 ### ###-##-##"),
+            "first_name": "Anna",
+        },
+    )
     assert response.status_code == 302 and response["Location"] == "/profile/phone/"
     user.refresh_from_db()
     assert user.phone == old_phone and user.first_name == "Anna"

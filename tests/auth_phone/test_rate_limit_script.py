@@ -9,8 +9,9 @@ from django.test import override_settings
 from core import ratelimit
 from core.errors import RateLimited
 from tests.conftest import run_in_threads
+from tests.phones import phone_number
 
-PHONE = "+79111234567"
+PHONE = phone_number(1234567)
 # A code request's own limits.
 CODE = ("code.cooldown", "code.phone", "code.phone.all", "code.address")
 LOGIN = ("login.address", "login.phone")
@@ -22,7 +23,7 @@ def ttl(key: str) -> int:
 
 def test_a_refusal_by_the_address_gives_back_the_cooldown_and_the_phone_count(settings):
     settings.SMS_IP_HOURLY_LIMIT = 1
-    ratelimit.reserve(*CODE, phone="+79111234500", net="10.3.3.3")
+    ratelimit.reserve(*CODE, phone=phone_number(1234500), net="10.3.3.3")
     with pytest.raises(RateLimited) as refused:
         ratelimit.reserve(*CODE, phone=PHONE, net="10.3.3.3")
     assert "from your address" in str(refused.value)
@@ -46,7 +47,7 @@ def test_the_window_opens_with_its_first_hit_and_later_hits_do_not_lengthen_it(s
     settings.RATE_LIMIT_WINDOW = 3600
     ratelimit.reserve(*LOGIN, phone=PHONE, net="10.3.3.6")
     cache.expire("rl:login:ip:10.3.3.6", 100)  # the window is nearly over
-    ratelimit.reserve(*LOGIN, phone="+79111234500", net="10.3.3.6")
+    ratelimit.reserve(*LOGIN, phone=phone_number(1234500), net="10.3.3.6")
     assert cache.get("rl:login:ip:10.3.3.6") == 2
     assert 0 < ttl("rl:login:ip:10.3.3.6") <= 100
     assert 3500 < ttl(f"rl:login:fail:{PHONE}") <= 3600
@@ -93,15 +94,15 @@ def test_parallel_code_requests_from_one_address_take_exactly_its_limit(settings
     settings.SMS_IP_HOURLY_LIMIT = 5
 
     def ask(i):
-        return ratelimit.reserve(*CODE, phone=f"+7911100{i:04d}", net="10.4.4.4")
+        return ratelimit.reserve(*CODE, phone=phone_number(1000000 + i), net="10.4.4.4")
 
     results = run_in_threads(ask, 16)
     refused = [i for i, r in enumerate(results) if isinstance(r, RateLimited)]
     assert len(refused) == 11, results
     assert cache.get("rl:sms:ip:10.4.4.4") == 5
     for i in refused:  # a refused request holds nothing
-        assert cache.get(f"rl:sms:cooldown:+7911100{i:04d}") is None
-        assert cache.get(f"rl:sms:phone:+7911100{i:04d}") == 0
+        assert cache.get(f"rl:sms:cooldown:{phone_number(1_000_000 + i)}") is None
+        assert cache.get(f"rl:sms:phone:{phone_number(1_000_000 + i)}") == 0
 
 
 @pytest.mark.parametrize("limit_by", ["cooldown", "address"])
@@ -112,14 +113,14 @@ def test_without_redis_the_same_rules_hold(settings, limit_by):
     ):
         cache.clear()  # the process's memory cache outlives one test
         ratelimit.reserve(*CODE, phone=PHONE, net="10.5.5.5")
-        other = PHONE if limit_by == "cooldown" else "+79111234500"
+        other = PHONE if limit_by == "cooldown" else phone_number(1234500)
         with pytest.raises(RateLimited):
             ratelimit.reserve(*CODE, phone=other, net="10.5.5.5")
         assert cache.get("rl:sms:ip:10.5.5.5") == 1
         assert cache.get(f"rl:sms:phone:{PHONE}") == 1
         if limit_by == "address":
-            assert cache.get("rl:sms:cooldown:+79111234500") is None
-            assert cache.get("rl:sms:phone:+79111234500") == 0
+            assert cache.get(f"rl:sms:cooldown:{phone_number(1234500)}") is None
+            assert cache.get(f"rl:sms:phone:{phone_number(1234500)}") == 0
         taken = ratelimit.reserve(*LOGIN, phone=PHONE, net="10.5.5.6")
         taken.release()
         assert cache.get("rl:login:ip:10.5.5.6") == 0

@@ -12,8 +12,9 @@ from core.errors import RateLimited
 from profiles.models import User
 from tasks.models import SmsDelivery
 from tasks.sms import LocmemSender
+from tests.phones import phone_number
 
-PHONE = "+79111234567"
+PHONE = phone_number(1234567)
 CODE = ("code.cooldown", "code.phone", "code.address")  # a code request's own limits
 LOGIN = ("login.address", "login.phone")
 
@@ -71,34 +72,34 @@ def test_five_codes_per_phone_per_hour(api, settings):
 
 def test_thirty_codes_per_ip_per_hour(api):
     for i in range(30):
-        assert ask(api, phone=f"+7911000{i:04d}").status_code == 201
-    response = ask(api, phone="+79110009999")
+        assert ask(api, phone=phone_number(i)).status_code == 201
+    response = ask(api, phone=phone_number(9999))
     assert_refused(response, "Too many codes requested from your address.")
-    assert not User.objects.filter(phone="+79110009999").exists()
+    assert not User.objects.filter(phone=phone_number(9999)).exists()
     assert len(LocmemSender.outbox) == 30
     # Another address is not affected, and the refused phone's cooldown was given back.
-    assert ask(api, phone="+79110009999", ip="10.2.2.2").status_code == 201
+    assert ask(api, phone=phone_number(9999), ip="10.2.2.2").status_code == 201
 
 
 def test_limits_can_be_configured(api, settings):
     settings.SMS_IP_HOURLY_LIMIT = 2
-    assert ask(api, phone="+79110000001").status_code == 201
-    assert ask(api, phone="+79110000002").status_code == 201
-    assert ask(api, phone="+79110000003").status_code == 429
+    assert ask(api, phone=phone_number(1)).status_code == 201
+    assert ask(api, phone=phone_number(2)).status_code == 201
+    assert ask(api, phone=phone_number(3)).status_code == 429
 
 
 def test_forwarded_address_counts_only_behind_a_configured_proxy(api, settings):
     settings.SMS_IP_HOURLY_LIMIT = 1
     headers = {"HTTP_X_FORWARDED_FOR": "203.0.113.5"}
-    assert ask(api, phone="+79110000001", **{}).status_code == 201
+    assert ask(api, phone=phone_number(1), **{}).status_code == 201
     # Without NUM_PROXIES the header is ignored: same REMOTE_ADDR, refused.
     response = api.post(
-        "/auth/sms/", {"phone": "+79110000002"}, format="json", REMOTE_ADDR="10.1.1.1", **headers
+        "/auth/sms/", {"phone": phone_number(2)}, format="json", REMOTE_ADDR="10.1.1.1", **headers
     )
     assert response.status_code == 429
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
     response = api.post(
-        "/auth/sms/", {"phone": "+79110000002"}, format="json", REMOTE_ADDR="10.1.1.1", **headers
+        "/auth/sms/", {"phone": phone_number(2)}, format="json", REMOTE_ADDR="10.1.1.1", **headers
     )
     assert response.status_code == 201
 

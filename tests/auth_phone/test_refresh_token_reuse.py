@@ -9,8 +9,9 @@ from auth_phone.services.sessions import issue_tokens
 from auth_phone.tokens import RefreshToken
 from profiles.services.users import create_user, delete_user
 from tests.conftest import run_in_threads
+from tests.phones import phone_number
 
-PHONE = "+79111234567"
+PHONE = phone_number()
 BLACKLISTED = {"detail": "Token is blacklisted", "code": "token_not_valid"}
 LOGOUT_REFUSED = {"detail": "Token is invalid or expired.", "code": "token_not_valid"}
 
@@ -77,7 +78,7 @@ def test_logout_ends_the_session_and_a_reuse_at_logout_counts_too(api):
     assert response.status_code == 401
     assert refresh(api, second).status_code == 401
 
-    other = issue_tokens(user=create_user(phone="+79111234568"))["refresh"]
+    other = issue_tokens(user=create_user(phone=phone_number(1234568)))["refresh"]
     assert api.post("/users/logout/", {"refresh": other}, format="json").status_code == 200
     assert refresh(api, other).json() == BLACKLISTED
 

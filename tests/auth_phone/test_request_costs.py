@@ -11,8 +11,9 @@ from auth_phone.services import codes as services
 from core import ratelimit
 from profiles.models import User
 from tests.conftest import last_code
+from tests.phones import phone_number
 
-PHONE = "+79111234567"
+PHONE = phone_number(1234567)
 CODE = ("code.cooldown", "code.phone", "code.address")  # a code request's own limits
 LOGIN = ("login.address", "login.phone")
 
@@ -134,7 +135,7 @@ class CountingRedis:
 
 
 def test_a_code_request_costs_one_redis_round_trip_and_so_does_giving_it_back(monkeypatch):
-    ratelimit.reserve(*CODE, phone="+79111234569", net="10.2.2.3")  # the script loaded
+    ratelimit.reserve(*CODE, phone=phone_number(1234569), net="10.2.2.3")  # the script loaded
     counting = CountingRedis(monkeypatch)
     reservations = ratelimit.reserve(*CODE, "sms.budget", phone=PHONE, net="10.2.2.3")
     assert counting.calls == ["EVALSHA"]  # cooldown, phone and address counts, the budget
@@ -152,7 +153,7 @@ def test_a_code_request_costs_one_redis_round_trip_and_so_does_giving_it_back(mo
 def test_a_code_request_through_the_service_makes_one_redis_round_trip(
     monkeypatch, db, django_capture_on_commit_callbacks
 ):
-    services.request_login_code(phone="+79111234569", client_ip="10.2.2.3")  # script loaded
+    services.request_login_code(phone=phone_number(1234569), client_ip="10.2.2.3")  # script loaded
     counting = CountingRedis(monkeypatch)
     with django_capture_on_commit_callbacks():  # the task is queued on commit, not here
         services.request_login_code(phone=PHONE, client_ip="10.2.2.3")
@@ -160,7 +161,7 @@ def test_a_code_request_through_the_service_makes_one_redis_round_trip(
 
 
 def test_a_login_costs_one_redis_round_trip(monkeypatch):
-    ratelimit.reserve(*LOGIN, phone="+79111234569", net="10.2.2.3")  # the script loaded
+    ratelimit.reserve(*LOGIN, phone=phone_number(1234569), net="10.2.2.3")  # the script loaded
     counting = CountingRedis(monkeypatch)
     taken = ratelimit.reserve(*LOGIN, phone=PHONE, net="10.2.2.4")
     assert counting.calls == ["EVALSHA"]
@@ -179,7 +180,7 @@ def test_without_redis_a_code_request_costs_seven_cache_commands_then_five(monke
         ratelimit.reserve(*CODE, phone=PHONE, net="10.2.2.3")
         assert len(counting.calls) == 7  # cooldown, phone window opened, address window opened
         counting.calls.clear()
-        ratelimit.reserve(*CODE, phone="+79111234568", net="10.2.2.3")
+        ratelimit.reserve(*CODE, phone=phone_number(1234568), net="10.2.2.3")
         assert len(counting.calls) == 5  # the address window is open now
         assert cache.get("rl:sms:ip:10.2.2.3") == 2
         assert cache.get("rl:sms:ip:10.2.2.3:reset") is not None

@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 from auth_phone.models import Session
 from auth_phone.services.sessions import issue_tokens
 from auth_phone.tokens import AccessToken
-from tests.conftest import browser_login
+from tests.factories import browser_login
 
 REFRESH = "/users/token/refresh/"
 

@@ -11,7 +11,8 @@ from django.db import connections
 
 from auth_phone.models import SigningKey
 from auth_phone.services import signing_keys
-from tests.ops.processes import WebServer, child_env, start_worker, stop, wait_for
+from tests.phones import phone_number
+from tests.support.processes import WebServer, child_env, start_worker, stop, wait_for
 
 
 @pytest.mark.django_db(transaction=True)
@@ -69,8 +70,8 @@ def test_two_web_replicas_accept_each_others_tokens(tmp_path):
     second = WebServer(env, tmp_path / "second.log")
     try:
         # Both start without a key; the first login on each races to make it.
-        a = login(first, "+79991110011")
-        b = login(second, "+79991110022")
+        a = login(first, phone_number(1110011, code=999))
+        b = login(second, phone_number(1110022, code=999))
         assert me(second, a["access"]) == 200
         assert me(first, b["access"]) == 200
         assert first.get("/.well-known/jwks.json").json() == (

@@ -13,6 +13,7 @@ from profiles.models import User
 from tasks.models import SmsDelivery
 from tasks.sms import LocmemSender
 from tests.conftest import run_in_threads
+from tests.phones import phone_number
 
 
 def ask(api, phone, ip):
@@ -34,10 +35,10 @@ def test_default_budget_is_1000(settings):
 def test_over_the_budget_code_requests_answer_503_and_send_nothing(api, settings, caplog):
     settings.SMS_HOURLY_BUDGET = 3
     for i in range(3):
-        assert ask(api, f"+7911123450{i}", f"10.3.0.{i}").status_code == 201
+        assert ask(api, phone_number(1234500 + i), f"10.3.0.{i}").status_code == 201
     caplog.set_level(logging.ERROR, logger="core.ratelimit")
 
-    refused = ask(api, "+79111234599", "10.3.1.1")
+    refused = ask(api, phone_number(1234599), "10.3.1.1")
 
     assert refused.status_code == 503
     retry_after = int(refused["Retry-After"])
@@ -48,12 +49,12 @@ def test_over_the_budget_code_requests_answer_503_and_send_nothing(api, settings
         "code": "sms_budget_exhausted",
     }
     # Nothing happened for the refused number, and its unit was given back.
-    assert not User.objects.filter(phone="+79111234599").exists()
+    assert not User.objects.filter(phone=phone_number(1234599)).exists()
     assert LoginCode.objects.count() == SmsDelivery.objects.count() == 3
     assert len(LocmemSender.outbox) == 3
     assert used() == 3
-    assert cache.get("rl:sms:cooldown:+79111234599") is None
-    assert (cache.get("rl:sms:phone:+79111234599") or 0) == 0
+    assert cache.get(f"rl:sms:cooldown:{phone_number(1234599)}") is None
+    assert (cache.get(f"rl:sms:phone:{phone_number(1234599)}") or 0) == 0
     assert cache.get("rl:sms:ip:10.3.1.1") == 0
     # One error line says so, without the number.
     assert len(budget_lines(caplog)) == 1
@@ -64,24 +65,24 @@ def test_over_the_budget_code_requests_answer_503_and_send_nothing(api, settings
 
 def test_the_error_line_is_written_once_per_hour(api, settings, caplog):
     settings.SMS_HOURLY_BUDGET = 1
-    assert ask(api, "+79111234500", "10.3.0.1").status_code == 201
+    assert ask(api, phone_number(1234500), "10.3.0.1").status_code == 201
     caplog.set_level(logging.ERROR, logger="core.ratelimit")
     for i in range(3):
-        assert ask(api, f"+7911123451{i}", f"10.3.2.{i}").status_code == 503
+        assert ask(api, phone_number(1234510 + i), f"10.3.2.{i}").status_code == 503
     assert len(budget_lines(caplog)) == 1
 
 
 def test_a_request_refused_by_another_limit_costs_no_budget(api, settings):
     settings.SMS_HOURLY_BUDGET = 2
-    assert ask(api, "+79111234500", "10.3.0.1").status_code == 201
-    assert ask(api, "+79111234500", "10.3.0.1").status_code == 429  # cooldown
+    assert ask(api, phone_number(1234500), "10.3.0.1").status_code == 201
+    assert ask(api, phone_number(1234500), "10.3.0.1").status_code == 429  # cooldown
     assert used() == 1
-    assert ask(api, "+79111234501", "10.3.0.2").status_code == 201
+    assert ask(api, phone_number(1234501), "10.3.0.2").status_code == 201
 
 
 def test_zero_means_no_budget(api, settings):
     settings.SMS_HOURLY_BUDGET = 0
-    assert ask(api, "+79111234500", "10.3.0.1").status_code == 201
+    assert ask(api, phone_number(1234500), "10.3.0.1").status_code == 201
     assert cache.keys("sms:budget:*") == []
 
 
@@ -93,7 +94,7 @@ def test_a_failed_request_gives_its_unit_back(api, settings, monkeypatch):
 
     monkeypatch.setattr("auth_phone.services.codes.queue_login_code_sms", broken)
     with pytest.raises(RuntimeError):
-        ask(api, "+79111234500", "10.3.0.1")
+        ask(api, phone_number(1234500), "10.3.0.1")
     assert used() == 0
 
 
@@ -110,7 +111,7 @@ def test_parallel_requests_never_pass_the_budget_together(live_api, settings):
     settings.RATE_LIMITS_ENABLED = False
 
     def request(i):
-        return ask(live_api, f"+791112346{i:02d}", f"10.4.0.{i}").status_code
+        return ask(live_api, phone_number(1234600 + i), f"10.4.0.{i}").status_code
 
     statuses = run_in_threads(request, 12)
 
@@ -122,7 +123,7 @@ def test_parallel_requests_never_pass_the_budget_together(live_api, settings):
 def test_the_browser_form_says_so_in_the_visitors_language(client, db, settings):
     settings.SMS_HOURLY_BUDGET = 1
     cache.add(f"sms:budget:{int(time.time() // 3600)}", 1, 7200)
-    page = client.post("/", {"phone": "+79111234567"}, HTTP_ACCEPT_LANGUAGE="ru")
+    page = client.post("/", {"phone": phone_number()}, HTTP_ACCEPT_LANGUAGE="ru")
     text = page.content.decode()
     assert page.status_code == 200
     assert "Сервис уже отправил столько кодов для входа, сколько можно за этот час." in text

@@ -7,8 +7,9 @@ from auth_phone.services.sessions import issue_tokens
 from auth_phone.tokens import RefreshToken
 from profiles.models import User
 from profiles.services.users import create_user
+from tests.phones import EXAMPLE_IN_ERRORS, phone_number
 
-PHONE = "+79111234567"
+PHONE = phone_number()
 
 
 def test_logout_with_an_invalid_token_answers_401(api):
@@ -85,7 +86,7 @@ def test_an_overlong_token_answers_400(api, url):
     [
         ("/users/logout/", "refresh", "Null characters are not allowed."),
         ("/users/token/refresh/", "refresh", "Null characters are not allowed."),
-        ("/auth/sms/", "phone", "Enter a valid phone number, e.g. +79111234567."),
+        ("/auth/sms/", "phone", f"Enter a valid phone number, e.g. {EXAMPLE_IN_ERRORS}."),
     ],
 )
 def test_a_nul_character_answers_400(api, url, field, message):

@@ -29,6 +29,7 @@ from rest_framework_simplejwt.utils import datetime_from_epoch
 from auth_phone.models import LoginCode, Session
 from profiles.models import User
 from tasks.models import SmsDelivery
+from tests.phones import phone_number
 from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -100,9 +101,9 @@ def fill_previous_release(apps) -> dict:
     """Rows of every kind an operator keeps, and the refresh tokens of four logins."""
     User = apps.get_model("profiles", "User")
     now = timezone.now()
-    inviter = User.objects.create(phone="+79111234567", invite_code="AAAAA1")
+    inviter = User.objects.create(phone=phone_number(1234567), invite_code="AAAAA1")
     invited = User.objects.create(
-        phone="+79111234568",
+        phone=phone_number(1234568),
         invite_code="BBBBB2",
         referred_by=inviter,
         referred_at=now,

@@ -2,10 +2,13 @@
 the services' statements and profiles/queries.py work there as on PostgreSQL."""
 
 from tests.conftest import run_without_redis
+from tests.phones import phone_number
 
 LOGIN_ON_SQLITE = """
 import django
 django.setup()
+import os
+PHONE = os.environ["TEST_PHONE"]
 from datetime import timedelta
 from django.core.management import call_command
 from django.db import connection
@@ -18,7 +21,7 @@ from profiles.services.users import create_user
 
 call_command("migrate", verbosity=0)
 assert connection.vendor == "sqlite"
-user = create_user(phone="+79111234567")
+user = create_user(phone=PHONE)
 row = LoginCode.objects.create(user=user, expires_at=timezone.now() + timedelta(minutes=5))
 code = codes.issue_code(login_code=row)
 client = Client(HTTP_HOST="localhost")
@@ -49,6 +52,8 @@ print("ok")
 CODE_REQUEST_ON_SQLITE = """
 import django
 django.setup()
+import os
+PHONE = os.environ["TEST_PHONE"]
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
@@ -59,12 +64,12 @@ from tasks.models import SmsDelivery
 call_command("migrate", verbosity=0)
 assert connection.vendor == "sqlite"
 client = Client(HTTP_HOST="localhost")
-first = client.post("/auth/sms/", {"phone": "+79111234567"}, content_type="application/json")
+first = client.post("/auth/sms/", {"phone": PHONE}, content_type="application/json")
 assert first.status_code == 201, first.content
-again = client.post("/auth/sms/", {"phone": "+79111234567"}, content_type="application/json")
+again = client.post("/auth/sms/", {"phone": PHONE}, content_type="application/json")
 assert again.status_code == 200, again.content
 user = User.objects.get()
-assert user.phone == "+79111234567" and user.invite_code and not user.has_usable_password()
+assert user.phone == PHONE and user.invite_code and not user.has_usable_password()
 code = LoginCode.objects.get()  # the second request replaced the first code
 assert code.user_id == user.pk and code.used_at is None and code.created_at
 assert SmsDelivery.objects.count() == 2
@@ -93,6 +98,7 @@ def run_on_sqlite(tmp_path, script: str, **env: str) -> None:
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
         APP_VAR_DIR=str(tmp_path / "var"),
         DJANGO_ALLOWED_HOSTS="localhost",
+        TEST_PHONE=phone_number(),
         **env,
     )
     assert done.returncode == 0, done.stderr

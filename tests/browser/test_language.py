@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from profiles.models import User
 from tests.browser.conftest import log_in, screenshot
+from tests.phones import EXAMPLE_IN_ERRORS, phone_number
 
 pytestmark = pytest.mark.browser
 
@@ -22,14 +23,16 @@ def test_switching_to_russian_translates_pages_and_errors(page):
     page.get_by_label("Номер телефона").fill("12-34")
     page.get_by_role("button", name="Получить код").click()
     expect(page.locator(".field .error")).to_have_text(
-        "Введите правильный номер телефона, например +79111234567."
+        f"Введите правильный номер телефона, например {EXAMPLE_IN_ERRORS}."
     )
     assert not User.objects.exists()
 
-    page.get_by_label("Номер телефона").fill("+79111234567")
+    page.get_by_label("Номер телефона").fill(phone_number())
     page.get_by_role("button", name="Получить код").click()
     page.wait_for_url("**/login/code/")
-    expect(page.locator(".lead")).to_have_text("Мы отправили 4-значный код на номер +79111234567.")
+    expect(page.locator(".lead")).to_have_text(
+        f"Мы отправили 4-значный код на номер {phone_number()}."
+    )
     page.get_by_role("button", name="Отправить новый код").click()
     expect(page.locator("p.error")).to_have_text(
         re.compile(r"^Код на этот номер был отправлен только что\. Повторите через \d+ секунд")
@@ -41,7 +44,7 @@ def test_switching_to_russian_translates_pages_and_errors(page):
 
 
 def test_an_unknown_invite_code_is_explained_in_both_languages(page):
-    log_in(page, "+79111234567")
+    log_in(page, phone_number(1234567))
     page.get_by_label("Invite code", exact=True).fill("zzzzzz")
     page.get_by_role("button", name="Activate").click()
     error = page.locator("#activated-title ~ form .error")

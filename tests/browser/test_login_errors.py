@@ -9,10 +9,11 @@ from playwright.sync_api import expect
 from auth_phone.models import LoginCode
 from profiles.models import User
 from tests.browser.conftest import screenshot, sms_code_on_page
+from tests.phones import EXAMPLE_IN_ERRORS, phone_number
 
 pytestmark = pytest.mark.browser
 
-PHONE = "+79111234567"
+PHONE = phone_number()
 RETRY_RE = r"Try again in \d+ seconds\."
 
 
@@ -33,7 +34,7 @@ def field_error(page):
 
 def test_invalid_phone_is_refused_and_creates_nothing(page):
     ask_code(page, "12-34")
-    expect(field_error(page)).to_have_text("Enter a valid phone number, e.g. +79111234567.")
+    expect(field_error(page)).to_have_text(f"Enter a valid phone number, e.g. {EXAMPLE_IN_ERRORS}.")
     expect(page.get_by_label("Phone number")).to_have_attribute("aria-invalid", "true")
     assert page.url.endswith("/")
     assert not User.objects.exists() and not LoginCode.objects.exists()
@@ -84,13 +85,13 @@ def test_a_second_code_within_the_cooldown_is_refused_on_both_pages(page):
 
 def test_too_many_codes_from_one_address(page, settings):
     settings.SMS_IP_HOURLY_LIMIT = 1
-    ask_code(page, "+79111234567")
+    ask_code(page, phone_number())
     page.wait_for_url("**/login/code/")
-    ask_code(page, "+79111234568")
+    ask_code(page, phone_number(1234568))
     expect(field_error(page)).to_have_text(
         re.compile(r"^Too many codes requested from your address\. " + RETRY_RE + "$")
     )
-    assert not User.objects.filter(phone="+79111234568").exists()
+    assert not User.objects.filter(phone=phone_number(1234568)).exists()
 
 
 def test_too_many_wrong_codes_locks_the_phone_out(page, settings):

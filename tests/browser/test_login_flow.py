@@ -8,16 +8,17 @@ from profiles.models import User
 from tests.browser.conftest import INVITE_CODE_RE, log_in, screenshot, sms_code_on_page
 from tests.conftest import last_code
 from tests.factories import UserFactory
+from tests.phones import phone_number, spelled
 
 pytestmark = pytest.mark.browser
 
-PHONE = "+79111234567"
+PHONE = phone_number()
 
 
 def test_phone_code_profile_with_the_code_from_the_page(page):
     page.goto("/")
     screenshot(page, "1-phone")
-    page.get_by_label("Phone number").fill("8 (911) 123-45-67")
+    page.get_by_label("Phone number").fill(spelled(phone_number(), "8 (###) ###-##-##"))
     page.get_by_role("button", name="Get a code").click()
     page.wait_for_url("**/login/code/")
     # Nothing is welcomed before the code is in: whoever typed the number may not own it.

@@ -8,11 +8,12 @@ from playwright.sync_api import Page, expect
 
 from profiles.models import User
 from tests.browser.conftest import log_in, screenshot
+from tests.phones import phone_number, spelled
 
 pytestmark = pytest.mark.browser
 
-ALICE, BOB = "+79110000001", "+79110000002"
-NEW = "+79210000009"
+ALICE, BOB = phone_number(1), phone_number(2)
+NEW = phone_number(9, code=921)
 CHANGE_CODE_RE = re.compile(r"Code to confirm this number for your account: (\d{4})\.")
 
 
@@ -29,7 +30,7 @@ def test_a_new_number_is_confirmed_with_its_code_and_then_logs_in(new_page, sett
     page.get_by_role("link", name="Edit profile").click()
     expect(page.get_by_label("Phone number")).to_have_value(ALICE)
 
-    page.get_by_label("Phone number").fill("8 921 000-00-09")
+    page.get_by_label("Phone number").fill(spelled(phone_number(9, code=921), "8 ### ###-##-##"))
     page.get_by_label("First name").fill("Alice")
     page.get_by_role("button", name="Save").click()
     page.wait_for_url("**/profile/phone/")

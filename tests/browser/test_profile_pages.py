@@ -10,10 +10,11 @@ from playwright.sync_api import expect
 
 from profiles.models import User
 from tests.browser.conftest import log_in, screenshot
+from tests.phones import phone_number
 
 pytestmark = pytest.mark.browser
 
-ALICE, BOB, CAROL = "+79110000001", "+79110000002", "+79110000003"
+ALICE, BOB, CAROL = phone_number(1), phone_number(2), phone_number(3)
 
 
 def activate(page, code):

@@ -10,8 +10,9 @@ from django.core.cache import cache
 from core import ratelimit
 from core.errors import RateLimited, SmsBudgetExhausted
 from tests.conftest import run_in_threads
+from tests.phones import phone_number
 
-KEY_PARAMS = {"phone": "+79111234567", "net": "2001:db8:1:2::/64", "user": 42}
+KEY_PARAMS = {"phone": phone_number(1234567), "net": "2001:db8:1:2::/64", "user": 42}
 THREADS = 8
 
 

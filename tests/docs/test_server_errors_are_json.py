@@ -2,9 +2,9 @@
 
 import pytest
 
-from tests.ops.processes import WebServer, child_env
+from tests.support.processes import WebServer, child_env
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.process, pytest.mark.timeout(120)]
 
 
 @pytest.fixture

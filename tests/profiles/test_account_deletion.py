@@ -5,8 +5,8 @@ from auth_phone.services.sessions import issue_tokens
 from auth_phone.tokens import RefreshToken
 from profiles.models import User
 from profiles.services.users import delete_user
-from tests.conftest import client_for, link
-from tests.factories import LoginCodeFactory
+from tests.factories import LoginCodeFactory, client_for, invite
+from tests.phones import phone_number
 
 
 def bearer(token) -> APIClient:
@@ -59,8 +59,8 @@ def test_only_the_deleted_accounts_tokens_are_revoked(make_user):
 
 def test_referrals_keep_their_accounts_and_the_code_they_activated(make_user):
     inviter, first, second = make_user(), make_user(), make_user()
-    link(first, inviter)
-    link(second, inviter)
+    invite(first, inviter)
+    invite(second, inviter)
     code = inviter.invite_code
 
     assert client_for(inviter).delete("/users/delete/me/").status_code == 204
@@ -90,7 +90,7 @@ def test_deleting_an_already_deleted_account_is_a_no_op(make_user):
 
 
 def test_the_phone_can_sign_up_again_as_a_new_user(make_user):
-    user = make_user("+71111111112")
+    user = make_user(phone_number(1111112, code=111))
     delete_user(user=user)
-    again = make_user("+71111111112")
+    again = make_user(phone_number(1111112, code=111))
     assert again.pk != user.pk

@@ -6,8 +6,9 @@ from django.test import Client
 
 from profiles.services.users import create_user
 from tests.conftest import ADMIN_PASSWORD, admin_login, last_code
+from tests.phones import phone_number
 
-PHONE = "+79111234567"
+PHONE = phone_number()
 
 
 @pytest.fixture
@@ -71,14 +72,14 @@ def test_a_session_made_any_other_way_is_not_enough(staff):
 def test_an_account_without_a_password_cannot_open_the_admin(db):
     # Accounts created by the phone login have no usable password until an operator
     # sets one (manage.py createsuperuser / changepassword).
-    user = create_user(phone="+79111234568", is_staff=True)
+    user = create_user(phone=phone_number(1234568), is_staff=True)
     assert not user.has_usable_password()
     response = Client().post("/admin/login/", {"username": user.phone, "password": ""})
     assert response.status_code == 200
 
 
 def test_non_staff_accounts_never_get_in(db):
-    user = create_user(phone="+79111234569")
+    user = create_user(phone=phone_number(1234569))
     client = Client()
     response = client.post("/admin/login/", {"username": user.phone, "password": "whatever it is"})
     assert response.status_code == 200

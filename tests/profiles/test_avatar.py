@@ -7,7 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from profiles.services.users import delete_user
-from tests.conftest import client_for, image_bytes, snapshot
+from tests.conftest import image_bytes, snapshot
+from tests.factories import client_for
 
 UPDATE = "/users/update/me/"
 URL_RE = re.compile(r"^http://testserver/media/(avatars/[0-9a-f]{32}\.(jpg|png|webp|gif))$")

@@ -10,7 +10,8 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import ExifTags, Image
 
-from tests.conftest import client_for, image_bytes, snapshot
+from tests.conftest import image_bytes, snapshot
+from tests.factories import client_for
 
 UPDATE = "/users/update/me/"
 

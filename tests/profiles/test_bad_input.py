@@ -7,6 +7,7 @@ from rest_framework.test import APIClient
 
 from auth_phone.tokens import AccessToken, RefreshToken
 from tests.conftest import snapshot
+from tests.phones import phone_number
 
 UPDATE = "/users/update/me/"
 
@@ -61,7 +62,7 @@ def test_an_unsupported_content_type_answers_415(user, auth_api):
         ({"user_referral": ["ABCDEF"]}, "user_referral", "Not a valid string."),
         ({"email": 5}, "email", "Enter a valid email address."),
         ({"email": "not-an-email"}, "email", "Enter a valid email address."),
-        ({"phone": ["+71111111112"]}, "phone", "Not a valid string."),
+        ({"phone": [phone_number(1111112, code=111)]}, "phone", "Not a valid string."),
         ({"avatar": 5}, "avatar", None),  # DRF's "not a file" message
     ],
 )
@@ -112,7 +113,12 @@ def test_overlong_email_and_code_answer_400(user, auth_api):
 
 
 def test_several_bad_fields_are_all_reported(user, auth_api):
-    payload = {"first_name": 1, "email": "x", "user_referral": "??", "phone": "+71111111119"}
+    payload = {
+        "first_name": 1,
+        "email": "x",
+        "user_referral": "??",
+        "phone": phone_number(1111119, code=111),
+    }
     response = auth_api.patch(UPDATE, payload, format="json")
     assert response.status_code == 400
     assert set(response.json()) == {"first_name", "email", "user_referral", "code"}

@@ -11,9 +11,9 @@ from auth_phone.models import LoginCode
 from auth_phone.views import AUTH_TIME
 from profiles.models import User
 from profiles.services import invites, users
-from profiles.services.users import create_user
-from tests.conftest import client_for, run_in_threads
-from tests.factories import next_phone
+from tests.conftest import run_in_threads
+from tests.factories import UserFactory, client_for
+from tests.phones import phone_number
 
 UPDATE = "/users/update/me/"
 
@@ -92,9 +92,9 @@ def deleted_by_another_request(monkeypatch):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_change_of_number_racing_the_deletion_answers_404(deleted_by_another_request):
-    user = create_user(phone=next_phone())
+    user = UserFactory()
     response = client_for(user).patch(
-        UPDATE, {"first_name": "Anna", "phone": "+79119998877"}, format="json"
+        UPDATE, {"first_name": "Anna", "phone": phone_number(9998877)}, format="json"
     )
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found.", "code": "not_found"}
@@ -110,6 +110,6 @@ def test_the_browser_change_of_number_racing_the_deletion_ends_the_session(
     session = client.session
     session[AUTH_TIME] = timezone.now().isoformat()  # a login with a code just now
     session.save()
-    response = client.post("/profile/edit/", {"first_name": "Anna", "phone": "+79119998877"})
+    response = client.post("/profile/edit/", {"first_name": "Anna", "phone": phone_number(9998877)})
     assert response.status_code == 302 and response["Location"] == "/"
     assert "_auth_user_id" not in client.session

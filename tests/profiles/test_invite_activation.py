@@ -4,7 +4,8 @@ from profiles.errors import InviteAlreadyActivated, NotFound
 from profiles.models import User
 from profiles.services.invites import activate_invite_code
 from profiles.services.users import delete_user
-from tests.conftest import client_for, link, snapshot, unused_code
+from tests.conftest import snapshot, unused_code
+from tests.factories import client_for, invite
 
 UPDATE = "/users/update/me/"
 
@@ -123,7 +124,7 @@ CYCLE_MESSAGE = (
 
 def test_code_of_a_direct_referral_is_refused(make_user):
     a, b = make_user(), make_user()
-    link(b, a)  # b joined with a's code
+    invite(b, a)  # b joined with a's code
     before = snapshot(a)
 
     response = activate(a, b.invite_code)
@@ -139,7 +140,7 @@ def test_code_of_a_referral_down_the_chain_is_refused(make_user, depth):
     chain = [root]
     for _ in range(depth):
         member = make_user()
-        link(member, chain[-1])
+        invite(member, chain[-1])
         chain.append(member)
     before = snapshot(root)
 
@@ -153,7 +154,7 @@ def test_code_of_a_referral_down_the_chain_is_refused(make_user, depth):
 def test_code_outside_ones_own_tree_is_accepted(make_user):
     """Being in the same tree is fine; only one's own descendants are refused."""
     root, a, b = make_user(), make_user(), make_user()
-    link(a, root)
+    invite(a, root)
     assert activate(b, a.invite_code).status_code == 200
     assert activate(root, make_user().invite_code).status_code == 200
 
@@ -161,7 +162,7 @@ def test_code_outside_ones_own_tree_is_accepted(make_user):
 def test_deleted_inviters_referral_cannot_activate_again(make_user):
     """The inviter's deletion clears referred_by, not the one-time activation."""
     inviter, user, other = make_user(), make_user(), make_user()
-    link(user, inviter)
+    invite(user, inviter)
     delete_user(user=inviter)
     user.refresh_from_db()
     assert user.referred_by_id is None
@@ -200,8 +201,8 @@ def test_activation_by_a_deleted_account_is_not_found(make_user):
 def test_cycle_check_ends_on_a_loop_already_in_the_data(make_user):
     """Even over a loop written around the service, the upward walk terminates."""
     a, b, c = make_user(), make_user(), make_user()
-    link(a, b)
-    link(b, a)
+    invite(a, b)
+    invite(b, a)
 
     activate_invite_code(user=c, code=a.invite_code)
 

@@ -12,8 +12,8 @@ from profiles.errors import InviteAlreadyActivated, InviteCodeNotFound, InviteCy
 from profiles.models import User
 from profiles.services.invites import activate_invite_code
 from profiles.services.users import delete_user
-from tests.conftest import client_for, link, run_in_threads
-from tests.factories import UserFactory
+from tests.conftest import run_in_threads
+from tests.factories import UserFactory, client_for, invite
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -118,8 +118,8 @@ def test_a_cycle_closed_through_four_different_rows_is_refused(round_):
     a->b->c->d->a although the two activations share no user: a lock on the two rows of
     each activation would let both through."""
     a, b, c, d = new_users(4)
-    link(b, c)
-    link(d, a)
+    invite(b, c)
+    invite(d, a)
     edges = [(a, b), (c, d)]
 
     results = run_in_threads(lambda i: activation(edges[i][0].pk, edges[i][1].invite_code), 2)

@@ -11,9 +11,8 @@ from django.db import connection
 from profiles.errors import InviteCodeNotFound
 from profiles.models import User
 from profiles.services.invites import REFERRAL_GRAPH_LOCK, activate_invite_code
-from profiles.services.users import create_user
-from tests.conftest import client_for, run_in_threads, snapshot, unused_code
-from tests.factories import next_phone
+from tests.conftest import run_in_threads, snapshot, unused_code
+from tests.factories import UserFactory, client_for
 
 UPDATE = "/users/update/me/"
 
@@ -88,7 +87,7 @@ def test_without_rate_limits_nothing_is_counted(user, settings):
 @pytest.mark.django_db(transaction=True)
 def test_parallel_guesses_never_pass_the_limit_together(settings):
     settings.INVITE_FAILURES_HOURLY_LIMIT = 5
-    user = create_user(phone=next_phone())
+    user = UserFactory()
 
     def guess(i):
         return activate_invite_code(user=User.objects.get(pk=user.pk), code=f"Z{i:05d}")

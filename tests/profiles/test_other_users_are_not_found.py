@@ -5,7 +5,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from auth_phone.tokens import RefreshToken
 from profiles.models import User
-from tests.conftest import client_for, image_bytes, link, snapshot
+from tests.conftest import image_bytes, snapshot
+from tests.factories import client_for, invite
 
 NOT_FOUND = {"detail": "Not found.", "code": "not_found"}
 
@@ -23,7 +24,7 @@ def requests_for(pk, other_code: str):
 @pytest.fixture
 def victim(make_user):
     victim = make_user(first_name="Bob", email="bob@example.com")
-    link(make_user(), victim)
+    invite(make_user(), victim)
     RefreshToken.for_user(victim)
     return victim
 

@@ -3,6 +3,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from profiles.errors import NotFound
 from profiles.selectors import get_own_user, get_profile
+from tests.phones import phone_number
 
 
 def test_own_pk_in_any_form_and_me_give_the_caller(user):
@@ -30,7 +31,7 @@ def test_an_anonymous_caller_owns_no_id(db):
 
 
 def test_profile_reads_only_the_callers_data(make_user):
-    user = make_user("+71111111112", first_name="Anna")
+    user = make_user(phone_number(1111112, code=111), first_name="Anna")
     profile = get_profile(user=user)
     assert (profile.id, profile.phone, profile.first_name) == (user.pk, user.phone, "Anna")
     assert profile.avatar is None and profile.users_list == [] and profile.referrals_count == 0

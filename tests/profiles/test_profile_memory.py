@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from auth_phone.apis import ProfileUpdateApi
 from core.http import ReleaseResponseMixin
 from profiles.apis import ProfileApi
+from tests.phones import RU_ALL_ZEROS
 
 
 @pytest.fixture
@@ -39,7 +40,7 @@ def answer_ref(view_class, user, method: str = "get") -> weakref.ref:
 
 class PlainApi(APIView):
     def get(self, request, pk):
-        return Response({"users_list": ["+70000000000"] * 10})
+        return Response({"users_list": [RU_ALL_ZEROS] * 10})
 
 
 def test_plain_drf_answers_wait_for_the_cyclic_collector(user, without_cyclic_gc):

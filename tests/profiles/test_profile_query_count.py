@@ -5,7 +5,8 @@ from django.utils import timezone
 
 from profiles.models import User
 from profiles.services.invites import generate_invite_code
-from tests.conftest import client_for
+from tests.factories import client_for
+from tests.phones import phone_number
 
 # One query authenticates the token's user, one reads the referrals' phones (the signing
 # keys are read once per process, not per request: the first request warms them).
@@ -20,7 +21,7 @@ def add_referrals(inviter: User, count: int) -> None:
     start = timezone.now() - timedelta(days=1)
     User.objects.bulk_create(
         User(
-            phone=f"+7222{i:07d}",
+            phone=phone_number(i, code=222),
             invite_code=code,
             referred_by=inviter,
             activated_code=inviter.invite_code,
@@ -44,7 +45,7 @@ def test_profile_costs_the_same_queries_for_any_number_of_referrals(
     assert response.status_code == 200
     body = response.json()
     assert body["referrals_count"] == count
-    assert body["users_list"] == [f"+7222{i:07d}" for i in range(count)]
+    assert body["users_list"] == [phone_number(i, code=222) for i in range(count)]
 
 
 @pytest.mark.parametrize("count", [0, 1, 500])

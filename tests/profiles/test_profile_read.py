@@ -5,27 +5,28 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from profiles.services.users import delete_user
-from tests.conftest import client_for, link
+from tests.factories import client_for, invite
+from tests.phones import phone_number
 
 
 def test_profile_has_exactly_the_documented_body(make_user):
-    user = make_user("+71111111112")
-    referral = make_user("+71111111113")
-    link(referral, user)
+    user = make_user(phone_number(1111112, code=111))
+    referral = make_user(phone_number(1111113, code=111))
+    invite(referral, user)
 
     response = client_for(user).get(f"/users/{user.pk}/")
 
     assert response.status_code == 200
     assert response.json() == {
         "id": user.pk,
-        "phone": "+71111111112",
+        "phone": phone_number(1111112, code=111),
         "email": None,
         "first_name": None,
         "last_name": None,
         "avatar": None,
         "self_referral": user.invite_code,
         "user_referral": None,
-        "users_list": ["+71111111113"],
+        "users_list": [phone_number(1111113, code=111)],
         "referrals_count": 1,
     }
 
@@ -39,7 +40,7 @@ def test_me_answers_the_same_as_the_own_pk(user, auth_api):
 
 def test_user_referral_is_the_activated_code(make_user):
     inviter, user = make_user(), make_user()
-    link(user, inviter)
+    invite(user, inviter)
     body = client_for(user).get("/users/me/").json()
     assert body["user_referral"] == inviter.invite_code
     assert body["users_list"] == [] and body["referrals_count"] == 0
@@ -49,10 +50,10 @@ def test_users_list_is_oldest_first_then_by_id(make_user):
     inviter = make_user()
     now = timezone.now()
     late, early, tie_a, tie_b = (make_user() for _ in range(4))
-    link(late, inviter, now)
-    link(early, inviter, now - timedelta(hours=1))
-    link(tie_b, inviter, now - timedelta(minutes=30))
-    link(tie_a, inviter, now - timedelta(minutes=30))
+    invite(late, inviter, now)
+    invite(early, inviter, now - timedelta(hours=1))
+    invite(tie_b, inviter, now - timedelta(minutes=30))
+    invite(tie_a, inviter, now - timedelta(minutes=30))
 
     body = client_for(inviter).get("/users/me/").json()
 
@@ -63,7 +64,7 @@ def test_users_list_is_oldest_first_then_by_id(make_user):
 
 def test_user_referral_survives_the_inviters_deletion(make_user):
     inviter, user = make_user(), make_user()
-    link(user, inviter)
+    invite(user, inviter)
     code = inviter.invite_code
     delete_user(user=inviter)
     body = client_for(user).get("/users/me/").json()

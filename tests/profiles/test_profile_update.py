@@ -3,7 +3,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from profiles.errors import PhoneReadOnly
 from profiles.services.users import update_profile
-from tests.conftest import client_for, image_bytes, link, snapshot, unused_code
+from tests.conftest import image_bytes, snapshot, unused_code
+from tests.factories import client_for, invite
+from tests.phones import EXAMPLE_IN_ERRORS, RU_ALL_ZEROS, phone_number, spelled
 
 UPDATE = "/users/update/me/"
 
@@ -30,7 +32,7 @@ def test_names_and_email_are_saved_and_the_whole_profile_returned(user, auth_api
 def test_absent_fields_stay_as_they_are(make_user, method):
     inviter = make_user()
     user = make_user(first_name="Anna", last_name="Petrova", email="anna@example.com")
-    link(user, inviter)
+    invite(user, inviter)
 
     response = getattr(client_for(user), method)(UPDATE, {"last_name": "Ivanova"}, format="json")
 
@@ -63,7 +65,7 @@ def test_empty_body_changes_nothing(user, auth_api):
 
 def test_read_only_and_unknown_fields_are_ignored(user, auth_api):
     before = snapshot(user)
-    payload = {"id": 999, "self_referral": "AAAAAA", "users_list": ["+70000000000"], "x": 1}
+    payload = {"id": 999, "self_referral": "AAAAAA", "users_list": [RU_ALL_ZEROS], "x": 1}
     response = auth_api.put(UPDATE, payload, format="json")
     assert response.status_code == 200
     assert response.json()["self_referral"] == user.invite_code
@@ -72,7 +74,7 @@ def test_read_only_and_unknown_fields_are_ignored(user, auth_api):
 
 def test_the_get_body_can_be_sent_back_with_put(make_user):
     """A client may PUT what it got; only user_referral must be dropped once activated."""
-    user = make_user("+71111111112", first_name="Anna")
+    user = make_user(phone_number(1111112, code=111), first_name="Anna")
     client = client_for(user)
     body = client.get("/users/me/").json()
     body["last_name"] = "Petrova"
@@ -83,35 +85,42 @@ def test_the_get_body_can_be_sent_back_with_put(make_user):
     assert response.json() == {**body, "last_name": "Petrova"}
 
 
-@pytest.mark.parametrize("spelling", ["+71111111112", "8 (111) 111-11-12", " +7 111 111 1112 "])
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        phone_number(1111112, code=111),
+        spelled(phone_number(1111112, code=111), "8 (###) ###-##-##"),
+        spelled(phone_number(1111112, code=111), " +7 ### ### #### "),
+    ],
+)
 def test_the_same_phone_in_any_spelling_is_accepted(make_user, spelling):
-    user = make_user("+71111111112")
+    user = make_user(phone_number(1111112, code=111))
     before = snapshot(user)
     response = client_for(user).patch(UPDATE, {"phone": spelling}, format="json")
     assert response.status_code == 200
-    assert response.json()["phone"] == "+71111111112"
+    assert response.json()["phone"] == phone_number(1111112, code=111)
     assert snapshot(user) == before
 
 
 def test_another_phone_is_not_changed_without_its_code(make_user):
     # The change itself, confirmed by a code: tests/profiles/test_phone_change.py.
-    user = make_user("+71111111112")
-    payload = {"phone": "+71111111119", "first_name": "Anna"}
+    user = make_user(phone_number(1111112, code=111))
+    payload = {"phone": phone_number(1111119, code=111), "first_name": "Anna"}
 
     response = client_for(user).patch(UPDATE, payload, format="json")
 
     assert response.status_code == 202
-    assert response.json()["phone"] == "+71111111112"
+    assert response.json()["phone"] == phone_number(1111112, code=111)
     user.refresh_from_db()
-    assert user.phone == "+71111111112"
+    assert user.phone == phone_number(1111112, code=111)
 
 
 def test_an_invalid_phone_is_refused_as_invalid(make_user):
-    user = make_user("+71111111112")
+    user = make_user(phone_number(1111112, code=111))
     before = snapshot(user)
     response = client_for(user).patch(UPDATE, {"phone": "12"}, format="json")
     assert response.status_code == 400
-    assert response.json() == {"phone": ["Enter a valid phone number, e.g. +79111234567."]}
+    assert response.json() == {"phone": [f"Enter a valid phone number, e.g. {EXAMPLE_IN_ERRORS}."]}
     assert snapshot(user) == before
 
 
@@ -138,9 +147,9 @@ def test_a_failing_activation_writes_none_of_the_other_fields(make_user, case):
         "already": other.invite_code,
     }[case]
     if case == "cycle":
-        link(other, user)
+        invite(other, user)
     if case == "already":
-        link(user, inviter)
+        invite(user, inviter)
     before = snapshot(user)
     payload = {"first_name": "Anna", "email": "anna@example.com", "user_referral": code}
 
@@ -172,9 +181,11 @@ def test_service_refuses_unknown_fields(user):
         update_profile(user=user, referred_by=user)
 
 
-@pytest.mark.parametrize("phone", ["12", None, "8 (111) 111-11-19"])
+@pytest.mark.parametrize(
+    "phone", ["12", None, spelled(phone_number(1111119, code=111), "8 (###) ###-##-##")]
+)
 def test_service_refuses_any_other_or_invalid_phone(make_user, phone):
-    user = make_user("+71111111112")
+    user = make_user(phone_number(1111112, code=111))
     before = snapshot(user)
     with pytest.raises(PhoneReadOnly):
         update_profile(user=user, phone=phone, first_name="Anna")
@@ -182,7 +193,11 @@ def test_service_refuses_any_other_or_invalid_phone(make_user, phone):
 
 
 def test_service_accepts_the_same_phone_in_another_spelling(make_user):
-    user = make_user("+71111111112")
-    update_profile(user=user, phone="8 111 111 11 12", first_name="Anna")
+    user = make_user(phone_number(1111112, code=111))
+    update_profile(
+        user=user,
+        phone=spelled(phone_number(1111112, code=111), "8 ### ### ## ##"),
+        first_name="Anna",
+    )
     user.refresh_from_db()
     assert user.first_name == "Anna"

@@ -8,9 +8,11 @@ from django.db import connection, transaction
 from profiles import queries
 from profiles.models import User
 from profiles.services.users import create_user
-from tests.conftest import link, run_without_redis
+from tests.conftest import run_without_redis
+from tests.factories import invite as link
+from tests.phones import phone_number
 
-PHONE = "+79111234567"
+PHONE = phone_number(1234567)
 
 
 def fields(instance) -> dict:
@@ -39,7 +41,7 @@ def test_an_inserted_user_is_the_row_save_writes(db):
     user.pk = queries.insert_user_unless_taken(user)
     assert user.pk is not None
     assert fields(User.objects.get(pk=user.pk)) == fields(user)
-    by_save = create_user(phone="+79111234568")
+    by_save = create_user(phone=phone_number(1234568))
     own = {"id", "phone", "invite_code", "password", "date_joined"}  # each row's own values
     assert {k: v for k, v in fields(user).items() if k not in own} == {
         k: v for k, v in fields(by_save).items() if k not in own
@@ -50,15 +52,20 @@ def test_a_taken_phone_or_invite_code_writes_nothing_and_raises_nothing(db):
     first = create_user(phone=PHONE)
     with transaction.atomic():
         assert queries.insert_user_unless_taken(unsaved(PHONE, "Z9Z9Z9")) is None
-        assert queries.insert_user_unless_taken(unsaved("+79111234568", first.invite_code)) is None
+        assert (
+            queries.insert_user_unless_taken(unsaved(phone_number(1234568), first.invite_code))
+            is None
+        )
         # No error aborted the transaction: it goes on.
         assert list(User.objects.values_list("pk", flat=True)) == [first.pk]
-    other = unsaved("+79111234568", "Z9Z9Z9")
-    assert queries.insert_user_unless_taken(other) == User.objects.get(phone="+79111234568").pk
+    other = unsaved(phone_number(1234568), "Z9Z9Z9")
+    assert (
+        queries.insert_user_unless_taken(other) == User.objects.get(phone=phone_number(1234568)).pk
+    )
 
 
 def test_the_walk_up_the_referrals_finds_an_ancestor_and_ends_on_a_loop(db):
-    a, b, c = (create_user(phone=f"+7911123456{i}") for i in range(3))
+    a, b, c = (create_user(phone=phone_number(1234560 + i)) for i in range(3))
     link(b, a)
     link(c, b)
     assert queries.is_referred_through(user_id=c.pk, ancestor_id=a.pk)
@@ -94,7 +101,9 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from profiles import queries
 from profiles.models import User
+import os
 
+A_PHONE, B_PHONE, C_PHONE = os.environ["TEST_PHONES"].split(",")
 call_command("migrate", verbosity=0)
 assert connection.vendor == "sqlite"
 
@@ -105,10 +114,10 @@ def unsaved(phone, code):
 
 with transaction.atomic():
     queries.lock_referral_graph(1)  # no such lock there: nothing
-    a = queries.insert_user_unless_taken(unsaved("+79111234567", "A1A1A1"))
-    assert queries.insert_user_unless_taken(unsaved("+79111234567", "B1B1B1")) is None
-    assert queries.insert_user_unless_taken(unsaved("+79111234568", "A1A1A1")) is None
-    b = queries.insert_user_unless_taken(unsaved("+79111234568", "B1B1B1"))
+    a = queries.insert_user_unless_taken(unsaved(A_PHONE, "A1A1A1"))
+    assert queries.insert_user_unless_taken(unsaved(A_PHONE, "B1B1B1")) is None
+    assert queries.insert_user_unless_taken(unsaved(B_PHONE, "A1A1A1")) is None
+    b = queries.insert_user_unless_taken(unsaved(B_PHONE, "B1B1B1"))
 User.objects.filter(pk=b).update(referred_by=a)
 read = User.objects.get(pk=a)
 assert read.date_joined.tzinfo is not None and not read.has_usable_password()
@@ -117,7 +126,7 @@ assert queries.is_referred_through(user_id=b, ancestor_id=a)
 assert not queries.is_referred_through(user_id=a, ancestor_id=b)
 from django.utils import timezone
 from profiles.services.users import create_user
-create_user(phone="+79111234569")  # saved by the ORM: the same form of time
+create_user(phone=C_PHONE)  # saved by the ORM: the same form of time
 assert User.objects.filter(date_joined__lte=timezone.now()).count() == 3
 print("ok")
 """
@@ -129,6 +138,7 @@ def test_the_statements_work_on_the_zero_setup_sqlite_database(tmp_path):
         cwd=tmp_path,
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
         APP_VAR_DIR=str(tmp_path / "var"),
+        TEST_PHONES=",".join(phone_number(n) for n in (1234567, 1234568, 1234569)),
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().endswith("ok")

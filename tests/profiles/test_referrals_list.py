@@ -3,7 +3,7 @@ from datetime import timedelta
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from tests.conftest import client_for, link
+from tests.factories import client_for, invite
 
 
 def test_referrals_are_paginated_oldest_first_with_activation_times(make_user):
@@ -11,7 +11,7 @@ def test_referrals_are_paginated_oldest_first_with_activation_times(make_user):
     start = timezone.now() - timedelta(days=1)
     referrals = [make_user() for _ in range(53)]
     for i, referral in enumerate(reversed(referrals)):  # created order != activation order
-        link(referral, inviter, start + timedelta(minutes=i))
+        invite(referral, inviter, start + timedelta(minutes=i))
     expected = list(reversed(referrals))
     client = client_for(inviter)
 
@@ -37,7 +37,7 @@ def test_referrals_are_paginated_oldest_first_with_activation_times(make_user):
 def test_referrals_list_matches_the_profiles_users_list(make_user):
     inviter = make_user()
     for _ in range(3):
-        link(make_user(), inviter)
+        invite(make_user(), inviter)
     client = client_for(inviter)
     listed = [r["phone"] for r in client.get("/users/me/referrals/").json()["results"]]
     assert listed == client.get("/users/me/").json()["users_list"]

@@ -4,7 +4,8 @@
 
 import pytest
 
-from tests.conftest import client_for, link, snapshot
+from tests.conftest import snapshot
+from tests.factories import client_for, invite
 
 UPDATE = "/users/update/me/"
 BOUNDARY = "a222103b9b30b1f9e8be6882ecedb1d2"
@@ -39,7 +40,7 @@ def test_a_multipart_body_with_a_part_still_updates(user, auth_api):
 def inviter_api(make_user):
     inviter = make_user()
     for _ in range(2):
-        link(make_user(), inviter)
+        invite(make_user(), inviter)
     return client_for(inviter)
 
 

@@ -5,7 +5,8 @@ from django.test import Client
 
 from profiles.models import User
 from profiles.views import REFERRALS_PER_PAGE
-from tests.conftest import image_bytes, link, snapshot
+from tests.conftest import image_bytes, snapshot
+from tests.factories import invite
 
 PAGES = ["/profile/", "/profile/edit/", "/profile/delete/"]
 
@@ -47,8 +48,8 @@ def test_activation_is_post_only(client):
 
 def test_profile_shows_own_code_share_link_and_referrals_oldest_first(client, user, make_user):
     first, second = make_user(), make_user()
-    link(second, user)
-    link(first, user, when=second.referred_at.replace(year=2020))
+    invite(second, user)
+    invite(first, user, when=second.referred_at.replace(year=2020))
     page = client.get("/profile/").content.decode()
     assert user.invite_code in page
     assert f"http://testserver/?invite={user.invite_code}" in page
@@ -58,7 +59,7 @@ def test_profile_shows_own_code_share_link_and_referrals_oldest_first(client, us
 def test_referrals_are_listed_page_by_page(client, user, make_user):
     referrals = [make_user() for _ in range(REFERRALS_PER_PAGE + 1)]
     for referral in referrals:
-        link(referral, user)
+        invite(referral, user)
     first = client.get("/profile/").content.decode()
     last = client.get("/profile/", {"page": 2}).content.decode()
     assert sum(r.phone in first for r in referrals) == REFERRALS_PER_PAGE

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.smsaero_stub import SmsAeroStub
+from tests.support.smsaero_stub import SmsAeroStub
 
 
 @pytest.fixture

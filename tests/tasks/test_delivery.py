@@ -11,8 +11,9 @@ from auth_phone.services import delivery as login_delivery
 from tasks.models import SmsDelivery
 from tasks.sms import LocmemSender, SmsRejected, SmsTransientError, get_sender
 from tests.conftest import last_code
+from tests.phones import phone_number
 
-PHONE = "+79111234567"
+PHONE = phone_number()
 
 
 @pytest.fixture

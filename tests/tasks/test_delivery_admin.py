@@ -11,13 +11,14 @@ from profiles.services.users import create_user
 from tasks.models import SmsDelivery
 from tasks.sms import LocmemSender, SmsTransientError
 from tests.conftest import admin_login
+from tests.phones import phone_number
 
 CHANGELIST = "/admin/tasks/smsdelivery/"
 
 
 @pytest.fixture
 def staff_client(db):
-    admin = create_user(phone="+79990000001", is_staff=True, is_superuser=True)
+    admin = create_user(phone=phone_number(1, code=999), is_staff=True, is_superuser=True)
     client = Client()
     admin_login(client, admin)
     return client
@@ -32,14 +33,16 @@ def two_deliveries(api, request_code, settings, monkeypatch):
     failures = iter([SmsTransientError("provider timed out")])
 
     def flaky_send(self, *, phone, text):
-        if phone == "+79111234567":
+        if phone == phone_number():
             for exc in failures:
                 raise exc
         return send(self, phone=phone, text=text)
 
     monkeypatch.setattr(LocmemSender, "send", flaky_send)
-    codes = [request_code("+79111234567"), request_code("+79215550000")]
-    SmsDelivery.objects.filter(phone="+79215550000").update(status=SmsDelivery.Status.FAILED)
+    codes = [request_code(phone_number()), request_code(phone_number(5550000, code=921))]
+    SmsDelivery.objects.filter(phone=phone_number(5550000, code=921)).update(
+        status=SmsDelivery.Status.FAILED
+    )
     return codes
 
 
@@ -50,7 +53,7 @@ def rows(response) -> list[str]:
 def test_changelist_lists_every_delivery_without_codes(staff_client, two_deliveries):
     response = staff_client.get(CHANGELIST)
     assert response.status_code == 200
-    assert sorted(rows(response)) == ["+79111234567", "+79215550000"]
+    assert sorted(rows(response)) == [phone_number(), phone_number(5550000, code=921)]
     page = response.content.decode()
     for column in ("Phone", "Backend", "Status", "Attempts", "Sent at", "Provider message id"):
         assert column in page
@@ -61,11 +64,11 @@ def test_changelist_lists_every_delivery_without_codes(staff_client, two_deliver
 @pytest.mark.parametrize(
     "query, expected",
     [
-        ("status__exact=failed", ["+79215550000"]),
-        ("status__exact=sent", ["+79111234567"]),
-        ("backend__exact=locmem", ["+79111234567", "+79215550000"]),
+        ("status__exact=failed", [phone_number(5550000, code=921)]),
+        ("status__exact=sent", [phone_number()]),
+        ("backend__exact=locmem", [phone_number(), phone_number(5550000, code=921)]),
         ("backend__exact=smsaero", []),
-        ("q=79215", ["+79215550000"]),
+        ("q=79215", [phone_number(5550000, code=921)]),
     ],
 )
 def test_filters_and_search(staff_client, two_deliveries, query, expected):
@@ -75,7 +78,7 @@ def test_filters_and_search(staff_client, two_deliveries, query, expected):
 
 
 def test_search_by_task_id_and_date_filter(staff_client, two_deliveries):
-    delivery = SmsDelivery.objects.get(phone="+79111234567")
+    delivery = SmsDelivery.objects.get(phone=phone_number())
     assert rows(staff_client.get(f"{CHANGELIST}?q={delivery.task_id}")) == [delivery.phone]
     since = urlencode({"created_at__gte": f"{delivery.created_at:%Y-%m-%d} 00:00:00+00:00"})
     assert len(rows(staff_client.get(f"{CHANGELIST}?{since}"))) == 2
@@ -84,7 +87,7 @@ def test_search_by_task_id_and_date_filter(staff_client, two_deliveries):
 
 
 def test_the_log_is_read_only(staff_client, two_deliveries):
-    delivery = SmsDelivery.objects.get(phone="+79111234567")
+    delivery = SmsDelivery.objects.get(phone=phone_number())
     detail = staff_client.get(f"{CHANGELIST}{delivery.pk}/change/")
     assert detail.status_code == 200
     assert 'name="_save"' not in detail.content.decode()
@@ -101,7 +104,7 @@ def test_the_log_is_read_only(staff_client, two_deliveries):
 
 
 def test_each_delivery_links_to_its_task_result(staff_client, two_deliveries):
-    delivery = SmsDelivery.objects.get(phone="+79111234567")
+    delivery = SmsDelivery.objects.get(phone=phone_number())
     page = staff_client.get(CHANGELIST).content.decode()
     link = f"/admin/django_celery_results/taskresult/?task_id={delivery.task_id}"
     assert link in page
@@ -111,7 +114,7 @@ def test_each_delivery_links_to_its_task_result(staff_client, two_deliveries):
 
 
 def test_task_results_show_the_name_and_the_delivery_id_only(staff_client, two_deliveries):
-    delivery = SmsDelivery.objects.get(phone="+79111234567")
+    delivery = SmsDelivery.objects.get(phone=phone_number())
     row = TaskResult.objects.get(task_id=delivery.task_id)
     page = staff_client.get(f"/admin/django_celery_results/taskresult/{row.pk}/change/")
     assert page.status_code == 200
@@ -124,7 +127,7 @@ def test_task_results_show_the_name_and_the_delivery_id_only(staff_client, two_d
 
 
 def test_people_who_are_not_staff_are_sent_to_the_login_page(db):
-    user = create_user(phone="+79990000002")
+    user = create_user(phone=phone_number(2, code=999))
     client = Client()
     client.force_login(user)
     response = client.get(CHANGELIST)

@@ -8,9 +8,10 @@ import pytest
 from django.apps import apps
 
 from auth_phone import codes
-from tests.smsaero_stub import SmsAeroStub
+from tests.phones import phone_number
+from tests.support.smsaero_stub import SmsAeroStub
 
-PHONE = "+79111234567"
+PHONE = phone_number()
 CODE = "7391"  # fixed so that the search below has no chance of a false alarm
 CODE_RE = re.compile(rf"(?<!\d){CODE}(?!\d)")
 

@@ -6,8 +6,9 @@ import pytest
 from tasks import services
 from tasks.models import SmsDelivery
 from tasks.sms import LocmemSender, render_notice
+from tests.phones import phone_number
 
-PHONE = "+79111234567"
+PHONE = phone_number()
 
 
 @pytest.fixture

@@ -17,9 +17,10 @@ from tasks import services
 from tasks.models import SmsDelivery
 from tasks.sms import LocmemSender
 from tests.conftest import last_code
-from tests.ops.processes import wait_for
+from tests.phones import phone_number
+from tests.support.processes import wait_for
 
-PHONE = "+79111234567"
+PHONE = phone_number()
 
 
 @pytest.fixture
@@ -70,7 +71,9 @@ def test_a_retry_waiting_in_the_broker_is_given_its_backoff(published, settings)
     settings.OUTBOX_REDELIVER_AFTER = 30
     settings.SMS_RETRY_BACKOFF_MAX = 60
     delivery_aged(SmsDelivery.Status.RETRYING, 60, task_id="t-1")
-    late = delivery_aged(SmsDelivery.Status.RETRYING, 91, phone="+79111234568", task_id="t-2")
+    late = delivery_aged(
+        SmsDelivery.Status.RETRYING, 91, phone=phone_number(1234568), task_id="t-2"
+    )
     assert services.redeliver_pending_sms() == 1
     assert published == [(late.pk, "t-2")]
 

@@ -10,7 +10,8 @@ from auth_phone.tasks import deliver_login_code
 from project.celery import app
 from tasks.models import SmsDelivery
 from tests.conftest import last_code
-from tests.ops.processes import wait_for
+from tests.phones import phone_number
+from tests.support.processes import wait_for
 
 # The names the previous release's beat schedule and publishers used, with their new names.
 PREVIOUS_NAMES = {
@@ -55,7 +56,7 @@ def worker(transactional_db, settings):
 
 
 def test_a_login_code_queued_under_the_previous_name_is_delivered(worker, monkeypatch):
-    phone = "+79111234567"
+    phone = phone_number(1234567)
     # The code request as the previous release left it: rows committed, its message not
     # yet taken; the message is then published under the old name.
     with monkeypatch.context() as patch:

@@ -11,9 +11,10 @@ from rest_framework.test import APIClient
 from project.celery import app
 from tasks.models import SmsDelivery
 from tests.conftest import last_code
-from tests.ops.processes import wait_for
+from tests.phones import phone_number
+from tests.support.processes import wait_for
 
-PHONE = "+79111234567"
+PHONE = phone_number()
 
 
 @pytest.fixture

@@ -8,9 +8,10 @@ from django.utils import timezone
 from auth_phone.models import LoginCode
 from auth_phone.tasks import deliver_login_code
 from tasks.models import SmsDelivery
-from tests.smsaero_stub import success
+from tests.phones import phone_number
+from tests.support.smsaero_stub import success
 
-PHONE = "+79111234567"
+PHONE = phone_number()
 
 
 def code_in(request: dict) -> str:

@@ -4,7 +4,8 @@ failures are retried."""
 import pytest
 
 from tasks.sms import SmsAeroSender, SmsRejected, SmsTransientError
-from tests.smsaero_stub import SmsAeroStub
+from tests.phones import phone_number
+from tests.support.smsaero_stub import SmsAeroStub
 
 
 @pytest.fixture
@@ -20,13 +21,17 @@ def stub(settings):
 
 
 def test_request_shape_and_basic_auth(stub):
-    message_id = SmsAeroSender().send(phone="+79111234567", text="hello")
+    message_id = SmsAeroSender().send(phone=phone_number(), text="hello")
     assert message_id == "1001"
     assert stub.requests == [
         {
             "path": "/v2/sms/send",
             "auth": "ops@example.com:key-123",
-            "json": {"number": "79111234567", "sign": "SMS Aero", "text": "hello"},
+            "json": {
+                "number": phone_number().removeprefix("+"),
+                "sign": "SMS Aero",
+                "text": "hello",
+            },
         }
     ]
 
@@ -35,20 +40,20 @@ def test_request_shape_and_basic_auth(stub):
 def test_server_errors_are_transient(stub, status):
     stub.script = [(status, {"success": False, "message": "down"})]
     with pytest.raises(SmsTransientError, match=str(status)):
-        SmsAeroSender().send(phone="+79111234567", text="hello")
+        SmsAeroSender().send(phone=phone_number(), text="hello")
 
 
 def test_timeout_is_transient(stub):
     stub.script = [("sleep", 1.0)]
     with pytest.raises(SmsTransientError, match="in time"):
-        SmsAeroSender().send(phone="+79111234567", text="hello")
+        SmsAeroSender().send(phone=phone_number(), text="hello")
 
 
 def test_unreachable_provider_is_transient(settings):
     settings.SMSAERO_API_URL = "http://127.0.0.1:9/v2/"  # discard port: nothing listens
     settings.SMSAERO_TIMEOUT = 0.5
     with pytest.raises(SmsTransientError, match="unreachable"):
-        SmsAeroSender().send(phone="+79111234567", text="hello")
+        SmsAeroSender().send(phone=phone_number(), text="hello")
 
 
 @pytest.mark.parametrize(
@@ -64,10 +69,10 @@ def test_unreachable_provider_is_transient(settings):
 def test_rejections_are_final(stub, status, body, reason):
     stub.script = [(status, body)]
     with pytest.raises(SmsRejected, match=reason):
-        SmsAeroSender().send(phone="+79111234567", text="hello")
+        SmsAeroSender().send(phone=phone_number(), text="hello")
     assert len(stub.requests) == 1
 
 
 def test_success_without_an_id(stub):
     stub.script = [(200, {"success": True, "data": None})]
-    assert SmsAeroSender().send(phone="+79111234567", text="hello") == ""
+    assert SmsAeroSender().send(phone=phone_number(), text="hello") == ""

@@ -7,22 +7,23 @@ from celery import states
 from celery.app.task import Context
 from django_celery_results.models import TaskResult
 
-from auth_phone.services.sessions import issue_tokens
 from profiles.services.users import create_user
 from project.celery import app
 from tasks.models import SmsDelivery
 from tasks.sms import LocmemSender, SmsRejected, SmsTransientError
 from tests.conftest import last_code
+from tests.factories import session
+from tests.phones import phone_number
 
-PHONE = "+79111234567"
+PHONE = phone_number()
 PUBLIC_KEYS = {"task_id", "status", "date_done"}
 STAFF_KEYS = PUBLIC_KEYS | {"task_name", "result", "error", "traceback"}
 
 
 @pytest.fixture
 def staff_api(api):
-    staff = create_user(phone="+79990000001", is_staff=True)
-    api.credentials(HTTP_AUTHORIZATION=f"Bearer {issue_tokens(user=staff)['access']}")
+    staff = create_user(phone=phone_number(1, code=999), is_staff=True)
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {session(staff)['access']}")
     return api
 
 
@@ -47,8 +48,8 @@ def test_anyone_with_the_id_sees_state_and_date_only(api, request_code):
 
 def test_a_user_who_is_not_staff_sees_no_more(api):
     task_id = sms_task_id(api)
-    user = create_user(phone="+79990000002")
-    api.credentials(HTTP_AUTHORIZATION=f"Bearer {issue_tokens(user=user)['access']}")
+    user = create_user(phone=phone_number(2, code=999))
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {session(user)['access']}")
     body = api.get(f"/tasks/{task_id}/").json()
     assert set(body) == PUBLIC_KEYS
 

@@ -12,13 +12,15 @@ from rest_framework.test import APIClient
 from profiles.models import User
 from project.celery import app
 from tests.conftest import last_code
-from tests.ops.processes import wait_for
+from tests.factories import WebhookEndpointFactory
+from tests.phones import phone_number
+from tests.support.processes import wait_for
 from tests.webhooks.receiver import Receiver
 from webhooks import services, signing
 from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
-PHONE = "+79111234567"
-OTHER = "+79111234568"
+PHONE = phone_number()
+OTHER = phone_number(1234568)
 SECRET = "whsec-test-0123456789"
 
 
@@ -63,7 +65,7 @@ def _outbox():
 
 def test_each_event_arrives_once_with_a_valid_signature(stack):
     with Receiver([200]) as receiver:
-        WebhookEndpoint.objects.create(url=receiver.url, secret=SECRET, events=["*"])
+        WebhookEndpointFactory(url=receiver.url, secret=SECRET, events=["*"])
         client = APIClient()
         with start_worker(app, pool="threads", concurrency=4, perform_ping_check=False):
             inviter = login(client, OTHER)
@@ -109,7 +111,7 @@ def test_each_event_arrives_once_with_a_valid_signature(stack):
 
 def test_a_receiver_that_fails_twice_gets_the_same_event_three_times(stack):
     with Receiver([500, 503, 204]) as receiver:
-        WebhookEndpoint.objects.create(url=receiver.url, secret=SECRET, events=["user.created"])
+        WebhookEndpointFactory(url=receiver.url, secret=SECRET, events=["user.created"])
         with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False):
             assert (
                 APIClient().post("/auth/sms/", {"phone": PHONE}, format="json").status_code == 201
@@ -133,7 +135,7 @@ def test_a_receiver_that_fails_twice_gets_the_same_event_three_times(stack):
 
 def test_the_sweep_delivers_a_webhook_the_broker_lost(stack, settings):
     with Receiver([200]) as receiver:
-        WebhookEndpoint.objects.create(url=receiver.url, secret=SECRET, events=["user.created"])
+        WebhookEndpointFactory(url=receiver.url, secret=SECRET, events=["user.created"])
         assert APIClient().post("/auth/sms/", {"phone": PHONE}, format="json").status_code == 201
         redis.Redis.from_url(django_settings.CELERY_BROKER_URL).flushdb()  # all messages gone
         assert WebhookDelivery.objects.get().status == "queued"

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.factories import WebhookEndpointFactory
+from tests.phones import phone_number
 from webhooks import services
 from webhooks.events import EVENT_TYPES
-from webhooks.models import WebhookDelivery, WebhookEndpoint
+from webhooks.models import WebhookDelivery
 
 DOC = (Path(__file__).parents[2] / "docs" / "webhooks.md").read_text()
 
@@ -45,8 +47,8 @@ def test_the_documented_receiver_accepts_exactly_the_signed_requests(
     settings.WEBHOOK_ALLOW_PRIVATE = True
     monkeypatch.setattr(services, "_publish", lambda ids: None)
     namespace, url = doc_receiver
-    WebhookEndpoint.objects.create(url=url, secret=secret, events=["*"])
-    services.emit_event("user.created", {"user_id": 1, "phone": "+79111234567"})
+    WebhookEndpointFactory(url=url, secret=secret, events=["*"])
+    services.emit_event("user.created", {"user_id": 1, "phone": phone_number()})
     delivery = WebhookDelivery.objects.get()
     assert services.deliver(delivery_id=delivery.pk) == outcome
 

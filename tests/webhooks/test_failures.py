@@ -9,9 +9,11 @@ import kombu.exceptions
 import pytest
 from django.core.management import call_command
 
+from tests.factories import WebhookEndpointFactory
+from tests.phones import phone_number
 from tests.webhooks.receiver import Receiver
 from webhooks import services, signing
-from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from webhooks.models import WebhookAttempt, WebhookDelivery
 from webhooks.tasks import deliver_webhook
 
 SECRET = "whsec-test"
@@ -26,12 +28,12 @@ def test_a_refused_publish_leaves_the_delivery_for_the_sweep(api, monkeypatch, c
     def broker_down(*args, **kwargs):
         raise kombu.exceptions.OperationalError("connection refused")
 
-    WebhookEndpoint.objects.create(url="http://127.0.0.1:9/x", secret=SECRET, events=["*"])
+    WebhookEndpointFactory(url="http://127.0.0.1:9/x", secret=SECRET, events=["*"])
     monkeypatch.setattr(deliver_webhook, "apply_async", broker_down)
     from auth_phone.tasks import deliver_login_code
 
     monkeypatch.setattr(deliver_login_code, "apply_async", lambda *a, **k: None)
-    response = api.post("/auth/sms/", {"phone": "+79111234567"}, format="json")
+    response = api.post("/auth/sms/", {"phone": phone_number()}, format="json")
 
     assert response.status_code == 201  # the user exists; the event waits
     delivery = WebhookDelivery.objects.get()
@@ -48,9 +50,7 @@ def free_port() -> int:
 @pytest.mark.django_db
 def test_a_receiver_that_is_not_there_is_a_failed_attempt(monkeypatch):
     monkeypatch.setattr(services, "_publish", lambda ids: None)
-    WebhookEndpoint.objects.create(
-        url=f"http://127.0.0.1:{free_port()}/x", secret=SECRET, events=["*"]
-    )
+    WebhookEndpointFactory(url=f"http://127.0.0.1:{free_port()}/x", secret=SECRET, events=["*"])
     services.emit_event("user.created", {"user_id": 1})
     delivery = WebhookDelivery.objects.get()
     assert services.deliver(delivery_id=delivery.pk) == "retrying"
@@ -70,7 +70,7 @@ def test_a_receiver_slower_than_the_timeout_is_a_failed_attempt(monkeypatch, set
             original(handler)
 
         monkeypatch.setattr(receiver.server.RequestHandlerClass, "do_POST", slow)
-        WebhookEndpoint.objects.create(url=receiver.url, secret=SECRET, events=["*"])
+        WebhookEndpointFactory(url=receiver.url, secret=SECRET, events=["*"])
         services.emit_event("user.created", {"user_id": 1})
         delivery = WebhookDelivery.objects.get()
         assert services.deliver(delivery_id=delivery.pk) == "retrying"
@@ -94,7 +94,7 @@ def test_an_old_signature_does_not_verify():
 
 @pytest.mark.django_db
 def test_the_command_lists_why_an_endpoint_is_disabled(capsys):
-    WebhookEndpoint.objects.create(
+    WebhookEndpointFactory(
         url="https://hooks.example.com/x", secret=SECRET, events=["*"], active=False,
         disabled_reason="Disabled automatically after 50 failed attempts in a row",
     )  # fmt: skip

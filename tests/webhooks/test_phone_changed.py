@@ -4,11 +4,13 @@ a refused confirmation records nothing."""
 import pytest
 
 from profiles.services.users import create_user
-from tests.conftest import client_for, last_code
+from tests.conftest import last_code
+from tests.factories import WebhookEndpointFactory, client_for
+from tests.phones import phone_number
 from webhooks import services
-from webhooks.models import WebhookEndpoint, WebhookEvent
+from webhooks.models import WebhookEvent
 
-OLD, NEW = "+79111234567", "+79219876543"
+OLD, NEW = phone_number(), phone_number(9876543, code=921)
 
 
 @pytest.fixture
@@ -22,9 +24,7 @@ def test_a_confirmed_change_records_phone_changed(
     db, django_capture_on_commit_callbacks, published
 ):
     user = create_user(phone=OLD)
-    WebhookEndpoint.objects.create(
-        url="https://hooks.example.com/x", secret="s", events=["phone.changed"]
-    )
+    WebhookEndpointFactory(url="https://hooks.example.com/x", secret="s", events=["phone.changed"])
     client = client_for(user)
     with django_capture_on_commit_callbacks(execute=True):
         assert client.patch("/users/update/me/", {"phone": NEW}, format="json").status_code == 202

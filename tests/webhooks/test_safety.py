@@ -6,6 +6,8 @@ import socket
 import pytest
 from django.core.management import CommandError, call_command
 
+from tests.factories import WebhookEndpointFactory
+from tests.phones import phone_number
 from tests.webhooks.receiver import Receiver
 from webhooks import safety, services
 from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -85,13 +87,13 @@ def test_allow_private_allows_http_and_loopback(settings):
 def endpoint_for(db, settings):
     def make(url, events=("*",)):
         settings.WEBHOOK_ALLOW_PRIVATE = True  # to save it; each test decides for delivery
-        return WebhookEndpoint.objects.create(url=url, secret=SECRET, events=list(events))
+        return WebhookEndpointFactory(url=url, secret=SECRET, events=list(events))
 
     return make
 
 
 def deliver_one(endpoint):
-    services.emit_event("user.created", {"user_id": 1, "phone": "+79111234567"})
+    services.emit_event("user.created", {"user_id": 1, "phone": phone_number()})
     delivery = WebhookDelivery.objects.get(endpoint=endpoint)
     return delivery, services.deliver(delivery_id=delivery.pk)
 

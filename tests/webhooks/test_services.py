@@ -9,6 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from profiles.services.users import create_user
+from tests.factories import WebhookEndpointFactory
+from tests.phones import phone_number
 from tests.webhooks.receiver import Receiver
 from webhooks import services
 from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
@@ -30,7 +32,7 @@ def published(monkeypatch):
 
 
 def endpoint(url="http://127.0.0.1:9/x", events=("*",), **fields):
-    return WebhookEndpoint.objects.create(url=url, secret=SECRET, events=list(events), **fields)
+    return WebhookEndpointFactory(url=url, secret=SECRET, events=list(events), **fields)
 
 
 def make_due(delivery):
@@ -41,7 +43,7 @@ def make_due(delivery):
 def test_nothing_is_recorded_when_nobody_listens(published):
     endpoint(events=["user.deleted"])
     endpoint(events=["*"], active=False)
-    create_user(phone="+79111234567")
+    create_user(phone=phone_number())
     assert not WebhookEvent.objects.exists() and not WebhookDelivery.objects.exists()
 
 
@@ -57,13 +59,13 @@ def test_an_unknown_event_type_is_refused(published):
 def test_an_event_is_rolled_back_with_its_change(published):
     endpoint(events=["user.created"])
     with pytest.raises(RuntimeError), transaction.atomic():
-        create_user(phone="+79111234567")
+        create_user(phone=phone_number())
         raise RuntimeError("the surrounding change fails")
     assert not WebhookEvent.objects.exists() and published == []
-    create_user(phone="+79111234567")
+    create_user(phone=phone_number())
     delivery = WebhookDelivery.objects.get()
     assert published == [delivery.pk]  # published after the commit
-    assert delivery.event.data["phone"] == "+79111234567"
+    assert delivery.event.data["phone"] == phone_number()
 
 
 @pytest.mark.django_db

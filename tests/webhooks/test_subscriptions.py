@@ -7,12 +7,14 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tests.factories import WebhookEndpointFactory
+from tests.phones import phone_number
 from webhooks import services
 from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 SECRET = "whsec-test-secret-value"
 EVENT = "user.created"
-DATA = {"user_id": 1, "phone": "+79111234567", "invite_code": "ABC123"}
+DATA = {"user_id": 1, "phone": phone_number(), "invite_code": "ABC123"}
 
 
 @pytest.fixture(autouse=True)
@@ -79,7 +81,7 @@ def test_with_no_period_every_event_reads_the_endpoints(settings):
 @pytest.mark.django_db
 def test_an_endpoint_saved_by_this_process_counts_at_once():
     assert emit()[0] is None
-    endpoint = WebhookEndpoint.objects.create(
+    endpoint = WebhookEndpointFactory(
         url="https://hooks.example.com/x", secret=SECRET, events=[EVENT]
     )
     event, _ = emit()

@@ -20,10 +20,11 @@ from celery.contrib.testing.worker import start_worker
 from core.ops.logs import mask_phone, mask_phones
 from project.celery import app
 from tasks.models import SmsDelivery
-from tests.ops.processes import wait_for
+from tests.phones import DE_MOBILE, phone_number
+from tests.support.processes import wait_for
 
-PHONE = "+79111234567"
-BACKEND = Path(__file__).resolve().parents[2] / "backend"
+PHONE = phone_number()
+BACKEND = Path(__file__).resolve().parents[3] / "backend"
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
 
 
@@ -107,7 +108,7 @@ def test_the_request_id_reaches_the_log_line_of_the_task_it_queued(live_api, wor
 
 def test_a_second_request_does_not_inherit_the_first_ones_id(live_api, worker, log_lines):
     first, second = uuid.uuid4().hex, uuid.uuid4().hex
-    for request_id, phone in ((first, PHONE), (second, "+79111234568")):
+    for request_id, phone in ((first, PHONE), (second, phone_number(1234568))):
         response = live_api.post(
             "/auth/sms/", {"phone": phone}, format="json", HTTP_X_REQUEST_ID=request_id
         )
@@ -117,12 +118,12 @@ def test_a_second_request_does_not_inherit_the_first_ones_id(live_api, worker, l
     by_phone = {
         line["message"].split(" to ")[1].split()[0]: line["request_id"] for line in delivered
     }
-    assert by_phone == {mask_phone(PHONE): first, mask_phone("+79111234568"): second}
+    assert by_phone == {mask_phone(PHONE): first, mask_phone(phone_number(1234568)): second}
 
 
 def test_phones_are_masked_wherever_they_appear_in_a_message():
-    assert mask_phone("+79111234567") == "+791*****567"
-    assert mask_phones("to +79111234567 and +4915112345678.") == (
+    assert mask_phone(phone_number()) == "+791*****567"
+    assert mask_phones(f"to {phone_number()} and {DE_MOBILE}.") == (
         "to +791*****567 and +491*******678."
     )
     assert mask_phones("order 12345678, port 8000") == "order 12345678, port 8000"
@@ -154,6 +155,7 @@ for name in ("celery.worker.strategy", "celery.app.trace"):
 """
 
 
+@pytest.mark.process
 @pytest.mark.parametrize(("value", "level"), [(None, logging.WARNING), ("true", logging.INFO)])
 def test_celery_logs_a_line_per_task_only_when_asked(value, level):
     env = {k: v for k, v in os.environ.items() if k != "CELERY_TASK_LOG_LINES"}

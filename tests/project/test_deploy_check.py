@@ -5,7 +5,12 @@ import secrets
 import subprocess
 import sys
 
-from tests.ops.processes import BACKEND_DIR, child_env
+import pytest
+
+from tests.support.processes import BACKEND_DIR, child_env
+
+pytestmark = pytest.mark.process  # starts other processes
+
 
 PRODUCTION = {
     "DJANGO_DEBUG": "false",

@@ -14,9 +14,10 @@ from project.celery import app as celery_app
 from tasks.models import SmsDelivery
 from tasks.sms import LocmemSender
 from tests.factories import LoginCodeFactory
-from tests.smsaero_stub import SmsAeroStub, success
+from tests.phones import phone_number
+from tests.support.smsaero_stub import SmsAeroStub, success
 
-PHONE = "+79111234567"
+PHONE = phone_number()
 
 
 @pytest.fixture

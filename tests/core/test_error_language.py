@@ -18,12 +18,13 @@ from core.errors import DomainError, RateLimited, SmsBudgetExhausted
 from core.phones import InvalidPhone, normalize_phone
 from profiles.errors import AvatarTooLarge, AvatarTooManyPixels, InviteCodeNotFound
 from tests.conftest import last_code
+from tests.phones import AS_JSON_NUMBER, EXAMPLE_IN_ERRORS, phone_number
 
 CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 # A Latin word in a Russian text, other than names of formats and units.
 LATIN_WORD = re.compile(r"\b(?!(?:JPEG|PNG|WebP|GIF|MiB|KiB|SMS|UUID|JSON)\b)[A-Za-z]{3,}\b")
 CODE = re.compile(r"^[a-z]+(_[a-z]+)*$")
-PHONE = "+79111234567"
+PHONE = phone_number()
 CODE_REQUEST = ("code.cooldown", "code.phone", "code.address")
 LOGIN = ("login.address", "login.phone")
 RU = {"HTTP_ACCEPT_LANGUAGE": "ru"}
@@ -125,7 +126,7 @@ def test_phone_parsing_errors_are_worded_in_each_language():
         with translation.override("en"):
             assert not CYRILLIC.search(str(caught.value)), raw
     with translation.override("en"):
-        assert str(caught.value) == "Enter a valid phone number, e.g. +79111234567."
+        assert str(caught.value) == f"Enter a valid phone number, e.g. {EXAMPLE_IN_ERRORS}."
 
 
 def rate_limit_errors(settings) -> list[RateLimited]:
@@ -134,20 +135,20 @@ def rate_limit_errors(settings) -> list[RateLimited]:
     settings.SMS_IP_HOURLY_LIMIT = 1
     settings.LOGIN_FAILURES_HOURLY_LIMIT = 1
     errors = []
-    for phone, ip in (("+79110000001", "10.0.0.1"), ("+79110000001", "10.0.0.1")):
+    for phone, ip in ((phone_number(1), "10.0.0.1"), (phone_number(1), "10.0.0.1")):
         try:
             ratelimit.reserve(*CODE_REQUEST, phone=phone, net=ip)
         except RateLimited as exc:
             errors.append(exc)  # the cooldown
-    ratelimit.cache.delete("rl:sms:cooldown:+79110000001")
-    for phone, ip in (("+79110000001", "10.0.0.2"), ("+79110000002", "10.0.0.1")):
+    ratelimit.cache.delete(f"rl:sms:cooldown:{phone_number(1)}")
+    for phone, ip in ((phone_number(1), "10.0.0.2"), (phone_number(2), "10.0.0.1")):
         try:
             ratelimit.reserve(*CODE_REQUEST, phone=phone, net=ip)
         except RateLimited as exc:
             errors.append(exc)  # per phone, then per address
     settings.LOGIN_FAILURES_IP_HOURLY_LIMIT = 1
-    ratelimit.reserve(*LOGIN, phone="+79110000001", net="10.0.0.1")
-    for phone, ip in (("+79110000001", "10.0.0.2"), ("+79110000002", "10.0.0.1")):
+    ratelimit.reserve(*LOGIN, phone=phone_number(1), net="10.0.0.1")
+    for phone, ip in ((phone_number(1), "10.0.0.2"), (phone_number(2), "10.0.0.1")):
         try:
             ratelimit.reserve(*LOGIN, phone=phone, net=ip)
         except RateLimited as exc:
@@ -211,7 +212,7 @@ def test_api_domain_errors_follow_accept_language(api, request_code):
 
 
 def test_api_validation_errors_follow_accept_language(api):
-    for payload in ({}, {"phone": "12-34"}, {"phone": 79111234567}, {"phone": "x" * 40}):
+    for payload in ({}, {"phone": "12-34"}, {"phone": AS_JSON_NUMBER}, {"phone": "x" * 40}):
         ru = api.post("/users/login/", payload, format="json", **RU)
         en = api.post("/users/login/", payload, format="json", **EN)
         assert ru.status_code == en.status_code == 400

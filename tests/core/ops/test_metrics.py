@@ -9,6 +9,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from tasks import sms
 from tasks.sms import SmsTransientError
 from tests.conftest import last_code
+from tests.phones import phone_number
 
 PUBLIC = "203.0.113.7"
 
@@ -66,7 +67,7 @@ def test_no_token_configured_means_no_token_opens_them(api, settings):
 
 
 def test_the_counters_move_with_the_login_profile_and_invite_flow(api):
-    first, second = "+79111230001", "+79111230002"
+    first, second = phone_number(1230001), phone_number(1230002)
     before = samples(api)
 
     assert api.post("/auth/sms/", {"phone": first}, format="json").status_code == 201
@@ -107,7 +108,7 @@ def test_the_counters_move_with_the_login_profile_and_invite_flow(api):
 
 
 def test_a_refused_activation_counts_nothing(api, request_code):
-    phone = "+79111230003"
+    phone = phone_number(1230003)
     token = api.post("/users/login/", {"phone": phone, "password": request_code(phone)}).json()
     before = samples(api)
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {token['access']}")
@@ -123,7 +124,9 @@ def test_provider_outages_count_retries_then_one_failure(api, settings, monkeypa
     from auth_phone.tasks import deliver_login_code
 
     before = samples(api)
-    assert api.post("/auth/sms/", {"phone": "+79111230004"}, format="json").status_code == 201
+    assert (
+        api.post("/auth/sms/", {"phone": phone_number(1230004)}, format="json").status_code == 201
+    )
     after = samples(api)
 
     def outcomes(outcome: str) -> float:
@@ -178,7 +181,7 @@ def test_gunicorn_starts_with_an_empty_metrics_directory_and_forgets_dead_worker
     (directory / "counter_4242.db").write_bytes(b"left over")
     (directory / "gauge_livesum_4242.db").write_bytes(b"left over")
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(directory))
-    config = runpy.run_path(str(Path(__file__).parents[2] / "backend" / "gunicorn.conf.py"))
+    config = runpy.run_path(str(Path(__file__).parents[3] / "backend" / "gunicorn.conf.py"))
     assert config["max_requests"] == 0  # no recycling unless GUNICORN_MAX_REQUESTS says so
 
     config["on_starting"](None)
@@ -205,8 +208,8 @@ def test_a_scraper_on_the_compose_network_is_answered_over_plain_http(api, setti
 def test_a_refused_login_is_counted_under_its_limit_and_not_as_a_login(api, settings):
     settings.LOGIN_FAILURES_IP_HOURLY_LIMIT = 1
     before = samples(api)
-    first = api.post("/users/login/", {"phone": "+79111230005", "password": "1234"})
-    second = api.post("/users/login/", {"phone": "+79111230006", "password": "1234"})
+    first = api.post("/users/login/", {"phone": phone_number(1230005), "password": "1234"})
+    second = api.post("/users/login/", {"phone": phone_number(1230006), "password": "1234"})
     assert (first.status_code, second.status_code) == (400, 429)
     after = samples(api)
     assert delta(before, after, "rate_limit_refusals_total", limit="login_ip") == 1

@@ -11,9 +11,12 @@ import pytest
 from tasks import sms
 from tasks.models import SmsDelivery
 from tests.conftest import CODE_RE
-from tests.ops.processes import child_env, start_worker, stop, wait_for
+from tests.phones import phone_number
+from tests.support.processes import child_env, start_worker, stop, wait_for
 
-PHONE = "+79111234567"
+pytestmark = pytest.mark.process  # starts other processes
+
+PHONE = phone_number()
 SEND_SECONDS = 4  # the simulated sender's delay: long enough to kill the worker mid-send
 VISIBILITY_TIMEOUT = 8  # shortened for the test; above SEND_SECONDS, below the code's life
 

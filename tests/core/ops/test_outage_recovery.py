@@ -4,9 +4,10 @@ down, never a 500, writes nothing, and recovers by itself once the service is ba
 import pytest
 
 from profiles.models import User
-from tests.ops.processes import RedisServer, WebServer, child_env, free_port, wait_for
+from tests.phones import phone_number
+from tests.support.processes import RedisServer, WebServer, child_env, free_port, wait_for
 
-pytestmark = pytest.mark.timeout(180)
+pytestmark = [pytest.mark.process, pytest.mark.timeout(180)]
 
 
 @pytest.fixture
@@ -25,7 +26,7 @@ def test_redis_stopped_then_started_again(transactional_db, private_redis, tmp_p
     web = web_server(tmp_path, REDIS_URL=private_redis.url)
     try:
         assert web.get("/healthz").json() == {"status": "ok", "database": "ok", "redis": "ok"}
-        assert web.post("/auth/sms/", {"phone": "+79111234567"}).status_code == 201
+        assert web.post("/auth/sms/", {"phone": phone_number()}).status_code == 201
 
         private_redis.stop()
 
@@ -38,20 +39,20 @@ def test_redis_stopped_then_started_again(transactional_db, private_redis, tmp_p
             "detail": "Not answering: redis.",
         }
         assert web.get("/livez").status_code == 200
-        refused = web.post("/auth/sms/", {"phone": "+79111234568"})
+        refused = web.post("/auth/sms/", {"phone": phone_number(1234568)})
         assert refused.status_code == 503
         assert refused.json() == {
             "detail": "Service temporarily unavailable: Redis cannot be reached. Try again later.",
             "code": "service_unavailable",
         }
-        assert not User.objects.filter(phone="+79111234568").exists()
+        assert not User.objects.filter(phone=phone_number(1234568)).exists()
 
         private_redis.start()  # same port, empty: the web server was not restarted
 
         wait_for(lambda: web.get("/healthz").status_code == 200, 60, "/healthz to recover")
-        again = web.post("/auth/sms/", {"phone": "+79111234568"})
+        again = web.post("/auth/sms/", {"phone": phone_number(1234568)})
         assert again.status_code == 201, again.text
-        assert User.objects.filter(phone="+79111234568").exists()
+        assert User.objects.filter(phone=phone_number(1234568)).exists()
     finally:
         web.close()
 
@@ -69,7 +70,7 @@ def test_database_unreachable(transactional_db, private_redis, tmp_path):
             "redis": "ok",
             "detail": "Not answering: database.",
         }
-        refused = web.post("/auth/sms/", {"phone": "+79111234567"})
+        refused = web.post("/auth/sms/", {"phone": phone_number()})
         assert refused.status_code == 503
         assert "database cannot be reached" in refused.json()["detail"]
     finally:

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_without_redis
+from tests.phones import phone_number
 
-BACKEND = Path(__file__).resolve().parents[1] / "backend"
+BACKEND = Path(__file__).resolve().parents[2] / "backend"
 
 PUBLISH = """
 import django
@@ -24,6 +25,7 @@ app.send_task("tasks.tasks.deliver_login_code", args=[0])
 """
 
 
+@pytest.mark.process
 def test_the_embedded_broker_keeps_everything_under_var_and_warns_nothing(tmp_path):
     """Without REDIS_URL, publishing a task (as `make run` does) writes only below
     APP_VAR_DIR, not a `control/` folder in the working directory, and kombu does not warn
@@ -53,7 +55,7 @@ def test_polling_the_development_inbox_logs_no_warning(api, settings, caplog):
     settings.SMS_DEV_INBOX = True
     settings.SMS_BACKEND = "simulated"
     with caplog.at_level(logging.WARNING):
-        response = api.get("/dev/sms/", {"phone": "+79111234567"})
+        response = api.get("/dev/sms/", {"phone": phone_number()})
     assert response.status_code == 404  # no SMS yet: the UI polls again
     assert dev_inbox_not_found_records(caplog) == []
 

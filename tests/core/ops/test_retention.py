@@ -19,6 +19,7 @@ from project.celery import app
 from tasks import retention as sms_retention
 from tasks import tasks as sms_tasks
 from tasks.models import SmsDelivery
+from tests.phones import DE_MOBILE, phone_number
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +27,7 @@ _phones = itertools.count(1)
 
 
 def new_user(*, days_old: int = 0, verified: bool = False, **extra) -> User:
-    user = create_user(phone=f"+7922{next(_phones):07d}", **extra)
+    user = create_user(phone=phone_number(next(_phones), code=922), **extra)
     joined = timezone.now() - timedelta(days=days_old)
     User.objects.filter(pk=user.pk).update(
         date_joined=joined, phone_verified_at=joined if verified else None
@@ -99,7 +100,7 @@ def test_old_delivery_rows_get_their_phone_masked_once(settings):
     settings.RETENTION_BATCH_SIZE = 2
     task_ids = itertools.count()
 
-    def delivery(days_old: int, phone: str = "+79111234567") -> SmsDelivery:
+    def delivery(days_old: int, phone: str = phone_number()) -> SmsDelivery:
         row = SmsDelivery.objects.create(
             phone=phone, backend="simulated", task_id=f"t{next(task_ids)}", error="gateway down"
         )
@@ -108,14 +109,14 @@ def test_old_delivery_rows_get_their_phone_masked_once(settings):
         )
         return row
 
-    old = [delivery(31) for _ in range(3)] + [delivery(40, "+4915112345678")]
+    old = [delivery(31) for _ in range(3)] + [delivery(40, DE_MOBILE)]
     recent = delivery(29)
 
     assert sms_retention.anonymise_sms_log() == 4
     phones = dict(SmsDelivery.objects.values_list("pk", "phone"))
     assert [phones[row.pk] for row in old] == ["+791*****567"] * 3 + ["+491*******678"]
     assert SmsDelivery.objects.get(pk=old[0].pk).error == ""
-    assert phones[recent.pk] == "+79111234567"
+    assert phones[recent.pk] == phone_number()
     assert SmsDelivery.objects.get(pk=recent.pk).error == "gateway down"
     assert sms_retention.anonymise_sms_log() == 0  # masked rows are not masked again
     assert dict(SmsDelivery.objects.values_list("pk", "phone")) == phones

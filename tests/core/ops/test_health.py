@@ -59,7 +59,7 @@ def test_health_paths_only_read(db, client, path):
 
 
 def test_healthz_names_redis_when_it_does_not_answer(db, client, settings):
-    from tests.ops.processes import free_port
+    from tests.support.processes import free_port
 
     settings.CACHES = {
         "default": {
@@ -81,7 +81,7 @@ def test_healthz_names_redis_when_it_does_not_answer(db, client, settings):
 def test_healthz_names_the_database_when_it_does_not_answer(transactional_db, client):
     from django.db import connection
 
-    from tests.ops.processes import free_port
+    from tests.support.processes import free_port
 
     def reconnect() -> None:
         connection.close()

@@ -12,8 +12,9 @@ from core.ops.middleware import ServiceUnavailableMiddleware
 from profiles.models import User
 from project.celery import app
 from tasks.models import SmsDelivery
+from tests.phones import phone_number
 
-PHONE = "+79111234567"
+PHONE = phone_number()
 DEAD_REDIS = "redis://127.0.0.1:1/0"  # port 1: nothing listens
 
 

@@ -24,6 +24,7 @@ import pytest
 import requests
 
 from scripts.stack import free_port, wait_for
+from tests.phones import phone_number
 
 REPO = Path(__file__).resolve().parents[2]
 # What `make run` needs of a clone; the copy shares this checkout's virtualenv.
@@ -108,7 +109,7 @@ def stop_make_run(proc: subprocess.Popen) -> None:
 def sign_in_and_activate(base: str, i: int, invite: dict) -> list[int]:
     """One person: a code, the code from the development inbox, a login, and (all but
     the first) the first person's invite code. Returns the status codes."""
-    phone = f"+7911{5550000 + i:07d}"
+    phone = phone_number(5550000 + i)
     statuses = []
     session = requests.Session()
     answer = session.post(f"{base}/auth/sms/", json={"phone": phone}, timeout=30)

@@ -5,9 +5,12 @@ import json
 import subprocess
 import sys
 
+import pytest
 from django.conf import settings
 
-from tests.ops.processes import BACKEND_DIR, child_env
+from tests.support.processes import BACKEND_DIR, child_env
+
+pytestmark = pytest.mark.process  # starts other processes
 
 PRINT_KEYS = (
     "import json, django; django.setup(); from django.conf import settings as s; "

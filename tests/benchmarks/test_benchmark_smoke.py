@@ -13,7 +13,12 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+import pytest
+
+pytestmark = pytest.mark.process  # starts other processes
+
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def smoke_database_url() -> str:
