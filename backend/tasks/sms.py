@@ -92,11 +92,17 @@ def delivered_since(phone: str, since: str | None) -> dict | None:
 
 # --- QA scenario numbers (simulated sender only; docs/sms.md) ----------------------------
 Scenario = SmsDelivery.Scenario
-SCENARIO_NUMBERS = {
+SCENARIO_NUMBERS: dict[str, str] = {
     "+79000000001": Scenario.RETRY_ONCE,
     "+79000000002": Scenario.REFUSED,
     "+79000000003": Scenario.UNDELIVERED,
     "+79000000004": Scenario.NO_RECEIPT,
+}
+
+
+MESSAGE_ID_PREFIXES: dict[str, str] = {
+    Scenario.UNDELIVERED: "sim-undelivered-",
+    Scenario.NO_RECEIPT: "sim-noreceipt-",
 }
 
 
@@ -123,9 +129,7 @@ def _play_scenario(phone: str, text: str) -> str:
         if cache.add(key, 1, timeout=settings.LOGIN_CODE_TTL):
             raise SmsTransientError("simulated: the first attempt fails (QA scenario)")
     # The message ids tell a future delivery receipt what to report (undelivered, never).
-    return {Scenario.UNDELIVERED: "sim-undelivered-", Scenario.NO_RECEIPT: "sim-noreceipt-"}.get(
-        scenario, "sim-"
-    )
+    return MESSAGE_ID_PREFIXES.get(scenario, "sim-")
 
 
 class SimulatedSender:

@@ -129,3 +129,11 @@ def test_people_who_are_not_staff_are_sent_to_the_login_page(db):
     client.force_login(user)
     response = client.get(CHANGELIST)
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_the_log_lists_the_test_numbers_without_their_codes(staff_client, settings):
+    settings.SMS_TEST_NUMBERS = {"+79990000007": "4821", "+79990000008": "1397"}
+    page = staff_client.get(CHANGELIST).content.decode()
+    assert "+79990000007" in page and "+79990000008" in page
+    assert "4821" not in page and "1397" not in page
+    assert "scenario" in page  # the column and the filter
