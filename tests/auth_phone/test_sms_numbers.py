@@ -177,3 +177,17 @@ def test_scenario_numbers_are_ordinary_numbers_for_a_real_provider(api, settings
         assert api.post("/auth/sms/", {"phone": "+79000000002"}, format="json").status_code == 201
     delivery = SmsDelivery.objects.get()
     assert delivery.status == "sent" and delivery.scenario == "" and len(stub.requests) == 1
+
+
+def test_the_code_page_follows_the_length_and_asks_the_browser_for_the_code(db, settings):
+    from django.test import Client
+
+    settings.LOGIN_CODE_LENGTH = 6
+    settings.SMS_WEBOTP_DOMAIN = "referral.example.com"
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.post("/", {"phone": "+79111234567"})
+    page = client.get("/login/code/").content.decode()
+    assert 'autocomplete="one-time-code"' in page and 'placeholder="000000"' in page
+    assert "We sent a 6-digit code" in page and "ui/web-otp.js" in page
+    settings.SMS_WEBOTP_DOMAIN = ""
+    assert "ui/web-otp.js" not in client.get("/login/code/").content.decode()
