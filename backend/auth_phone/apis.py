@@ -16,7 +16,7 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
-from core.http import ReleaseResponseMixin, client_ip
+from core.http import ReleaseResponseMixin, client_ip, requested_language
 from core.parsers import MultiPartParser
 from profiles import selectors
 from profiles.serializers import (
@@ -47,7 +47,9 @@ class SmsCodeRequestApi(APIView):
         serializer = SmsCodeRequestInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         phone = serializer.validated_data["phone"]
-        result = codes.request_login_code(phone=phone, client_ip=client_ip(request))
+        result = codes.request_login_code(
+            phone=phone, client_ip=client_ip(request), language=requested_language(request)
+        )
         # SmsCodeRequestOutput's fields, already in their types (the OpenAPI document is
         # built from that serializer, and schemathesis checks answers against it): passing
         # them through it again only cost CPU.
@@ -135,6 +137,7 @@ class ProfileUpdateApi(ReleaseResponseMixin, APIView):
             user=user,
             client_ip=client_ip(request),
             authenticated_at=sessions.auth_time(request.auth),
+            language=requested_language(request),
             **serializer.validated_data,
         )
         profile = selectors.get_profile(user=user)

@@ -2,7 +2,7 @@
 
 A code is derived, not drawn: HMAC(LOGIN_CODE_HMAC_KEY, row id + the row's random nonce),
 so every attempt to send one login code (a retry after a provider timeout, a message the
-outbox sweeper publishes again) carries the same four digits. Without the key, the nonce
+outbox sweeper publishes again) carries the same digits. Without the key, the nonce
 in the database tells nothing about the code."""
 
 from __future__ import annotations
@@ -15,14 +15,15 @@ from django.utils import timezone
 
 from .models import LoginCode
 
-CODE_DIGITS = 4
-
 
 def derive_code(*, login_code_id: int, nonce: str) -> str:
+    """LOGIN_CODE_LENGTH digits (4 to 8)."""
+    digits = settings.LOGIN_CODE_LENGTH
     key = settings.LOGIN_CODE_HMAC_KEY.encode()
     digest = hmac.new(key, f"login-code:{login_code_id}:{nonce}".encode(), hashlib.sha256)
-    # 64 bits reduced modulo 10^4: the bias (below 2^-50) is far beneath anything a guess uses.
-    return f"{int.from_bytes(digest.digest()[:8], 'big') % 10**CODE_DIGITS:0{CODE_DIGITS}d}"
+    # 64 bits reduced modulo 10^n (n <= 8): the bias (below 2^-36) is far beneath anything
+    # a guess uses.
+    return f"{int.from_bytes(digest.digest()[:8], 'big') % 10**digits:0{digits}d}"
 
 
 def hash_code(*, user_id: int, code: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -41,11 +42,17 @@ class CodeForm(forms.Form):
             attrs={
                 "autocomplete": "one-time-code",
                 "inputmode": "numeric",
-                "placeholder": "0000",
                 "autofocus": True,
             }
         ),
     )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.digits = settings.LOGIN_CODE_LENGTH
+        self.fields["code"].widget.attrs["placeholder"] = "0" * self.digits
+        # The page asks the browser for the code (WebOTP) only when the SMS carries its line.
+        self.webotp = bool(settings.SMS_WEBOTP_DOMAIN)
 
     def clean_code(self) -> str:
         # The API's own field decides what a well-formed code is (and says so in its words).

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -49,6 +50,13 @@ from .serializers import (
     TokenRefreshOutput,
 )
 
+# The code's length and attempts as this deployment has them (LOGIN_CODE_LENGTH,
+# LOGIN_CODE_MAX_ATTEMPTS): the document describes the service that serves it.
+DIGITS = settings.LOGIN_CODE_LENGTH
+ATTEMPTS = settings.LOGIN_CODE_MAX_ATTEMPTS
+EXAMPLE_CODE = "123456789"[:DIGITS]
+CODE_FORMAT_TEXT = f"The code is {DIGITS} digits."
+
 # Shortened but well-formed tokens for the examples.
 EXAMPLE_ACCESS = (
     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlIjoiYWNjZXNzIiwidXNlcl9pZCI6M30."
@@ -81,7 +89,8 @@ code_request = extend_schema_view(
         tags=["auth"],
         summary="Request a one-time login code by SMS",
         description="Normalises the phone to E.164 and creates the user on first use (201; "
-        "a known phone answers 200). A new 4-digit code replaces any unused one and lives "
+        f"a known phone answers 200). A new {DIGITS}-digit code (`LOGIN_CODE_LENGTH`) "
+        "replaces any unused one and lives "
         "`expires_in` seconds; a worker sends the SMS 1-2 s later, the answer does not wait "
         "for it; `GET /tasks/{task_id}/` tells the state of its `task_id`. Limits: one code "
         "per phone per `resend_in` seconds (60), 5 per phone and 30 per client address per "
@@ -179,8 +188,9 @@ login = extend_schema_view(
         description="Exchanges the right, unexpired, unused code (`password`, or its alias "
         "`code`) for JWT tokens; the code is consumed and the first login marks the phone "
         "verified. Digits of any script (fullwidth, Arabic-Indic ...) are read as ASCII "
-        "digits; anything else that is not 4 digits is a field error that costs nothing. A "
-        "wrong code answers 400 with the attempts left; after 5 wrong tries the code is dead "
+        f"digits; anything else that is not {DIGITS} digits is a field error that costs "
+        "nothing. A wrong code answers 400 with the attempts left; after "
+        f"{ATTEMPTS} wrong tries the code is dead "
         "(even the right one fails) and a new one must be requested. Limits, each answering "
         "429 with `Retry-After`: more than 10 wrong guesses at a live code per phone per "
         "hour (a login for a number without a live code does not count here), and more than "
@@ -196,8 +206,10 @@ login = extend_schema_view(
         },
         parameters=[RETRY_AFTER],
         examples=[
-            example("Request", {"phone": "+79111234567", "password": "1234"}),
-            example("Request with the `code` alias", {"phone": "+79111234567", "code": "1234"}),
+            example("Request", {"phone": "+79111234567", "password": EXAMPLE_CODE}),
+            example(
+                "Request with the `code` alias", {"phone": "+79111234567", "code": EXAMPLE_CODE}
+            ),
             example(
                 "Logged in",
                 {"refresh": EXAMPLE_REFRESH, "access": EXAMPLE_ACCESS, "user_id": 3},
@@ -205,7 +217,7 @@ login = extend_schema_view(
             ),
             example(
                 "Wrong code",
-                {"detail": "Invalid code. 4 attempt(s) left.", "code": "wrong_code"},
+                {"detail": f"Invalid code. {ATTEMPTS - 1} attempt(s) left.", "code": "wrong_code"},
                 400,
             ),
             example(
@@ -237,9 +249,9 @@ login = extend_schema_view(
                 },
                 400,
             ),
-            example("Code not 4 digits", {"password": ["The code is 4 digits."]}, 400),
+            example(f"Code not {DIGITS} digits", {"password": [CODE_FORMAT_TEXT]}, 400),
             example("Code missing", {"password": ["This field is required."]}, 400),
-            example("Code (the alias) not 4 digits", {"code": ["The code is 4 digits."]}, 400),
+            example(f"Code (the alias) not {DIGITS} digits", {"code": [CODE_FORMAT_TEXT]}, 400),
             *PHONE_ERROR_EXAMPLES,
             MALFORMED_JSON_EXAMPLE,
             example(
@@ -365,7 +377,7 @@ UPDATE_SCHEMA: dict[str, Any] = {
     "concurrent requests activate at most one code, and no chain of activations can loop "
     "back, not even two users activating each other's codes at the same moment.\n\n"
     "`phone`: your own number (any spelling) changes nothing. Another number starts a "
-    "change: the other fields are saved, a 4-digit code goes by SMS to the new number "
+    f"change: the other fields are saved, a {DIGITS}-digit code goes by SMS to the new number "
     "(same lifetime, attempts and rate limits as a login code: the new number's and your "
     "address's) and the answer is 202 with the profile, still with the old phone, plus "
     "`pending_phone`, `task_id`, `expires_in` and `resend_in`. Confirm with "
@@ -512,7 +524,10 @@ CONFIRM_SCHEMA: dict[str, Any] = {
             examples=[
                 example(
                     "Wrong code",
-                    {"sms_code": ["Invalid code. 4 attempt(s) left."], "code": "wrong_code"},
+                    {
+                        "sms_code": [f"Invalid code. {ATTEMPTS - 1} attempt(s) left."],
+                        "code": "wrong_code",
+                    },
                     400,
                 ),
                 example(
@@ -565,7 +580,7 @@ CONFIRM_SCHEMA: dict[str, Any] = {
                     },
                     400,
                 ),
-                example("Code not 4 digits", {"sms_code": ["The code is 4 digits."]}, 400),
+                example(f"Code not {DIGITS} digits", {"sms_code": [CODE_FORMAT_TEXT]}, 400),
                 example("Code missing", {"sms_code": ["This field is required."]}, 400),
                 example("Phone missing", {"phone": ["This field is required."]}, 400),
                 MALFORMED_JSON_EXAMPLE,
@@ -593,8 +608,8 @@ CONFIRM_SCHEMA: dict[str, Any] = {
         ),
     },
     "examples": [
-        example("Confirm", {"phone": "+79219876543", "sms_code": "1234"}),
-        example("Confirm with the `code` alias", {"phone": "+79219876543", "code": "1234"}),
+        example("Confirm", {"phone": "+79219876543", "sms_code": EXAMPLE_CODE}),
+        example("Confirm with the `code` alias", {"phone": "+79219876543", "code": EXAMPLE_CODE}),
     ],
 }
 

@@ -18,7 +18,9 @@ class SmsCodeRequestOutput(serializers.Serializer):
 
 class LoginInput(serializers.Serializer):
     phone = PhoneField()
-    password = OneTimeCodeField(required=False, help_text="The 4-digit code from the SMS.")
+    password = OneTimeCodeField(
+        required=False, help_text="The code from the SMS (LOGIN_CODE_LENGTH digits)."
+    )
     code = OneTimeCodeField(required=False, help_text="Alias of `password`.")
 
     def validate(self, attrs):
@@ -74,7 +76,9 @@ class PhoneChangeConfirmInput(serializers.Serializer):
     phone = PhoneField(help_text="The new number the code was sent to (any spelling).")
     # The login's own code field: digits of any script read as ASCII, anything else a
     # field error that costs no attempt.
-    sms_code = OneTimeCodeField(required=False, help_text="The 4-digit code from the SMS.")
+    sms_code = OneTimeCodeField(
+        required=False, help_text="The code from the SMS (LOGIN_CODE_LENGTH digits)."
+    )
     code = OneTimeCodeField(required=False, help_text="Alias of `sms_code`.")
 
     def validate(self, attrs):

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError, NotFound
-from core.http import client_ip
+from core.http import client_ip, requested_language
 from profiles.forms import ProfileForm
 from profiles.views import INVITE_CODE, UserRequest, account_gone
 from tasks import sms
@@ -47,7 +47,9 @@ def remember_invite(request: HttpRequest) -> None:
 def _send_code(request: HttpRequest, phone: str) -> None:
     """Ask for a code for `phone` and note it in the session. Raises DomainError."""
     requested_at = timezone.now()  # before the call: an eager task delivers within it
-    result = codes.request_login_code(phone=phone, client_ip=client_ip(request))
+    result = codes.request_login_code(
+        phone=phone, client_ip=client_ip(request), language=requested_language(request)
+    )
     request.session[LOGIN_PHONE] = phone
     request.session[LOGIN_REQUESTED_AT] = requested_at.isoformat()
     if result.created:  # welcomed once the code is in (code_view)
@@ -231,6 +233,7 @@ def edit_view(request: UserRequest) -> HttpResponse:
                 user=user,
                 client_ip=client_ip(request),
                 authenticated_at=_auth_time(request),
+                language=requested_language(request),
                 **form.changes(),
             )
         except NotFound:

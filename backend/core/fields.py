@@ -1,9 +1,10 @@
 """Serializer fields shared by the apps' APIs and forms: a phone number, a one-time code."""
 
-import re
 import unicodedata
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -11,7 +12,8 @@ from rest_framework.utils import html
 
 from .phones import MAX_INPUT_LENGTH, InvalidPhone, normalize_phone
 
-CODE_FORMAT = _("The code is 4 digits.")
+# DRF's placeholder style: the field fills {n} in when it refuses a value.
+CODE_FORMAT = _("The code is {n} digits.")
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -40,9 +42,6 @@ class PhoneField(serializers.CharField):
             raise serializers.ValidationError(str(exc)) from exc
 
 
-ASCII_CODE = re.compile(r"[0-9]{4}")
-
-
 def ascii_digits(value: str) -> str:
     """Every Unicode decimal digit (fullwidth, Arabic-Indic, Devanagari ...) as its ASCII
     digit; anything else as it is."""
@@ -52,17 +51,41 @@ def ascii_digits(value: str) -> str:
     )
 
 
-@extend_schema_field({"type": "string", "pattern": "^[0-9]{4}$", "example": "1234"})
-class OneTimeCodeField(serializers.CharField):
-    """A 4-digit one-time code, as a person may type it: digits of any script are read as
-    the ASCII digits they stand for (a phone keyboard may send "\uff11\uff12\uff13\uff14"
-    for 1234). Anything else that is not 4 digits is a field error, refused before any
-    code is looked at, so it costs no attempt and moves no counter."""
+def code_length() -> int:
+    """The digits of a one-time code (LOGIN_CODE_LENGTH, 4 to 8)."""
+    return settings.LOGIN_CODE_LENGTH
 
-    default_error_messages = {"invalid": CODE_FORMAT}
+
+class OneTimeCodeField(serializers.CharField):
+    """A one-time code of LOGIN_CODE_LENGTH digits, as a person may type it: digits of any
+    script are read as the ASCII digits they stand for (a phone keyboard may send
+    "\uff11\uff12\uff13\uff14" for 1234). Anything else that is not a code of that length
+    is a field error, refused before any code is looked at, so it costs no attempt and
+    moves no counter."""
+
+    # "invalid" too: CharField refuses a non-string with it, in the same words.
+    default_error_messages = {"invalid": CODE_FORMAT, "format": CODE_FORMAT}
+
+    def fail(self, key, **kwargs):
+        super().fail(key, **{"n": code_length(), **kwargs})
 
     def to_internal_value(self, data):
         value = ascii_digits(super().to_internal_value(data))
-        if not ASCII_CODE.fullmatch(value):
-            self.fail("invalid")
+        if not (value.isascii() and value.isdigit() and len(value) == code_length()):
+            self.fail("format")
         return value
+
+
+class OneTimeCodeFieldExtension(OpenApiSerializerFieldExtension):
+    """The field's schema, read when the document is built: its pattern and example follow
+    LOGIN_CODE_LENGTH."""
+
+    target_class = OneTimeCodeField
+
+    def map_serializer_field(self, auto_schema, direction):
+        length = code_length()
+        return {
+            "type": "string",
+            "pattern": f"^[0-9]{{{length}}}$",
+            "example": "123456789"[:length],
+        }

@@ -5,6 +5,8 @@ from __future__ import annotations
 import ipaddress
 from typing import TYPE_CHECKING
 
+from django.conf import settings
+from django.utils import translation
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
@@ -38,6 +40,33 @@ def client_ip(request) -> str:
     host_bits = 128 - IPV6_CLIENT_PREFIX
     network = ipaddress.IPv6Network((int(address) >> host_bits << host_bits, IPV6_CLIENT_PREFIX))
     return str(network)
+
+
+def requested_language(request) -> str | None:
+    """The language the client asked for, when the service has it: the UI's choice (the
+    language cookie), else the best entry of Accept-Language. None when it asked for none
+    the service has (LocaleMiddleware would then fall back to LANGUAGE_CODE; the caller
+    may know better, e.g. from the phone number's country)."""
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    candidates = [chosen] if chosen else []
+    weighted = []
+    for position, entry in enumerate(request.headers.get("Accept-Language", "").split(",")):
+        tag, _, params = entry.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                continue
+        if tag and tag != "*" and quality > 0:
+            weighted.append((-quality, position, tag.strip()))
+    candidates += [tag for _, _, tag in sorted(weighted)]
+    for tag in candidates:
+        try:
+            return translation.get_supported_language_variant(tag[:32])
+        except LookupError:
+            continue
+    return None
 
 
 class ReleaseResponseMixin(_ViewBase):

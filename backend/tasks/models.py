@@ -11,9 +11,19 @@ class SmsDelivery(models.Model):
         SENT = "sent", "sent"
         FAILED = "failed", "failed"
         STALE = "stale", "stale (code replaced, used or expired; nothing sent)"
+        SKIPPED = "skipped", "skipped (test number: nothing sent)"
 
     # Handled for good: a task or a sweep that finds one of these sends nothing.
-    DONE = (Status.SENT, Status.STALE, Status.FAILED)
+    DONE = (Status.SENT, Status.STALE, Status.FAILED, Status.SKIPPED)
+
+    class Scenario(models.TextChoices):
+        # What a number is for, when it is not a person's (docs/sms.md).
+        NONE = "", "-"
+        TEST = "test", "test number (SMS_TEST_NUMBERS)"
+        RETRY_ONCE = "retry_once", "QA: first send fails, the retry succeeds"
+        REFUSED = "refused", "QA: refused for good"
+        UNDELIVERED = "undelivered", "QA: sent, the receipt will say undelivered"
+        NO_RECEIPT = "no_receipt", "QA: sent, no receipt will ever come"
 
     login_code = models.ForeignKey(
         "auth_phone.LoginCode",
@@ -36,6 +46,16 @@ class SmsDelivery(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The language the text is written in; empty on rows of earlier releases (the worker
+    # then decides by the number's country).
+    # db_default as well: the previous release, running beside this one during a deploy,
+    # inserts rows without these columns.
+    language = models.CharField(max_length=8, blank=True, default="", db_default="")
+    # The segments the provider bills for the text, as the service expects them (0: unknown).
+    segments = models.PositiveSmallIntegerField(default=0, db_default=0)
+    scenario = models.CharField(
+        max_length=16, choices=Scenario.choices, blank=True, default="", db_default=""
+    )
 
     class Meta:
         verbose_name = "SMS delivery"

@@ -34,12 +34,18 @@ DELIVERY_STATES: dict[str, str] = {
     SmsDelivery.Status.SENT: states.SUCCESS,
     SmsDelivery.Status.FAILED: states.SUCCESS,  # the task ran and recorded the failure
     SmsDelivery.Status.STALE: states.SUCCESS,
+    SmsDelivery.Status.SKIPPED: states.SUCCESS,  # a test number: answered as any other
 }
 # States that only Celery can know about a delivery whose log is not final.
 CELERY_ONLY_STATES = frozenset({states.FAILURE, states.REVOKED})
 # Delivery statuses after which the task does not write the log again.
 FINAL_DELIVERY_STATUSES = frozenset(
-    {SmsDelivery.Status.SENT, SmsDelivery.Status.FAILED, SmsDelivery.Status.STALE}
+    {
+        SmsDelivery.Status.SENT,
+        SmsDelivery.Status.FAILED,
+        SmsDelivery.Status.STALE,
+        SmsDelivery.Status.SKIPPED,
+    }
 )
 
 

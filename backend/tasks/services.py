@@ -46,18 +46,31 @@ def queue_delivery(
     notice: str = "",
     login_code_id: int | None = None,
     raise_on_refusal: bool = True,
+    language: str = "",
+    segments: int = 0,
+    scenario: str = "",
 ) -> SmsDelivery:
     """Record a delivery (in the caller's transaction: the outbox) and publish `task` with
     `args(delivery)` once that transaction commits; `redeliver_pending_sms` publishes it
     again if it gets lost. A broker that refuses it marks the delivery failed and raises
-    (the caller answers 503), or with `raise_on_refusal=False` only logs."""
+    (the caller answers 503), or with `raise_on_refusal=False` only logs. A test number's
+    delivery (scenario "test") is recorded as skipped and publishes nothing."""
+    test = scenario == SmsDelivery.Scenario.TEST
     delivery = SmsDelivery.objects.create(
         login_code_id=login_code_id,
         phone=phone,
         notice=notice,
         backend=settings.SMS_BACKEND,
         task_id=str(uuid.uuid4()),
+        language=language,
+        segments=segments,
+        scenario=scenario,
+        status=SmsDelivery.Status.SKIPPED if test else SmsDelivery.Status.QUEUED,
     )
+    if test:
+        metrics.SMS.labels(settings.SMS_BACKEND, "skipped").inc()
+        logger.info("test number %s: delivery %s recorded, nothing sent", phone, delivery.pk)
+        return delivery
 
     def publish() -> None:
         try:
@@ -146,13 +159,18 @@ def queue_notice_sms(*, phone: str, notice: str) -> SmsDelivery:
     event the notice reports has already happened."""
     from .tasks import deliver_notice  # the task module imports this one
 
-    sms.render_notice(notice)  # an unknown notice fails here, in the caller, not in a worker
+    language = sms.sms_language(phone=phone)  # the number's country: no request asks here
+    # An unknown notice fails here, in the caller, not in a worker.
+    text = sms.render_notice(notice, language)
     return queue_delivery(
         phone=phone,
         notice=notice,
         task=deliver_notice,
         args=lambda delivery: (delivery.pk, notice),
         raise_on_refusal=False,
+        language=language,
+        segments=sms.segments_of(text),
+        scenario=sms.scenario_of(phone),
     )
 
 
@@ -166,7 +184,10 @@ def deliver_notice(*, delivery_id: int, notice: str, final_attempt: bool = True)
         if delivery.status == SmsDelivery.Status.SENT:
             return delivery.status  # a re-delivered task: it was handled already
         start_attempt(delivery_id)
-    return send_and_record(delivery_id, delivery.phone, sms.render_notice(notice), final_attempt)
+    # Rows of earlier releases recorded no language: the number's country decides.
+    language = delivery.language or sms.sms_language(phone=delivery.phone)
+    text = sms.render_notice(notice, language)
+    return send_and_record(delivery_id, delivery.phone, text, final_attempt)
 
 
 def send_and_record(delivery_id: int, phone: str, text: str, final_attempt: bool) -> str:

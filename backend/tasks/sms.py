@@ -5,23 +5,33 @@
 - `smsaero`: SMS Aero's HTTP API v2;
 - `locmem`: keeps messages in memory, for tests.
 A dotted path to a class with `send(*, phone, text) -> str` is accepted too.
+
+Texts are written in the language the delivery recorded (`sms_language`) and kept to one
+segment (`fit_one_segment`); docs/sms.md shows them all.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import random
 import re
 import time
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
+import phonenumbers
 import requests
 from django.conf import settings
 from django.core.cache import cache
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
+
+from .models import SmsDelivery
+from .segments import count_segments
 
 logger = logging.getLogger(__name__)
 
@@ -80,15 +90,58 @@ def delivered_since(phone: str, since: str | None) -> dict | None:
     return message
 
 
+# --- QA scenario numbers (simulated sender only; docs/sms.md) ----------------------------
+Scenario = SmsDelivery.Scenario
+SCENARIO_NUMBERS: dict[str, str] = {
+    "+79000000001": Scenario.RETRY_ONCE,
+    "+79000000002": Scenario.REFUSED,
+    "+79000000003": Scenario.UNDELIVERED,
+    "+79000000004": Scenario.NO_RECEIPT,
+}
+
+
+MESSAGE_ID_PREFIXES: dict[str, str] = {
+    Scenario.UNDELIVERED: "sim-undelivered-",
+    Scenario.NO_RECEIPT: "sim-noreceipt-",
+}
+
+
+def scenario_of(phone: str) -> str:
+    """What `phone` is for ("" for a person's number): a test number (SMS_TEST_NUMBERS),
+    which is sent nothing, or a QA scenario, played only by the simulated sender so that a
+    real provider treats these numbers as any other."""
+    if phone in settings.SMS_TEST_NUMBERS:
+        return Scenario.TEST
+    if settings.SMS_BACKEND != "simulated":
+        return ""
+    return SCENARIO_NUMBERS.get(phone, "")
+
+
+def _play_scenario(phone: str, text: str) -> str:
+    """Fail as the number's scenario says; return the prefix of its message id."""
+    scenario = SCENARIO_NUMBERS.get(phone, "")
+    if scenario == Scenario.REFUSED:
+        raise SmsRejected("simulated: the number refuses every message (QA scenario)")
+    if scenario == Scenario.RETRY_ONCE:
+        # The first attempt of each message fails; its retry (the same text: the same
+        # code) passes. One cache key per message, kept as long as its code lives.
+        key = "sms:scenario:" + hashlib.sha256(f"{phone}\n{text}".encode()).hexdigest()
+        if cache.add(key, 1, timeout=settings.LOGIN_CODE_TTL):
+            raise SmsTransientError("simulated: the first attempt fails (QA scenario)")
+    # The message ids tell a future delivery receipt what to report (undelivered, never).
+    return MESSAGE_ID_PREFIXES.get(scenario, "sim-")
+
+
 class SimulatedSender:
     name = "simulated"
 
     def send(self, *, phone: str, text: str) -> str:
+        prefix = _play_scenario(phone, text)
         low, high = settings.SMS_DELAY_MIN, settings.SMS_DELAY_MAX
         delay = random.uniform(low, max(low, high))  # noqa: S311 - a delay, not a secret
         if delay > 0:
             time.sleep(delay)
-        message_id = f"sim-{uuid.uuid4()}"
+        message_id = f"{prefix}{uuid.uuid4()}"
         if dev_inbox_enabled():
             cache.set(
                 _inbox_key(phone),
@@ -167,13 +220,73 @@ def get_sender() -> SmsSender:
     return cls()
 
 
+# --- Languages ------------------------------------------------------------------------------
+# Countries whose numbers get Russian when the request named no language the service has.
+COUNTRY_LANGUAGES = {"RU": "ru", "BY": "ru", "KZ": "ru", "KG": "ru"}
+
+
+def sms_language(*, phone: str, requested: str | None = None) -> str:
+    """The language of an SMS to `phone`: `requested` (the code request's Accept-Language or
+    UI language) when the service has it, else the number's country's (LANGUAGE_CODE for
+    countries without one)."""
+    if requested:
+        try:
+            return translation.get_supported_language_variant(requested)
+        except LookupError:
+            pass
+    try:
+        number = phonenumbers.parse(phone, None)
+    except phonenumbers.NumberParseException:
+        return settings.LANGUAGE_CODE
+    # A number only "possible" (the simulated senders' +71111111111) has no region of its
+    # own: its calling code's main country decides, as for SMS_ALLOWED_REGIONS.
+    region = phonenumbers.region_code_for_number(
+        number
+    ) or phonenumbers.region_code_for_country_code(number.country_code or 0)
+    return COUNTRY_LANGUAGES.get(region, settings.LANGUAGE_CODE)
+
+
+# --- Texts -----------------------------------------------------------------------------------
+def autofill_lines(code: str) -> list[str]:
+    """The lines that let a phone fill `code` in by itself, in the order they end an SMS:
+    the Android app's hash (SMS Retriever finds it anywhere in the message), then the
+    origin-bound line, which WebOTP and Safari read only as the very last line."""
+    lines = []
+    if settings.SMS_ANDROID_APP_HASH:
+        lines.append(settings.SMS_ANDROID_APP_HASH)
+    if settings.SMS_WEBOTP_DOMAIN:
+        lines.append(f"@{settings.SMS_WEBOTP_DOMAIN} #{code}")
+    return lines
+
+
+def fit_one_segment(variants: Sequence[str], tail: Sequence[str] = ()) -> str:
+    """The first of `variants` (longest first) that, with the `tail` lines, fits one
+    segment; the last (shortest) one when none does (then several segments are billed,
+    which `sms_texts_fit_one_segment` warns about at start)."""
+    text = ""
+    for variant in variants:
+        text = "\n".join([variant, *tail])
+        if count_segments(text).count <= 1:
+            break
+    return text
+
+
+def segments_of(text: str) -> int:
+    return count_segments(text).count
+
+
 # Fixed messages without any code, by the name the task carries.
 NOTICES = {
-    "phone_changed": "The phone number of your account has been changed: this number no "
-    "longer signs in to it. If you did not do this, sign in with your new number or "
-    "contact support.",
+    "phone_changed": _(
+        "Your account has moved to a new phone number: this number no longer signs in to "
+        "it. Not you? Contact support."
+    ),
 }
 
 
-def render_notice(notice: str) -> str:
-    return NOTICES[notice]
+def render_notice(notice: str, language: str | None = None) -> str:
+    """The notice's text in `language` (the active one when None)."""
+    if language is None:
+        return str(NOTICES[notice])
+    with translation.override(language):
+        return str(NOTICES[notice])

@@ -12,7 +12,7 @@ from django.utils import timezone
 from auth_phone.models import LoginCode
 from profiles.models import User
 from tasks.models import SmsDelivery
-from tasks.sms import LocmemSender
+from tasks.sms import LocmemSender, render_notice
 from tests.conftest import image_bytes, last_code, snapshot
 from tests.factories import client_for, invite
 from tests.phones import next_phone, phone_number, spelled
@@ -83,7 +83,8 @@ def test_a_new_number_gets_a_code_and_the_phone_waits_for_it(user, start, method
     # Only the SMS carries the code: the row holds its keyed hash, the answer nothing.
     (text,) = sms_to(NEW)
     code = last_code(NEW)
-    assert "confirm this number" in text and code not in code_row.code_hash
+    # A Russian number, no language asked: the Russian text, which names the number change.
+    assert "смены номера" in text and code not in code_row.code_hash
     assert code not in response.content.decode()
     assert sms_to(old_phone) == []
 
@@ -214,7 +215,8 @@ def test_the_right_code_moves_the_account_to_the_new_number(make_user, start, co
     assert change_codes(user).get().used_at is not None
     # The old number is told, without any code.
     (notice,) = sms_to(old_phone)
-    assert "has been changed" in notice and not any(ch.isdigit() for ch in notice)
+    assert notice == render_notice("phone_changed", "ru")  # the old number's country's language
+    assert not any(ch.isdigit() for ch in notice)
 
 
 def test_after_the_change_the_new_number_logs_in_and_the_old_one_is_a_stranger(

@@ -12,7 +12,7 @@ from auth_phone.models import LoginCode
 from profiles.models import User
 from project.celery import app
 from tasks.models import SmsDelivery
-from tasks.sms import LocmemSender
+from tasks.sms import LocmemSender, render_notice
 from tests.conftest import last_code, run_in_threads
 from tests.core.ops.test_outages import dead_broker  # noqa: F401 - a fixture
 from tests.factories import client_for
@@ -63,7 +63,7 @@ def test_two_accounts_confirming_one_number_at_once_get_one_200_and_one_400(
     assert other.phone == old_phones[users.index(other)]
     # The loser's code was not consumed and its old number got no notice.
     assert LoginCode.objects.get(user=other, purpose="phone_change").used_at is None
-    notices = [m for m in LocmemSender.outbox if "has been changed" in m["text"]]
+    notices = [m for m in LocmemSender.outbox if m["text"] == render_notice("phone_changed", "ru")]
     assert [m["phone"] for m in notices] == [old_phones[users.index(winner)]]
 
 

@@ -14,6 +14,8 @@ from auth_phone.services import signing_keys
 from tests.phones import phone_number
 from tests.support.processes import WebServer, child_env, start_worker, stop, wait_for
 
+pytestmark = pytest.mark.process  # starts other processes
+
 
 @pytest.mark.django_db(transaction=True)
 def test_processes_starting_at_once_end_with_one_current_key():

@@ -25,7 +25,7 @@ CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 LATIN_WORD = re.compile(r"\b(?!(?:JPEG|PNG|WebP|GIF|MiB|KiB|SMS|UUID|JSON)\b)[A-Za-z]{3,}\b")
 CODE = re.compile(r"^[a-z]+(_[a-z]+)*$")
 PHONE = phone_number()
-CODE_REQUEST = ("code.cooldown", "code.phone", "code.address")
+CODE_REQUEST = ("code.cooldown", "code.phone", "code.phone.all", "code.address")
 LOGIN = ("login.address", "login.phone")
 RU = {"HTTP_ACCEPT_LANGUAGE": "ru"}
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
@@ -132,6 +132,7 @@ def test_phone_parsing_errors_are_worded_in_each_language():
 def rate_limit_errors(settings) -> list[RateLimited]:
     """One of each RateLimited that the code request and login limits raise."""
     settings.SMS_PHONE_HOURLY_LIMIT = 1
+    settings.SMS_PHONE_HOURLY_LIMIT_ALL_NETWORKS = 1
     settings.SMS_IP_HOURLY_LIMIT = 1
     settings.LOGIN_FAILURES_HOURLY_LIMIT = 1
     errors = []

@@ -11,7 +11,7 @@ from profiles.services.users import create_user
 from tasks.models import SmsDelivery
 from tasks.sms import LocmemSender, SmsTransientError
 from tests.conftest import admin_login
-from tests.phones import phone_number
+from tests.phones import ADMIN_TEST_NUMBERS, phone_number
 
 CHANGELIST = "/admin/tasks/smsdelivery/"
 
@@ -132,3 +132,11 @@ def test_people_who_are_not_staff_are_sent_to_the_login_page(db):
     client.force_login(user)
     response = client.get(CHANGELIST)
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_the_log_lists_the_test_numbers_without_their_codes(staff_client, settings):
+    settings.SMS_TEST_NUMBERS = dict(zip(ADMIN_TEST_NUMBERS, ("4821", "1397"), strict=True))
+    page = staff_client.get(CHANGELIST).content.decode()
+    assert all(number in page for number in ADMIN_TEST_NUMBERS)
+    assert "4821" not in page and "1397" not in page
+    assert "scenario" in page  # the column and the filter

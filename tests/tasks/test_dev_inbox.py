@@ -19,7 +19,8 @@ def simulated(settings):
 
 def test_inbox_shows_the_latest_simulated_sms(api, simulated):
     simulated.SMS_DEV_INBOX = True
-    assert api.post("/auth/sms/", {"phone": PHONE}, format="json").status_code == 201
+    asked = api.post("/auth/sms/", {"phone": PHONE}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert asked.status_code == 201
     response = api.get("/dev/sms/", {"phone": spelled(phone_number(), "8 ### ### ## ##")})
     assert response.status_code == 200
     body = response.json()
@@ -72,7 +73,8 @@ def test_inbox_is_404_when_switched_off(api, simulated):
 def test_inbox_is_404_without_debug_even_when_switched_on(api, simulated):
     simulated.SMS_DEV_INBOX = True
     simulated.DEBUG = False
-    assert api.post("/auth/sms/", {"phone": PHONE}, format="json").status_code == 201
+    asked = api.post("/auth/sms/", {"phone": PHONE}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert asked.status_code == 201
     assert api.get("/dev/sms/", {"phone": PHONE}).status_code == 404
     # ...and the worker kept no copy to show once DEBUG is switched on.
     simulated.DEBUG = True

@@ -36,7 +36,7 @@ def test_a_notice_is_sent_once_with_its_fixed_text(queued):
     assert run_task(queued).get() == "sent"  # re-delivered: not sent again
 
     assert LocmemSender.outbox == [
-        {"phone": PHONE, "text": render_notice("phone_changed"), "message_id": "locmem-1"}
+        {"phone": PHONE, "text": render_notice("phone_changed", "ru"), "message_id": "locmem-1"}
     ]
     queued.refresh_from_db()
     assert queued.status == "sent" and queued.attempts == 1 and queued.sent_at

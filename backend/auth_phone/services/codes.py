@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ from ..errors import (
 from ..models import LoginCode
 from .delivery import queue_login_code_sms
 
+logger = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class CodeRequest:
@@ -48,26 +51,32 @@ def request_login_code(
     purpose: str = LoginCode.Purpose.LOGIN,
     user: User | None = None,
     in_transaction: Callable[[], object] | None = None,
+    language: str | None = None,
 ) -> CodeRequest:
-    """Create the user if new, replace any unused code with a new one and queue its SMS.
+    """Create the user if new, replace any unused code with a new one and queue its SMS
+    (in `language` when the service has it, else in the number's country's).
     Raises PhoneNotDeliverable, RateLimited, SmsBudgetExhausted; a refused or failed
     request sends nothing and counts nothing. With `user` given (a phone change), `phone` is
     the number to prove and no user is made; `in_transaction` runs first in the code's
-    transaction (its errors undo both)."""
+    transaction (its errors undo both). A test number (SMS_TEST_NUMBERS) gets its fixed
+    code, no SMS, and takes nothing from any limit or budget."""
     try:
         phones.ensure_sms_deliverable(phone)
     except phones.UndeliverablePhone as exc:
         raise PhoneNotDeliverable(exc.message, **exc.params) from exc
-    # The budget is taken last: a request another limit refuses costs none.
-    reservations = ratelimit.reserve(
-        "code.cooldown",
-        "code.phone",
-        "code.phone.all",
-        "code.address",
-        "sms.budget",
-        phone=phone,
-        net=client_ip,
-    )
+    fixed_code = settings.SMS_TEST_NUMBERS.get(phone)
+    if fixed_code is not None:  # sends nothing, so it spends nothing
+        reservations = ratelimit.Reservations()
+    else:  # the budget is taken last: a request another limit refuses costs none
+        reservations = ratelimit.reserve(
+            "code.cooldown",
+            "code.phone",
+            "code.phone.all",
+            "code.address",
+            "sms.budget",
+            phone=phone,
+            net=client_ip,
+        )
     try:
         with transaction.atomic():
             if in_transaction is not None:
@@ -95,8 +104,12 @@ def request_login_code(
                     purpose=purpose,
                     phone=phone,
                     expires_at=timezone.now() + timedelta(seconds=settings.LOGIN_CODE_TTL),
+                    # A test number's hash now: no worker issues its code.
+                    code_hash=""
+                    if fixed_code is None
+                    else codes.hash_code(user_id=user.pk, code=fixed_code),
                 )
-            delivery = queue_login_code_sms(login_code=login_code, phone=phone)
+            delivery = queue_login_code_sms(login_code=login_code, phone=phone, language=language)
     except BaseException:
         reservations.release()  # the budget's unit too
         raise
@@ -104,6 +117,9 @@ def request_login_code(
     expires_in = settings.LOGIN_CODE_TTL
     if live is not None:  # a code sent again lives what it has left
         expires_in = math.ceil((live.expires_at - timezone.now()).total_seconds())
+    if fixed_code is not None:
+        metrics.TEST_NUMBER_USES.labels("code_request").inc()
+        logger.info("test number %s: code request answered, no SMS sent", phone)
     return CodeRequest(
         user=user,
         created=created,
@@ -176,6 +192,10 @@ def verify_login_code(
         raise
     if purpose == LoginCode.Purpose.LOGIN:  # phone-change confirmations are no logins
         metrics.LOGINS.labels("success" if error is None else type(error).__name__).inc()
+    if phone in settings.SMS_TEST_NUMBERS:
+        outcome = "login" if error is None else "wrong_code"
+        metrics.TEST_NUMBER_USES.labels(outcome).inc()
+        logger.info("test number %s: %s", phone, outcome)
     if error is None:
         assert login_code is not None  # no error: the code was found and consumed
         reservations.release()

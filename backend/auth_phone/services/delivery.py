@@ -8,8 +8,11 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from core.ops import metrics
+from tasks import sms
 from tasks.models import SmsDelivery
 from tasks.services import queue_delivery, send_and_record, set_status, start_attempt
 
@@ -19,16 +22,27 @@ from ..models import LoginCode
 logger = logging.getLogger(__name__)
 
 
-def queue_login_code_sms(*, login_code: LoginCode, phone: str) -> SmsDelivery:
+def queue_login_code_sms(
+    *, login_code: LoginCode, phone: str, language: str | None = None
+) -> SmsDelivery:
     """Record a delivery (in the caller's transaction: the outbox) and publish its task once
-    that transaction commits; a broker that refuses it raises (the caller answers 503)."""
+    that transaction commits; a broker that refuses it raises (the caller answers 503).
+    The text's language is decided now (`language` asked by the request, else the number's
+    country) and recorded with the segments it will take; a test number's delivery is
+    recorded and publishes nothing."""
     from ..tasks import deliver_login_code  # the task module imports this one
 
+    language = sms.sms_language(phone=phone, requested=language)
+    # Any code of the configured length spells the same number of characters.
+    text = render_text("0" * settings.LOGIN_CODE_LENGTH, login_code.purpose, language)
     return queue_delivery(
         phone=phone,
         login_code_id=login_code.pk,
         task=deliver_login_code,
         args=lambda delivery: (delivery.pk,),
+        language=language,
+        segments=sms.segments_of(text),
+        scenario=sms.scenario_of(phone),
     )
 
 
@@ -60,16 +74,35 @@ def deliver_login_code(*, delivery_id: int, final_attempt: bool = True) -> str:
         start_attempt(delivery_id)
 
     # The SMS goes out after the commit: no row stays locked while the provider answers.
-    text = render_text(code, purpose=login_code.purpose)
+    # Rows of earlier releases recorded no language: the number's country decides.
+    language = delivery.language or sms.sms_language(phone=delivery.phone)
+    text = render_text(code, login_code.purpose, language)
     return send_and_record(delivery_id, delivery.phone, text, final_attempt)
 
 
-def render_text(code: str, purpose: str = "login") -> str:
-    minutes = max(1, settings.LOGIN_CODE_TTL // 60)
-    if purpose == "phone_change":
-        # Says what the code is for: it confirms a new number and cannot log anybody in.
-        return (
-            f"Code to confirm this number for your account: {code}. "
-            f"It expires in {minutes} min. Do not share it."
-        )
-    return f"Your login code: {code}. It expires in {minutes} min. Do not share it."
+# Each text, longest first: the first that fits one segment with the autofill lines is sent
+# (Cyrillic goes as UCS-2, 70 characters; docs/sms.md lists them all).
+LOGIN_TEXTS = (
+    _("Your login code: %(code)s. It expires in %(minutes)s min. Do not share it."),
+    _("Your login code: %(code)s. Do not share it."),
+    _("Your login code: %(code)s"),
+)
+# Says what the code is for: it confirms a new number and cannot log anybody in.
+PHONE_CHANGE_TEXTS = (
+    _(
+        "Code to confirm this number for your account: %(code)s. It expires in "
+        "%(minutes)s min. Do not share it."
+    ),
+    _("Code to confirm this number for your account: %(code)s. Do not share it."),
+    _("Code to confirm this number: %(code)s"),
+)
+
+
+def render_text(code: str, purpose: str = "login", language: str | None = None) -> str:
+    """The SMS carrying `code`, in `language` (the active one when None), with the autofill
+    lines that SMS_ANDROID_APP_HASH and SMS_WEBOTP_DOMAIN ask for."""
+    texts = PHONE_CHANGE_TEXTS if purpose == LoginCode.Purpose.PHONE_CHANGE else LOGIN_TEXTS
+    values = {"code": code, "minutes": max(1, settings.LOGIN_CODE_TTL // 60)}
+    with translation.override(language or translation.get_language()):
+        variants = [str(text) % values for text in texts]
+    return sms.fit_one_segment(variants, sms.autofill_lines(code))

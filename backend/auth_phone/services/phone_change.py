@@ -52,13 +52,18 @@ class PendingPhoneChange:
 
 
 def update_profile(
-    *, user: User, client_ip: str, authenticated_at: datetime | None, **fields
+    *,
+    user: User,
+    client_ip: str,
+    authenticated_at: datetime | None,
+    language: str | None = None,
+    **fields,
 ) -> tuple[User, PendingPhoneChange | None]:
     """users.update_profile, except that a `phone` (E.164) other than the account's
-    starts a change: the other fields are saved and a code goes to the new number, in one
-    transaction. A change needs a login with a code (`authenticated_at`) within
-    PHONE_CHANGE_REAUTH_SECONDS. Raises ReauthenticationRequired, PhoneTaken, RateLimited
-    and the errors of update_profile."""
+    starts a change: the other fields are saved and a code goes to the new number (its SMS
+    in `language`), in one transaction. A change needs a login with a code
+    (`authenticated_at`) within PHONE_CHANGE_REAUTH_SECONDS. Raises
+    ReauthenticationRequired, PhoneTaken, RateLimited and the errors of update_profile."""
     phone = fields.pop("phone", None)
     if phone is None or phone == user.phone:
         return users.update_profile(user=user, **fields), None
@@ -74,6 +79,7 @@ def update_profile(
             purpose=CHANGE,
             user=user,
             in_transaction=lambda: users.update_profile(user=user, **fields),
+            language=language,
         )
     except BaseException:
         # The rollback left the in-memory user with the refused values.

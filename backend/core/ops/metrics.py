@@ -43,11 +43,17 @@ CODES_REQUESTED = Counter(
 )  # fmt: skip
 SMS = Counter(
     "sms_deliveries_total",
-    "SMS delivery attempts by sender backend and outcome (sent, failed, retried, stale).",
+    "SMS delivery attempts by sender backend and outcome (sent, failed, retried, stale, "
+    "skipped: a test number's).",
     ["backend", "outcome"],
 )
 LOGINS = Counter(
     "logins_total", "Code logins: outcome is `success` or the reason of the failure.", ["outcome"]
+)
+TEST_NUMBER_USES = Counter(
+    "sms_test_number_uses_total",
+    "Uses of the fixed test numbers (SMS_TEST_NUMBERS): code_request, login, wrong_code.",
+    ["use"],
 )
 RATE_LIMITED = Counter("rate_limit_refusals_total", "Requests refused by a rate limit.", ["limit"])
 INVITES_ACTIVATED = Counter("invite_activations_total", "Invite codes activated.")

@@ -1,5 +1,10 @@
 """Login codes, their SMS and the rate limits."""
 
+import re
+
+import phonenumbers
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import derived_key, env
 
 # --- Login codes, SMS, rate limits ------------------------------------------------------
@@ -7,6 +12,11 @@ PHONE_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="RU")
 LOGIN_CODE_TTL = env.int("LOGIN_CODE_TTL", default=300)
 LOGIN_CODE_MAX_ATTEMPTS = env.int("LOGIN_CODE_MAX_ATTEMPTS", default=5)
 LOGIN_CODE_HMAC_KEY = env.str("LOGIN_CODE_HMAC_KEY", default="") or derived_key("login-code-hmac")
+# Digits of a login or phone-change code. 4 is the API's original contract; more digits make
+# a guess within LOGIN_CODE_MAX_ATTEMPTS less likely (5 tries: 1 in 2000 at 4, 1 in 200000 at 6).
+LOGIN_CODE_LENGTH = env.int("LOGIN_CODE_LENGTH", default=4)
+if not 4 <= LOGIN_CODE_LENGTH <= 8:
+    raise ImproperlyConfigured(f"LOGIN_CODE_LENGTH must be 4 to 8, not {LOGIN_CODE_LENGTH}.")
 
 RATE_LIMITS_ENABLED = env.bool("RATE_LIMITS_ENABLED", default=True)
 SMS_RESEND_COOLDOWN = env.int("SMS_RESEND_COOLDOWN", default=60)
@@ -39,3 +49,53 @@ SMSAERO_SIGN = env.str("SMSAERO_SIGN", default="SMS Aero")
 SMSAERO_TIMEOUT = env.float("SMSAERO_TIMEOUT", default=10.0)
 # A change of number needs a login with a code at most this many seconds ago.
 PHONE_CHANGE_REAUTH_SECONDS = env.int("PHONE_CHANGE_REAUTH_SECONDS", default=300)
+
+# --- The SMS text: autofill and fixed test numbers (docs/sms.md) ---------------------------
+# The site's domain: its last line becomes "@<domain> #<code>", which Chrome's WebOTP API
+# and Safari read to fill the code in. Empty: no such line.
+SMS_WEBOTP_DOMAIN = env.str("SMS_WEBOTP_DOMAIN", default="").strip().lstrip("@")
+if SMS_WEBOTP_DOMAIN and not re.fullmatch(r"[A-Za-z0-9.-]+(:[0-9]+)?", SMS_WEBOTP_DOMAIN):
+    raise ImproperlyConfigured(
+        f"SMS_WEBOTP_DOMAIN must be a bare host name such as referral.example.com, not "
+        f"{SMS_WEBOTP_DOMAIN!r}."
+    )
+# The Android app's 11-character hash for the SMS Retriever API. Empty: not in the SMS.
+SMS_ANDROID_APP_HASH = env.str("SMS_ANDROID_APP_HASH", default="").strip()
+if SMS_ANDROID_APP_HASH and not re.fullmatch(r"[A-Za-z0-9+/]{11}", SMS_ANDROID_APP_HASH):
+    raise ImproperlyConfigured(
+        "SMS_ANDROID_APP_HASH must be the 11 characters (letters, digits, + and /) that "
+        "Google's SMS Retriever documentation computes from the app's package and key."
+    )
+
+
+def _test_numbers(entries: list[str], length: int) -> dict[str, str]:
+    """`+79990000001=4821,...` as {phone: code}. Raises ImproperlyConfigured, naming the
+    entry, for anything that is not an E.164 number with a code of `length` digits: a number
+    the API would spell otherwise could never be matched, and the service must not start
+    with a test number that silently does not work."""
+    numbers = {}
+    for entry in entries:
+        phone, sep, code = (part.strip() for part in entry.partition("="))
+        try:
+            e164 = phonenumbers.format_number(
+                phonenumbers.parse(phone, None), phonenumbers.PhoneNumberFormat.E164
+            )
+        except phonenumbers.NumberParseException:
+            e164 = None
+        if not sep or e164 != phone:
+            raise ImproperlyConfigured(
+                f"SMS_TEST_NUMBERS: {entry!r} is not '<E.164 number>=<code>' "
+                "(for example +79990000001=4821)."
+            )
+        if not re.fullmatch(rf"[0-9]{{{length}}}", code):
+            raise ImproperlyConfigured(
+                f"SMS_TEST_NUMBERS: the code of {phone} must be {length} digits "
+                "(LOGIN_CODE_LENGTH)."
+            )
+        numbers[phone] = code
+    return numbers
+
+
+# Numbers that log in with a fixed code and get no SMS (app-store review, demos): a code
+# request answers as usual, sends nothing and spends no SMS budget. Empty by default.
+SMS_TEST_NUMBERS = _test_numbers(env.list("SMS_TEST_NUMBERS", default=[]), LOGIN_CODE_LENGTH)

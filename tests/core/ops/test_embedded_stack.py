@@ -26,7 +26,9 @@ import requests
 from scripts.stack import free_port, wait_for
 from tests.phones import phone_number
 
-REPO = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.process  # starts other processes
+
+REPO = Path(__file__).resolve().parents[3]
 # What `make run` needs of a clone; the copy shares this checkout's virtualenv.
 FILES = ["Makefile", "Procfile", ".env.example", "requirements.txt", "constraints.txt"]
 DIRECTORIES = ["backend", "frontend_templates"]
