@@ -13,6 +13,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from rest_framework_simplejwt import tokens
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.utils import datetime_from_epoch
@@ -66,7 +67,7 @@ def _new_session(*, user: User, ip: str | None, user_agent: str, authenticated: 
     return {"refresh": str(refresh), "access": access, "user_id": user.pk}
 
 
-def _access_token(refresh: RefreshToken, authenticated_at: datetime | None) -> str:
+def _access_token(refresh: tokens.RefreshToken, authenticated_at: datetime | None) -> str:
     """The access token of `refresh`, carrying the session's login time when it has one.
     A claim on simplejwt's token object, so it is signed with whatever algorithm signs."""
     access = refresh.access_token
