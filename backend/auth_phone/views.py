@@ -20,7 +20,8 @@ from core.errors import DomainError, NotFound
 from core.http import client_ip, requested_language
 from profiles.forms import ProfileForm
 from profiles.views import INVITE_CODE, UserRequest, account_gone
-from tasks import sms
+from tasks import selectors, sms
+from tasks.models import SmsDelivery
 
 from .errors import ReauthenticationRequired
 from .forms import CodeForm, PhoneForm
@@ -30,6 +31,7 @@ from .services import codes, phone_change, sessions
 LOGIN_PHONE = "login_phone"
 LOGIN_REQUESTED_AT = "login_requested_at"
 LOGIN_NEW_ACCOUNT = "login_new_account"  # the phone whose account the login created
+LOGIN_TASK_ID = "login_task_id"  # the task of the code's SMS: the page shows its state
 # When this browser last logged in with a code (ISO 8601): a change of number needs it recent.
 AUTH_TIME = "auth_time"
 REAUTH_CODE_SENT = "reauth_code_sent"
@@ -52,6 +54,7 @@ def _send_code(request: HttpRequest, phone: str) -> None:
     )
     request.session[LOGIN_PHONE] = phone
     request.session[LOGIN_REQUESTED_AT] = requested_at.isoformat()
+    request.session[LOGIN_TASK_ID] = result.task_id
     if result.created:  # welcomed once the code is in (code_view)
         request.session[LOGIN_NEW_ACCOUNT] = phone
 
@@ -76,10 +79,30 @@ def phone_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _sms_state(task_id: str | None) -> dict | None:
+    """The delivery state of the code's SMS, as the code page shows it: sending, retrying,
+    sent (with the attempt that got through), failed or stale. A test number's skipped
+    delivery shows as sent: the page answers as for any number."""
+    state = selectors.get_delivery_state(task_id=task_id) if task_id else None
+    if state is None:
+        return None
+    status = state.status
+    if status in (SmsDelivery.Status.QUEUED, SmsDelivery.Status.SENDING):
+        status = "sending"
+    elif status == SmsDelivery.Status.SKIPPED:
+        status = SmsDelivery.Status.SENT
+    return {"status": status, "attempts": state.attempts, "final": state.final}
+
+
 def _code_page(
     request: HttpRequest, phone: str, form: CodeForm, resend_error: str | None = None
 ) -> HttpResponse:
-    context = {"form": form, "phone": phone, "resend_error": resend_error}
+    context = {
+        "form": form,
+        "phone": phone,
+        "resend_error": resend_error,
+        "sms_state": _sms_state(request.session.get(LOGIN_TASK_ID)),
+    }
     if sms.dev_inbox_enabled():
         since = request.session.get(LOGIN_REQUESTED_AT)
         context["dev_inbox"] = {
@@ -116,6 +139,7 @@ def code_view(request: HttpRequest) -> HttpResponse:
             request.session[AUTH_TIME] = timezone.now().isoformat()
             request.session.pop(LOGIN_PHONE, None)
             request.session.pop(LOGIN_REQUESTED_AT, None)
+            request.session.pop(LOGIN_TASK_ID, None)
             if request.session.pop(LOGIN_NEW_ACCOUNT, None) == phone:
                 messages.success(request, _("Welcome! Your account has been created."))
             else:

@@ -126,3 +126,21 @@ def get_task_status(*, task_id: str) -> TaskStatus:
     if delivery is not None:
         return _from_delivery(delivery)
     raise TaskNotFound()
+
+
+@dataclass(frozen=True)
+class DeliveryState:
+    """Where one SMS stands in the delivery log, for the page that asked for it."""
+
+    status: str  # SmsDelivery.Status
+    attempts: int
+
+    @property
+    def final(self) -> bool:
+        return self.status in FINAL_DELIVERY_STATUSES
+
+
+def get_delivery_state(*, task_id: str) -> DeliveryState | None:
+    """The delivery log's state of the SMS of `task_id`; None for an id it does not know."""
+    row = SmsDelivery.objects.filter(task_id=task_id).values("status", "attempts").first()
+    return DeliveryState(**row) if row else None

@@ -202,3 +202,57 @@ def test_the_code_page_follows_the_length_and_asks_the_browser_for_the_code(db, 
     assert "We sent a 6-digit code" in page and "ui/web-otp.js" in page
     settings.SMS_WEBOTP_DOMAIN = ""
     assert "ui/web-otp.js" not in client.get("/login/code/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("phone", "status", "line"),
+    [
+        (SCENARIO_RETRIED, "sent", "SMS sent (attempt 2)."),
+        (SCENARIO_REFUSED, "failed", "The SMS could not be sent."),
+        (SCENARIO_UNDELIVERED, "sent", "SMS sent."),
+        (SCENARIO_NO_RECEIPT, "sent", "SMS sent."),
+    ],
+)
+def test_the_code_page_shows_where_the_sms_of_a_scenario_number_stands(
+    db, simulated, django_capture_on_commit_callbacks, phone, status, line
+):
+    from django.test import Client
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    with django_capture_on_commit_callbacks(execute=True):  # the task runs (eagerly)
+        client.post("/", {"phone": phone})
+    page = client.get("/login/code/").content.decode()
+    shown = re.search(r'<p class="sms-status"[^>]*data-status="(\w+)"([^>]*)>\s*(.*?)\s*</p>', page)
+    assert shown is not None, page
+    assert shown.group(1) == status and shown.group(3).startswith(line)
+    assert "data-pending" not in shown.group(2) and "sms-status.js" not in page  # final
+
+
+@pytest.mark.parametrize(
+    ("status", "attempts", "shown", "line"),
+    [
+        ("queued", 0, "sending", "Отправляем SMS…"),
+        ("sending", 1, "sending", "Отправляем SMS…"),
+        ("retrying", 1, "retrying", "С первой попытки SMS не ушло; пробуем ещё раз…"),
+    ],
+)
+def test_the_code_page_refreshes_the_state_of_an_sms_on_its_way_in_russian(
+    db, simulated, status, attempts, shown, line
+):
+    from django.test import Client
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="ru")
+    client.post("/", {"phone": SCENARIO_NO_RECEIPT})
+    SmsDelivery.objects.update(status=status, attempts=attempts)
+    page = client.get("/login/code/").content.decode()
+    assert re.search(rf'data-status="{shown}" data-pending>\s*{line}\s*</p>', page), page
+    assert "ui/sms-status.js" in page
+
+
+def test_a_test_number_shows_as_sent_like_any_other(db, test_number):
+    from django.test import Client
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.post("/", {"phone": TEST_PHONE})
+    assert SmsDelivery.objects.get().status == "skipped"
+    assert 'data-status="sent">' in client.get("/login/code/").content.decode()
