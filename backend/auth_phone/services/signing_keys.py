@@ -134,14 +134,16 @@ def ensure_signing_key() -> SigningKey:
     if current is not None and current.algorithm == api_settings().ALGORITHM:
         return current
     try:
-        return rotate_signing_key(replacing=current.kid if current else None)
+        # "" when there is none: a key another replica made meanwhile is kept, not replaced.
+        return rotate_signing_key(replacing=current.kid if current else "")
     except IntegrityError:  # another process created the first key meanwhile
         return SigningKey.objects.get(retired_at__isnull=True)
 
 
 def rotate_signing_key(*, replacing: str | None = None) -> SigningKey:
     """Retire the current key and make a new one current. With `replacing`, only if that
-    key is still the current one (else the key that replaced it meanwhile). Raises
+    key is still the current one ("": only if there is none), else the key that replaced
+    it meanwhile. Raises
     SigningKeysFromFiles, IntegrityError (a concurrent first key)."""
     if settings.JWT_PRIVATE_KEY_FILE:
         raise SigningKeysFromFiles(
