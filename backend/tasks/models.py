@@ -14,6 +14,8 @@ class SmsDelivery(models.Model):
 
     # Handled for good: a task or a sweep that finds one of these sends nothing.
     DONE = (Status.SENT, Status.STALE, Status.FAILED)
+    # Waiting for a worker to claim it (services.claim).
+    WAITING = (Status.QUEUED, Status.RETRYING)
 
     login_code = models.ForeignKey(
         "auth_phone.LoginCode",
@@ -36,6 +38,10 @@ class SmsDelivery(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # While `sending`: the worker that claimed it owns it until then. A message for a
+    # delivery claimed and still within its lease, or done, sends nothing; once the lease
+    # ran out (the worker died) the sweep publishes it again.
+    lease_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "SMS delivery"

@@ -88,36 +88,73 @@ def _publish(delivery_id: int, task_id: str, notice: str = "") -> None:
         logger.error("SMS delivery %s carries a code but no task sends codes", delivery_id)
 
 
+def lease_seconds() -> float:
+    """How long a claim lasts: the longest a send may take, plus the redelivery time. Only a
+    worker that died (or hung past every timeout) loses its claim."""
+    return sms.longest_send() + settings.OUTBOX_REDELIVER_AFTER
+
+
+def _claimable(now) -> Q:
+    Status = SmsDelivery.Status
+    return (
+        Q(status__in=SmsDelivery.WAITING)
+        | Q(status=Status.SENDING, lease_until__lt=now)
+        # Claimed by the previous release, which kept no lease: its clock was updated_at.
+        | Q(status=Status.SENDING, lease_until=None,
+            updated_at__lt=now - timedelta(seconds=lease_seconds()))
+    )  # fmt: skip
+
+
+def claim(delivery_id: int) -> bool:
+    """Take the delivery for one attempt (queued or retrying, or a lease that ran out ->
+    sending, with a lease), counting the attempt. False when another worker holds it or it
+    is done: the caller then sends nothing. One conditional UPDATE: of any number of
+    messages for the same delivery, one wins."""
+    now = timezone.now()
+    return bool(
+        SmsDelivery.objects.filter(_claimable(now), pk=delivery_id).update(
+            status=SmsDelivery.Status.SENDING,
+            lease_until=now + timedelta(seconds=lease_seconds()),
+            attempts=F("attempts") + 1,
+            updated_at=now,
+        )
+    )
+
+
 def redeliver_pending_sms(*, limit: int = 500) -> int:
-    """Publish again each delivery still pending OUTBOX_REDELIVER_AFTER seconds after its
-    last change (a message lost with the broker, a worker that died mid-send), and mark
-    stale those whose code has expired meanwhile. Returns how many were published."""
+    """Publish again each delivery whose message may be lost: waiting and last published
+    more than OUTBOX_REDELIVER_AFTER seconds ago (a retry: plus its longest backoff), or
+    claimed by a worker whose lease ran out. A copy that meets a delivery already claimed
+    or done sends nothing (`claim`). Deliveries whose code expired meanwhile are marked
+    stale. Returns how many were published."""
     now = timezone.now()
     after = timedelta(seconds=settings.OUTBOX_REDELIVER_AFTER)
     Status = SmsDelivery.Status
+    lease_ran_out = Q(status=Status.SENDING) & _claimable(now)
     SmsDelivery.objects.filter(
-        status__in=(Status.QUEUED, Status.RETRYING, Status.SENDING),
+        Q(status__in=SmsDelivery.WAITING) | lease_ran_out,
         created_at__lte=now - timedelta(seconds=settings.LOGIN_CODE_TTL),
         notice="",  # a notice carries no code: late, it is still worth sending
     ).update(status=Status.STALE, updated_at=now, error="Expired before it could be sent.")
-    # A retry waits up to SMS_RETRY_BACKOFF_MAX in the broker, an attempt up to the
-    # provider's timeout: only after that (plus the delay) is the message taken for lost.
-    sending = max(settings.SMSAERO_TIMEOUT, settings.SMS_DELAY_MAX)
     due = (
         Q(status=Status.QUEUED, updated_at__lte=now - after)
         | Q(status=Status.RETRYING, updated_at__lte=now - after - timedelta(
             seconds=settings.SMS_RETRY_BACKOFF_MAX))
-        | Q(status=Status.SENDING, updated_at__lte=now - after - timedelta(seconds=sending))
+        | lease_ran_out
     )  # fmt: skip
     with transaction.atomic():
-        # Locked rows are being handled by a task right now; the next sweep sees them.
+        # Locked rows are being handled right now; the next sweep sees them.
         rows = list(
             SmsDelivery.objects.select_for_update(skip_locked=True)
             .filter(due)
             .order_by("updated_at")
             .values_list("pk", "task_id", "notice")[:limit]
         )
-        # The clock restarts: the next sweep waits again before publishing these.
+        # The clock restarts: the next sweep waits again before publishing these. A lease
+        # that ran out is given up: the delivery waits for the message published now.
+        SmsDelivery.objects.filter(pk__in=[row[0] for row in rows], status=Status.SENDING).update(
+            status=Status.QUEUED, lease_until=None
+        )
         SmsDelivery.objects.filter(pk__in=[row[0] for row in rows]).update(updated_at=now)
     for pk, task_id, notice in rows:
         _publish(pk, task_id, notice)
@@ -128,15 +165,14 @@ def redeliver_pending_sms(*, limit: int = 500) -> int:
 
 def set_status(delivery_id: int, status: str, **fields) -> None:
     SmsDelivery.objects.filter(pk=delivery_id).update(
-        status=status, updated_at=timezone.now(), **fields
+        status=status, updated_at=timezone.now(), lease_until=None, **fields
     )
 
 
-def start_attempt(delivery_id: int) -> None:
-    """Mark the delivery sending and count the attempt."""
-    SmsDelivery.objects.filter(pk=delivery_id).update(
-        status=SmsDelivery.Status.SENDING, updated_at=timezone.now(), attempts=F("attempts") + 1
-    )
+def status_of(delivery_id: int) -> str:
+    """The delivery's status, or "missing"."""
+    found = SmsDelivery.objects.filter(pk=delivery_id).values_list("status", flat=True).first()
+    return found or "missing"
 
 
 # --- Notices: fixed texts without any code ------------------------------------------------
@@ -157,16 +193,13 @@ def queue_notice_sms(*, phone: str, notice: str) -> SmsDelivery:
 
 
 def deliver_notice(*, delivery_id: int, notice: str, final_attempt: bool = True) -> str:
-    """Send a notice SMS once; return the outcome. Raises SmsTransientError when another
+    """Send a notice SMS once; return the outcome. A message for a delivery another worker
+    holds, or one that is done, sends nothing. Raises SmsTransientError when another
     attempt should follow."""
-    with transaction.atomic():
-        delivery = SmsDelivery.objects.select_for_update().filter(pk=delivery_id).first()
-        if delivery is None:
-            return "missing"
-        if delivery.status == SmsDelivery.Status.SENT:
-            return delivery.status  # a re-delivered task: it was handled already
-        start_attempt(delivery_id)
-    return send_and_record(delivery_id, delivery.phone, sms.render_notice(notice), final_attempt)
+    if not claim(delivery_id):
+        return status_of(delivery_id)  # a duplicate or re-delivered message
+    phone = SmsDelivery.objects.values_list("phone", flat=True).get(pk=delivery_id)
+    return send_and_record(delivery_id, phone, sms.render_notice(notice), final_attempt)
 
 
 def send_and_record(delivery_id: int, phone: str, text: str, final_attempt: bool) -> str:
@@ -194,6 +227,7 @@ def send_and_record(delivery_id: int, phone: str, text: str, final_attempt: bool
         provider_message_id=message_id[:128],
         sent_at=now,
         error="",
+        lease_until=None,
     )
     metrics.SMS.labels(settings.SMS_BACKEND, "sent").inc()
     return SmsDelivery.Status.SENT

@@ -161,6 +161,11 @@ SENDERS: dict[str, type[SmsSender]] = {
 }
 
 
+def longest_send() -> float:
+    """The most seconds one send may take (the simulated delay or a provider's timeout)."""
+    return max(settings.SMSAERO_TIMEOUT, settings.SMS_DELAY_MAX)
+
+
 def get_sender() -> SmsSender:
     backend = settings.SMS_BACKEND
     cls: type[SmsSender] = SENDERS.get(backend) or import_string(backend)
