@@ -38,12 +38,12 @@ def deliver_login_code(*, delivery_id: int, final_attempt: bool = True) -> str:
     Raises SmsTransientError when another attempt should follow."""
     # One statement reads the delivery and its login code; nothing is locked: the claim
     # below is a conditional UPDATE, and so is the write of the code's hash.
-    delivery = (
+    found = (
         SmsDelivery.objects.select_related("login_code")
         .filter(pk=delivery_id)
         .order_by()  # (the pk: not the model's ordering, nor .first()'s LIMIT)
     )
-    delivery = next(iter(delivery), None)
+    delivery = next(iter(found), None)
     if delivery is None:
         return "missing"
     if delivery.status in SmsDelivery.DONE:
