@@ -7,7 +7,9 @@ import logging
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any, cast
 
+import phonenumbers
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
@@ -203,31 +205,131 @@ def deliver_notice(*, delivery_id: int, notice: str, final_attempt: bool = True)
 
 
 def send_and_record(delivery_id: int, phone: str, text: str, final_attempt: bool) -> str:
-    """Send `text` and record the outcome on the delivery. Raises SmsTransientError when
-    another attempt should follow."""
+    """Send `text` and record the outcome on the delivery; the provider's message id is
+    written in the same statement that marks it sent, right after the provider answered.
+    Raises SmsTransientError when another attempt should follow."""
+    chain = settings.SMS_BACKEND
     try:
-        message_id = sms.get_sender().send(phone=phone, text=text)
+        sent = sms.send(phone=phone, text=text)
     except sms.SmsTransientError as exc:
         status = SmsDelivery.Status.FAILED if final_attempt else SmsDelivery.Status.RETRYING
-        set_status(delivery_id, status, error=str(exc))
-        metrics.SMS.labels(settings.SMS_BACKEND, "failed" if final_attempt else "retried").inc()
+        set_status(delivery_id, status, error=str(exc)[:1000])
+        metrics.SMS.labels(chain, "failed" if final_attempt else "retried").inc()
         logger.warning("SMS delivery %s failed (%s): %s", delivery_id, status, exc)
         if final_attempt:
             return SmsDelivery.Status.FAILED
         raise
     except sms.SmsRejected as exc:
-        set_status(delivery_id, SmsDelivery.Status.FAILED, error=str(exc))
-        metrics.SMS.labels(settings.SMS_BACKEND, "failed").inc()
+        provider = getattr(exc, "provider", "")
+        set_status(delivery_id, SmsDelivery.Status.FAILED, error=str(exc), provider=provider)
+        metrics.SMS.labels(provider or chain, "failed").inc()
         logger.warning("SMS delivery %s rejected: %s", delivery_id, exc)
         return SmsDelivery.Status.FAILED
     now = timezone.now()
+    ask = sent.message_id and hasattr(sms.sender(sent.provider), "status")
     SmsDelivery.objects.filter(pk=delivery_id).update(
         status=SmsDelivery.Status.SENT,
         updated_at=now,
-        provider_message_id=message_id[:128],
+        provider=sent.provider,
+        provider_message_id=sent.message_id[:128],
         sent_at=now,
         error="",
         lease_until=None,
+        # Asked later by the receipt poll (maintenance queue), never on this path.
+        receipt_due_at=now + timedelta(seconds=settings.SMS_RECEIPT_FIRST_CHECK) if ask else None,
     )
-    metrics.SMS.labels(settings.SMS_BACKEND, "sent").inc()
+    metrics.SMS.labels(sent.provider, "sent").inc()
     return SmsDelivery.Status.SENT
+
+
+# --- Delivery receipts ----------------------------------------------------------------
+# Called with (delivery, state) once a final state is recorded; the webhooks app registers
+# one in its AppConfig.ready() (this app imports no other).
+_receipt_listeners: list[Callable[[SmsDelivery, str], Any]] = []
+
+RECEIPT_MAX_INTERVAL = 15 * 60
+
+
+def register_receipt_listener(listener: Callable[[SmsDelivery, str], Any]) -> None:
+    if listener not in _receipt_listeners:
+        _receipt_listeners.append(listener)
+
+
+def poll_receipts(*, limit: int = 200) -> int:
+    """Ask the providers about the sent messages whose next check is due; record each final
+    state (or `expired` past SMS_RECEIPT_GIVE_UP). Returns how many were asked."""
+    now = timezone.now()
+    ids = list(
+        SmsDelivery.objects.filter(receipt_due_at__lte=now)
+        .order_by("receipt_due_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    asked = 0
+    for pk in ids:
+        try:
+            asked += check_receipt(delivery_id=pk)
+        except Exception:  # one bad row must not stop the others; it is asked again later
+            logger.exception("SMS receipt of delivery %s could not be checked", pk)
+    return asked
+
+
+def _next_check(delivery: SmsDelivery, now):
+    checks = delivery.receipt_checks + 1
+    wait = min(settings.SMS_RECEIPT_FIRST_CHECK * 2**checks, RECEIPT_MAX_INTERVAL)
+    return now + timedelta(seconds=wait)
+
+
+def check_receipt(*, delivery_id: int) -> int:
+    """One check of one delivery's receipt; 1 when the provider was asked, else 0."""
+    now = timezone.now()
+    delivery = SmsDelivery.objects.filter(pk=delivery_id, receipt_due_at__lte=now).first()
+    if delivery is None:
+        return 0
+    next_check = _next_check(delivery, now)
+    # Claimed like a delivery: another poll running at the same time skips it.
+    claimed = SmsDelivery.objects.filter(
+        pk=delivery_id, receipt_due_at=delivery.receipt_due_at
+    ).update(receipt_due_at=next_check, receipt_checks=F("receipt_checks") + 1)
+    if not claimed:
+        return 0
+    give_up = (delivery.sent_at or now) + timedelta(seconds=settings.SMS_RECEIPT_GIVE_UP)
+    try:
+        provider = cast(sms.ReceiptSender, sms.sender(delivery.provider))
+        state = provider.status(delivery.provider_message_id)
+    except sms.SmsTransientError as exc:
+        logger.warning("SMS receipt of delivery %s not known yet: %s", delivery_id, exc)
+        state = ""
+    except sms.SmsRejected as exc:
+        logger.warning("SMS receipt of delivery %s: %s", delivery_id, exc)
+        state = ""
+    if not state and next_check > give_up:
+        state = SmsDelivery.Receipt.EXPIRED
+    if state:
+        record_receipt(delivery=delivery, state=state)
+    return 1
+
+
+def record_receipt(*, delivery: SmsDelivery, state: str) -> None:
+    """Record the final `state` of a sent SMS, count it, tell the listeners (once)."""
+    now = timezone.now()
+    recorded = SmsDelivery.objects.filter(pk=delivery.pk, receipt="").update(
+        receipt=state, receipt_at=now, receipt_due_at=None
+    )
+    if not recorded:
+        return
+    delivery.receipt, delivery.receipt_at = state, now
+    metrics.SMS_RECEIPTS.labels(delivery.provider, country_of(delivery.phone), state).inc()
+    logger.info("SMS delivery %s: %s (%s)", delivery.pk, state, delivery.provider)
+    for listener in _receipt_listeners:
+        try:
+            listener(delivery, state)
+        except Exception:  # the receipt is recorded; a listener's failure is its own
+            logger.exception("SMS receipt listener failed for delivery %s", delivery.pk)
+
+
+def country_of(phone: str) -> str:
+    """The ISO country code of `phone` ("ZZ" when unknown), for the metrics."""
+    try:
+        return phonenumbers.region_code_for_number(phonenumbers.parse(phone)) or "ZZ"
+    except phonenumbers.NumberParseException:
+        return "ZZ"

@@ -47,6 +47,8 @@ SPECTACULAR_SETTINGS = {
             "INVITE_ACTIVATED",
             "PHONE_CHANGED",
             "USER_DELETED",
+            "SMS_DELIVERED",
+            "SMS_FAILED",
         )
     ],
     "SERVE_INCLUDE_SCHEMA": False,

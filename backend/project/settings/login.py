@@ -34,3 +34,18 @@ SMSAERO_EMAIL = env.str("SMSAERO_EMAIL", default="")
 SMSAERO_API_KEY = env.str("SMSAERO_API_KEY", default="")
 SMSAERO_SIGN = env.str("SMSAERO_SIGN", default="SMS Aero")
 SMSAERO_TIMEOUT = env.float("SMSAERO_TIMEOUT", default=10.0)
+# A second provider (SMS_BACKEND=smsaero,twilio): Twilio Programmable Messaging.
+TWILIO_API_URL = env.str("TWILIO_API_URL", default="https://api.twilio.com")
+TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+TWILIO_FROM = env.str("TWILIO_FROM", default="")
+TWILIO_TIMEOUT = env.float("TWILIO_TIMEOUT", default=10.0)
+# A provider that failed this many times in a row is skipped for SMS_BREAKER_SECONDS while
+# another one is available.
+SMS_BREAKER_FAILURES = env.int("SMS_BREAKER_FAILURES", default=5)
+SMS_BREAKER_SECONDS = env.int("SMS_BREAKER_SECONDS", default=60)
+# Delivery receipts: the provider is first asked SMS_RECEIPT_FIRST_CHECK seconds after it
+# took the message, then at doubling intervals (at most 15 min), until a final state or
+# SMS_RECEIPT_GIVE_UP seconds after the send (then: expired).
+SMS_RECEIPT_FIRST_CHECK = env.int("SMS_RECEIPT_FIRST_CHECK", default=10)
+SMS_RECEIPT_GIVE_UP = env.int("SMS_RECEIPT_GIVE_UP", default=3600)

@@ -77,6 +77,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tasks.redeliver_pending_sms",
         "schedule": OUTBOX_SWEEP_INTERVAL,
     },
+    "sms-receipts": {
+        "task": "tasks.poll_sms_receipts",
+        "schedule": OUTBOX_SWEEP_INTERVAL,
+    },
     "outbox-webhooks": {
         "task": "webhooks.redeliver_pending_webhooks",
         "schedule": OUTBOX_SWEEP_INTERVAL,
