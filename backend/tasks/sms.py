@@ -30,7 +30,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 from django.utils.module_loading import import_string
-from django_redis.exceptions import ConnectionInterrupted
+from django_redis.exceptions import ConnectionInterrupted  # type: ignore[import-untyped]
 
 from core.ops import metrics
 
