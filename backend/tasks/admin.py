@@ -24,10 +24,18 @@ class SmsDeliveryAdmin(ReadOnlyModelAdmin):
         "status",
         "attempts",
         "sent_at",
+        "provider",
+        "receipt",
         "provider_message_id",
         "task_result",
     )
-    list_filter = ("status", "backend", ("created_at", admin.DateFieldListFilter))
+    list_filter = (
+        "status",
+        "receipt",
+        "provider",
+        "backend",
+        ("created_at", admin.DateFieldListFilter),
+    )
     search_fields = ("phone", "=task_id")
     date_hierarchy = "created_at"
     list_per_page = 100
@@ -36,7 +44,11 @@ class SmsDeliveryAdmin(ReadOnlyModelAdmin):
         "backend",
         "status",
         "attempts",
+        "provider",
         "provider_message_id",
+        "receipt",
+        "receipt_at",
+        "receipt_checks",
         "error",
         "task_id",
         "task_result",

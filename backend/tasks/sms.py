@@ -205,14 +205,15 @@ class SmsAeroSender:
                 auth=(settings.SMSAERO_EMAIL, settings.SMSAERO_API_KEY),
                 timeout=settings.SMSAERO_TIMEOUT,
             )
-            body = response.json() if response.status_code < 500 else None
         except requests.RequestException as exc:
             raise SmsTransientError(f"SMS Aero unreachable ({type(exc).__name__})") from exc
-        except ValueError as exc:
+        if response.status_code >= 500 or response.status_code == 429:
+            raise SmsTransientError(f"SMS Aero answered HTTP {response.status_code}")
+        try:
+            body = response.json()
+        except ValueError as exc:  # (requests' JSONDecodeError is one)
             _provider_answer(self.name, "garbage", "a status that is not JSON")
             raise SmsTransientError("SMS Aero answered a status that is not JSON") from exc
-        if body is None or response.status_code == 429:
-            raise SmsTransientError(f"SMS Aero answered HTTP {response.status_code}")
         data = body.get("data") if isinstance(body, dict) else None
         if not isinstance(data, dict) or body.get("success") is not True:
             raise SmsRejected(f"SMS Aero has no status for message {message_id}")

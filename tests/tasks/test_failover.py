@@ -12,27 +12,9 @@ from tasks import sms
 from tasks.models import SmsDelivery
 from tests.ops.processes import wait_for
 from tests.smsaero_stub import SmsAeroStub, success
-from tests.twilio_stub import TwilioStub, accepted
 
 PHONE = "+79111234567"
-SID = "SM0123456789abcdef0123456789abcdef"
-
-
-@pytest.fixture
-def providers(settings):
-    with SmsAeroStub() as aero, TwilioStub(script=[accepted(SID)]) as twilio:
-        settings.SMS_BACKEND = "smsaero,twilio"
-        settings.SMSAERO_API_URL = aero.url
-        settings.SMSAERO_TIMEOUT = 0.5
-        settings.TWILIO_API_URL = twilio.url
-        settings.TWILIO_ACCOUNT_SID = "AC123"
-        settings.TWILIO_AUTH_TOKEN = "token"
-        settings.TWILIO_FROM = "+15005550006"
-        settings.TWILIO_TIMEOUT = 0.5
-        settings.SMS_RETRY_BACKOFF = 0
-        settings.SMS_BREAKER_FAILURES = 3
-        settings.SMS_BREAKER_SECONDS = 60
-        yield aero, twilio
+SID = "SM0123456789abcdef0123456789abcdef"  # the stub's, as the `providers` fixture sets it
 
 
 def request_code(api, phone: str = PHONE) -> SmsDelivery:

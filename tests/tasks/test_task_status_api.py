@@ -16,7 +16,9 @@ from tests.conftest import last_code
 
 PHONE = "+79111234567"
 PUBLIC_KEYS = {"task_id", "status", "date_done"}
-STAFF_KEYS = PUBLIC_KEYS | {"task_name", "result", "error", "traceback"}
+STAFF_KEYS = PUBLIC_KEYS | {
+    "task_name", "result", "error", "traceback", "provider", "receipt", "receipt_at",
+}  # fmt: skip
 
 
 @pytest.fixture
