@@ -158,3 +158,18 @@ def test_an_acceptance_without_an_id_is_sent_counted_and_asks_no_receipt(api, pr
     delivery.refresh_from_db()
     assert delivery.status == "sent" and delivery.provider_message_id == ""
     assert delivery.receipt_due_at is None and twilio.requests == []
+
+
+def test_a_cache_that_is_down_never_stops_a_send(api, providers, monkeypatch):
+    from django_redis.exceptions import ConnectionInterrupted
+
+    def down(*args, **kwargs):
+        raise ConnectionInterrupted(connection=None)
+
+    aero, twilio = providers
+    aero.script = [(503, {})]
+    for method in ("get", "add", "incr", "set", "delete_many"):
+        monkeypatch.setattr(sms.cache, method, down)
+    delivery = request_code(api)
+    delivery.refresh_from_db()
+    assert delivery.status == "sent" and delivery.provider == "twilio"
