@@ -90,10 +90,15 @@ def _publish(delivery_id: int, task_id: str, notice: str = "") -> None:
         logger.error("SMS delivery %s carries a code but no task sends codes", delivery_id)
 
 
+# Seconds a claim lasts beyond the longest send: the statements around the provider call.
+LEASE_MARGIN = 2
+
+
 def lease_seconds() -> float:
-    """How long a claim lasts: the longest a send may take, plus the redelivery time. Only a
-    worker that died (or hung past every timeout) loses its claim."""
-    return sms.longest_send() + settings.OUTBOX_REDELIVER_AFTER
+    """How long a claim lasts: the longest a send may take (every provider up to its
+    timeout), plus a margin. Shorter than the broker's visibility timeout, so that the
+    message of a worker that died is taken again by the next worker, not only by the sweep."""
+    return sms.longest_send() + LEASE_MARGIN
 
 
 def _claimable(now) -> Q:
