@@ -173,3 +173,19 @@ def test_a_cache_that_is_down_never_stops_a_send(api, providers, monkeypatch):
     delivery = request_code(api)
     delivery.refresh_from_db()
     assert delivery.status == "sent" and delivery.provider == "twilio"
+
+
+@pytest.mark.parametrize("value", ["smsaero,twillio", "", "nosuch.Sender"])
+def test_a_backend_that_does_not_exist_is_a_check_error(settings, value):
+    from tasks.checks import sms_backends_exist
+
+    settings.SMS_BACKEND = value
+    assert [e.id for e in sms_backends_exist()] == ["tasks.E001"]
+
+
+def test_the_known_backends_pass_the_check(settings):
+    from tasks.checks import sms_backends_exist
+
+    settings.SMS_BACKEND = "smsaero, twilio,tasks.sms.LocmemSender"
+    assert sms_backends_exist() == []
+    assert sms.backends() == ["smsaero", "twilio", "tasks.sms.LocmemSender"]
