@@ -86,3 +86,6 @@ BY_MOBILE = "+375291234567"
 KZ_MOBILE = "+77011234567"
 KG_MOBILE = "+996555123456"
 GB_MOBILE = "+447911123456"
+
+# The sender number of Twilio's test credentials (its "magic" From number).
+TWILIO_TEST_FROM = "+15005550006"

@@ -35,3 +35,31 @@ def simulated_sender_in_production(app_configs=None, **kwargs) -> list[checks.Ch
             id="tasks.W002",
         )
     ]
+
+
+@checks.register(checks.Tags.compatibility)
+def sms_backends_exist(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """Every name in SMS_BACKEND is a sender: a typo would otherwise surface only when the
+    first SMS fails in a worker."""
+    from django.utils.module_loading import import_string
+
+    from . import sms
+
+    unknown = []
+    for name in sms.backends():
+        if name in sms.SENDERS:
+            continue
+        try:
+            import_string(name)
+        except ImportError:
+            unknown.append(name)
+    if not sms.backends() or unknown:
+        return [
+            checks.Error(
+                f"SMS_BACKEND names no known sender: {', '.join(unknown) or 'empty'}.",
+                hint=f"Use {', '.join(sms.SENDERS)} (comma-separated, in order of "
+                "preference) or the dotted path of a sender class.",
+                id="tasks.E001",
+            )
+        ]
+    return []

@@ -13,8 +13,16 @@ class SmsDelivery(models.Model):
         STALE = "stale", "stale (code replaced, used or expired; nothing sent)"
         SKIPPED = "skipped", "skipped (test number: nothing sent)"
 
+    class Receipt(models.TextChoices):
+        DELIVERED = "delivered", "delivered"
+        UNDELIVERED = "undelivered", "undelivered"
+        REJECTED = "rejected", "rejected"
+        EXPIRED = "expired", "expired (no final state before the give-up time)"
+
     # Handled for good: a task or a sweep that finds one of these sends nothing.
     DONE = (Status.SENT, Status.STALE, Status.FAILED, Status.SKIPPED)
+    # Waiting for a worker to claim it (services.claim).
+    WAITING = (Status.QUEUED, Status.RETRYING)
 
     class Scenario(models.TextChoices):
         # What a number is for, when it is not a person's (docs/sms.md).
@@ -56,6 +64,18 @@ class SmsDelivery(models.Model):
     scenario = models.CharField(
         max_length=16, choices=Scenario.choices, blank=True, default="", db_default=""
     )
+    # While `sending`: the worker that claimed it owns it until then. A message for a
+    # delivery claimed and still within its lease, or done, sends nothing; once the lease
+    # ran out (the worker died) the sweep publishes it again.
+    lease_until = models.DateTimeField(null=True, blank=True)
+    # The provider that took the message (one of SMS_BACKEND), and what it later said about
+    # it: the final state and when it was learnt. `receipt_due_at` is when to ask next
+    # (None: nothing to ask, or asked for good).
+    provider = models.CharField(max_length=32, blank=True, default="")
+    receipt = models.CharField(max_length=16, choices=Receipt.choices, blank=True, default="")
+    receipt_at = models.DateTimeField(null=True, blank=True)
+    receipt_checks = models.PositiveSmallIntegerField(default=0)
+    receipt_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
         verbose_name = "SMS delivery"

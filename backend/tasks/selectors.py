@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -58,6 +58,10 @@ class TaskStatus:
     result: Any = None  # what the task returned: the delivery status, never the code
     error: str | None = None
     traceback: str | None = None
+    # The SMS's fate as the provider reported it (delivery receipts), for operators.
+    provider: str | None = None
+    receipt: str | None = None  # delivered, undelivered, rejected, expired; None: not known
+    receipt_at: datetime | None = None
 
 
 def _decode(row: TaskResult) -> Any:
@@ -115,6 +119,18 @@ def get_task_status(*, task_id: str) -> TaskStatus:
     failure or a revocation while the log still says queued or sending, a task with no
     delivery. Raises TaskNotFound for an id neither knows."""
     delivery = SmsDelivery.objects.filter(task_id=task_id).first()
+    status = _status(task_id, delivery)
+    if delivery is None:
+        return status
+    return replace(
+        status,
+        provider=delivery.provider or None,
+        receipt=delivery.receipt or None,
+        receipt_at=delivery.receipt_at,
+    )
+
+
+def _status(task_id: str, delivery: SmsDelivery | None) -> TaskStatus:
     # The login-code task stores no result on success (ignore_result), only its retries
     # and failures: a retry's row must not hide the log's later, final state.
     row = TaskResult.objects.filter(task_id=task_id).first()

@@ -39,7 +39,7 @@ class TaskStatusOutput(serializers.Serializer):
 
 @extend_schema_serializer(component_name="TaskStatus")
 class TaskStatusStaffOutput(TaskStatusOutput):
-    """The public fields, and for staff only the four below (absent for everyone else)."""
+    """The public fields, and for staff only the ones below (absent for everyone else)."""
 
     task_name = serializers.CharField(allow_null=True, required=False, help_text="Staff only.")
     result = serializers.JSONField(
@@ -52,3 +52,16 @@ class TaskStatusStaffOutput(TaskStatusOutput):
         allow_null=True, required=False, help_text="Staff only. The error of a failed attempt."
     )
     traceback = serializers.CharField(allow_null=True, required=False, help_text="Staff only.")
+    provider = serializers.CharField(
+        allow_null=True, required=False, help_text="Staff only. The provider that took the SMS."
+    )
+    receipt = serializers.ChoiceField(
+        choices=["delivered", "undelivered", "rejected", "expired"],
+        allow_null=True,
+        required=False,
+        help_text="Staff only. The SMS's final state as the provider reported it (delivery "
+        "receipt); null while it is not known.",
+    )
+    receipt_at = serializers.DateTimeField(
+        allow_null=True, required=False, help_text="Staff only. When the receipt was recorded."
+    )

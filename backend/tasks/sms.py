@@ -1,13 +1,18 @@
-"""SMS senders behind one small interface, chosen by the SMS_BACKEND setting.
+"""SMS senders behind one small interface, chosen by the SMS_BACKEND setting: one name, or
+several in order of preference (`smsaero,twilio`), tried in turn (`send`).
 
 - `simulated`: waits SMS_DELAY_MIN..SMS_DELAY_MAX seconds (in the worker) and, with
   SMS_DEV_INBOX and DEBUG on, keeps the message for the development inbox;
 - `smsaero`: SMS Aero's HTTP API v2;
+- `twilio`: Twilio Programmable Messaging (REST API 2010-04-01);
 - `locmem`: keeps messages in memory, for tests.
 A dotted path to a class with `send(*, phone, text) -> str` is accepted too.
 
 Texts are written in the language the delivery recorded (`sms_language`) and kept to one
 segment (`fit_one_segment`); docs/sms.md shows them all.
+
+Both providers are called with plain `requests` on one session per worker thread (kept-alive
+connections): each is one POST and one GET, which their client libraries would only wrap.
 """
 
 from __future__ import annotations
@@ -16,19 +21,25 @@ import hashlib
 import logging
 import random
 import re
+import threading
 import time
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 import phonenumbers
+import redis
 import requests
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
+from django_redis.exceptions import ConnectionInterrupted  # type: ignore[import-untyped]
+
+from core.ops import metrics
 
 from .models import SmsDelivery
 from .segments import count_segments
@@ -48,11 +59,34 @@ class SmsRejected(SmsError):
     """The provider refused the message; retrying would not help."""
 
 
+_local = threading.local()
+
+
+def http() -> requests.Session:
+    """This thread's session for the providers' APIs (no proxy from the environment)."""
+    session = getattr(_local, "session", None)
+    if session is None:
+        session = _local.session = requests.Session()
+        session.trust_env = False
+    return session
+
+
+def _provider_answer(provider: str, kind: str, detail: str) -> None:
+    """Log and count an answer a provider should not have given (garbage, no id...)."""
+    metrics.SMS_PROVIDER_ERRORS.labels(provider, kind).inc()
+    logger.warning("%s: %s", provider, detail)
+
+
 class SmsSender(Protocol):
     name: str
 
     def send(self, *, phone: str, text: str) -> str:
         """Send `text` to `phone`; return the provider's message id."""
+
+
+class ReceiptSender(SmsSender, Protocol):
+    def status(self, message_id: str) -> str:
+        """The message's final state (a SmsDelivery.Receipt value), or "" while pending."""
 
 
 # --- Development inbox --------------------------------------------------------------------
@@ -181,7 +215,7 @@ class SmsAeroSender:
     def send(self, *, phone: str, text: str) -> str:
         url = settings.SMSAERO_API_URL.rstrip("/") + "/sms/send"
         try:
-            response = requests.post(
+            response = http().post(
                 url,
                 json={"number": phone.lstrip("+"), "sign": settings.SMSAERO_SIGN, "text": text},
                 auth=(settings.SMSAERO_EMAIL, settings.SMSAERO_API_KEY),
@@ -196,6 +230,9 @@ class SmsAeroSender:
         try:
             body = response.json()
         except ValueError as exc:
+            # Not the API's answer (a proxy's page...). Whether the message was taken is
+            # unknown: sending it again, here or elsewhere, might send it twice.
+            _provider_answer(self.name, "garbage", f"HTTP {response.status_code}, not JSON")
             raise SmsRejected(f"SMS Aero answered HTTP {response.status_code}, not JSON") from exc
         if not isinstance(body, dict) or body.get("success") is not True:
             message = body.get("message") if isinstance(body, dict) else None
@@ -203,20 +240,144 @@ class SmsAeroSender:
                 f"SMS Aero refused the message (HTTP {response.status_code}): "
                 f"{str(message or 'no reason given')[:200]}"
             )
-        data = body.get("data") or {}
-        return str(data.get("id", "")) if isinstance(data, dict) else ""
+        data = body.get("data")
+        message_id = str(data.get("id") or "") if isinstance(data, dict) else ""
+        if not message_id:
+            # Accepted (success: true): sending again would send twice. No receipt, though.
+            _provider_answer(self.name, "no_id", "accepted a message without giving its id")
+        return message_id
+
+    def status(self, message_id: str) -> str:
+        """The message's state at SMS Aero (sms/status): a RECEIPT_STATES value, or "" while
+        it is not final. Raises SmsTransientError, SmsRejected."""
+        url = settings.SMSAERO_API_URL.rstrip("/") + "/sms/status"
+        try:
+            response = http().get(
+                url,
+                params={"id": message_id},
+                auth=(settings.SMSAERO_EMAIL, settings.SMSAERO_API_KEY),
+                timeout=settings.SMSAERO_TIMEOUT,
+            )
+        except requests.RequestException as exc:
+            raise SmsTransientError(f"SMS Aero unreachable ({type(exc).__name__})") from exc
+        if response.status_code >= 500 or response.status_code == 429:
+            raise SmsTransientError(f"SMS Aero answered HTTP {response.status_code}")
+        try:
+            body = response.json()
+        except ValueError as exc:  # (requests' JSONDecodeError is one)
+            _provider_answer(self.name, "garbage", "a status that is not JSON")
+            raise SmsTransientError("SMS Aero answered a status that is not JSON") from exc
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(data, dict) or body.get("success") is not True:
+            raise SmsRejected(f"SMS Aero has no status for message {message_id}")
+        code = data.get("status")
+        if code not in SMSAERO_STATES:
+            _provider_answer(self.name, "unknown_status", f"unknown status {code!r}")
+            return ""  # not final as far as we know: asked again until the give-up time
+        return SMSAERO_STATES[code]
+
+
+# SMS Aero's numeric statuses (sms/status): final ones map to a receipt state, the others
+# (queued 0, transmitted 3, waiting 4, moderation 8) to "".
+SMSAERO_STATES = {0: "", 1: "delivered", 2: "undelivered", 3: "", 4: "", 6: "rejected", 8: ""}
+
+
+class TwilioSender:
+    """Twilio Programmable Messaging: POST {TWILIO_API_URL}/2010-04-01/Accounts/{sid}/
+    Messages.json (form fields To, From, Body; basic auth: account SID, auth token).
+
+    Network errors, timeouts, 5xx and 429 are transient; any other 4xx is a refusal."""
+
+    name = "twilio"
+
+    def _url(self, tail: str) -> str:
+        base = settings.TWILIO_API_URL.rstrip("/")
+        return f"{base}/2010-04-01/Accounts/{settings.TWILIO_ACCOUNT_SID}/{tail}"
+
+    def _call(self, method: str, url: str, **kwargs) -> dict:
+        try:
+            response = http().request(
+                method,
+                url,
+                auth=(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN),
+                timeout=settings.TWILIO_TIMEOUT,
+                **kwargs,
+            )
+        except requests.Timeout as exc:
+            raise SmsTransientError("Twilio did not answer in time") from exc
+        except requests.RequestException as exc:
+            raise SmsTransientError(f"Twilio unreachable ({type(exc).__name__})") from exc
+        if response.status_code >= 500 or response.status_code == 429:
+            raise SmsTransientError(f"Twilio answered HTTP {response.status_code}")
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            # As for SMS Aero: whether it took the message is unknown; no second send.
+            _provider_answer(self.name, "garbage", f"HTTP {response.status_code}, not JSON")
+            raise SmsRejected(f"Twilio answered HTTP {response.status_code}, not JSON")
+        if response.status_code >= 400:
+            raise SmsRejected(
+                f"Twilio refused the message (HTTP {response.status_code}, code "
+                f"{body.get('code')}): {str(body.get('message') or 'no reason given')[:200]}"
+            )
+        return body
+
+    def send(self, *, phone: str, text: str) -> str:
+        body = self._call(
+            "POST", self._url("Messages.json"),
+            data={"To": phone, "From": settings.TWILIO_FROM, "Body": text},
+        )  # fmt: skip
+        message_id = str(body.get("sid") or "")
+        if not message_id:
+            _provider_answer(self.name, "no_id", "accepted a message without giving its sid")
+        return message_id
+
+    def status(self, message_id: str) -> str:
+        """The message's state at Twilio (Messages/{sid}.json): a RECEIPT_STATES value, or ""
+        while it is not final. Raises SmsTransientError, SmsRejected."""
+        body = self._call("GET", self._url(f"Messages/{message_id}.json"))
+        status = body.get("status")
+        if status not in TWILIO_STATES:
+            _provider_answer(self.name, "unknown_status", f"unknown status {status!r}")
+            return ""
+        return TWILIO_STATES[status]
+
+
+TWILIO_STATES = {
+    **dict.fromkeys(
+        ("accepted", "scheduled", "queued", "sending", "sent", "receiving", "received"), ""
+    ),
+    "delivered": "delivered",
+    "read": "delivered",
+    "undelivered": "undelivered",
+    "failed": "rejected",
+    "canceled": "rejected",
+}
 
 
 SENDERS: dict[str, type[SmsSender]] = {
     "simulated": SimulatedSender,
     "smsaero": SmsAeroSender,
+    "twilio": TwilioSender,
     "locmem": LocmemSender,
 }
 
 
-def get_sender() -> SmsSender:
-    backend = settings.SMS_BACKEND
-    cls: type[SmsSender] = SENDERS.get(backend) or import_string(backend)
+def backends() -> list[str]:
+    """SMS_BACKEND as a list, in order of preference."""
+    return [name.strip() for name in settings.SMS_BACKEND.split(",") if name.strip()]
+
+
+def longest_send() -> float:
+    """The most seconds one send may take: every provider in turn, each up to its timeout."""
+    timeouts = {"smsaero": settings.SMSAERO_TIMEOUT, "twilio": settings.TWILIO_TIMEOUT}
+    return sum(max(timeouts.get(name, 0), settings.SMS_DELAY_MAX) for name in backends())
+
+
+def sender(name: str) -> SmsSender:
+    cls: type[SmsSender] = SENDERS.get(name) or import_string(name)
     return cls()
 
 
@@ -273,6 +434,86 @@ def fit_one_segment(variants: Sequence[str], tail: Sequence[str] = ()) -> str:
 
 def segments_of(text: str) -> int:
     return count_segments(text).count
+
+
+def get_sender() -> SmsSender:
+    """The first sender of SMS_BACKEND."""
+    return sender(backends()[0])
+
+
+@dataclass(frozen=True)
+class Sent:
+    provider: str
+    message_id: str
+
+
+def send(*, phone: str, text: str) -> Sent:
+    """Send through the first provider of SMS_BACKEND that takes the message. A transient
+    failure passes the same message to the next provider at once; a refusal does not (it
+    is about the message, not the provider). A provider whose circuit is open is skipped
+    while another one is available. Raises SmsTransientError when every provider failed,
+    SmsRejected."""
+    names = backends()
+    closed = [name for name in names if not breaker.is_open(name)]
+    errors = []
+    for name in closed or names:
+        try:
+            message_id = sender(name).send(phone=phone, text=text)
+        except SmsRejected as exc:
+            exc.provider = name  # type: ignore[attr-defined]  # for the delivery log
+            raise
+        except SmsTransientError as exc:
+            breaker.failed(name)
+            metrics.SMS_PROVIDER_ERRORS.labels(name, "transient").inc()
+            logger.warning("SMS via %s failed, trying the next provider: %s", name, exc)
+            errors.append(f"{name}: {exc}" if len(names) > 1 else str(exc))
+            continue
+        breaker.succeeded(name)
+        return Sent(provider=name, message_id=message_id)
+    raise SmsTransientError("; ".join(errors))
+
+
+# django-redis wraps the client's errors; the file cache (tests without Redis) raises OSError.
+_CACHE_ERRORS = (ConnectionInterrupted, redis.RedisError, OSError)
+
+
+class _Breaker:
+    """A circuit breaker per provider, in the cache (Redis: shared by every worker):
+    SMS_BREAKER_FAILURES transient failures in a row open it for SMS_BREAKER_SECONDS, during
+    which the provider is skipped if another one is available; then it is tried again.
+    A cache that is down never stops a send: every circuit counts as closed."""
+
+    def _key(self, name: str, what: str) -> str:
+        return f"sms-breaker:{name}:{what}"
+
+    def is_open(self, name: str) -> bool:
+        try:
+            return bool(cache.get(self._key(name, "open")))
+        except _CACHE_ERRORS as exc:  # the circuit is an optimisation: never stop a send
+            logger.warning("SMS circuit of %s unknown (%s)", name, type(exc).__name__)
+            return False
+
+    def failed(self, name: str) -> None:
+        seconds = settings.SMS_BREAKER_SECONDS
+        key = self._key(name, "failures")
+        try:
+            cache.add(key, 0, timeout=seconds * 10)
+            if cache.incr(key) >= settings.SMS_BREAKER_FAILURES:
+                cache.set(self._key(name, "open"), True, timeout=seconds)
+                cache.delete(key)
+                metrics.SMS_PROVIDER_ERRORS.labels(name, "circuit_opened").inc()
+                logger.error("SMS provider %s skipped for %s s after failures", name, seconds)
+        except _CACHE_ERRORS as exc:
+            logger.warning("SMS circuit of %s not updated (%s)", name, type(exc).__name__)
+
+    def succeeded(self, name: str) -> None:
+        try:
+            cache.delete_many([self._key(name, "failures"), self._key(name, "open")])
+        except _CACHE_ERRORS as exc:
+            logger.warning("SMS circuit of %s not updated (%s)", name, type(exc).__name__)
+
+
+breaker = _Breaker()
 
 
 # Fixed messages without any code, by the name the task carries.

@@ -35,6 +35,13 @@ def redeliver_pending_sms() -> int:
     return services.redeliver_pending_sms()
 
 
+@task("tasks.poll_sms_receipts", ignore_result=True)
+def poll_sms_receipts() -> int:
+    """Ask the providers about sent SMS whose receipt check is due (maintenance queue), run
+    by Celery beat every OUTBOX_SWEEP_INTERVAL seconds."""
+    return services.poll_receipts()
+
+
 @task("tasks.anonymise_sms_log", formerly=["project.retention.anonymise_sms_log"])
 def anonymise_sms_log() -> int:
     return run(retention.anonymise_sms_log)

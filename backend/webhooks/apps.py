@@ -7,8 +7,13 @@ class WebhooksConfig(AppConfig):
     verbose_name = "Webhooks"
 
     def ready(self) -> None:
+        from tasks.services import register_receipt_listener
+
         from .models import WebhookEndpoint
-        from .services import subscriptions
+        from .services import emit_sms_receipt, subscriptions
+
+        # The delivery app reports the final state of each SMS; it cannot import this app.
+        register_receipt_listener(emit_sms_receipt)
 
         # This process reads the subscriptions again after any change it makes.
         for signal in (post_save, post_delete):

@@ -12,6 +12,8 @@ USER_LOGGED_IN = "user.logged_in"
 INVITE_ACTIVATED = "invite.activated"
 PHONE_CHANGED = "phone.changed"
 USER_DELETED = "user.deleted"
+SMS_DELIVERED = "sms.delivered"
+SMS_FAILED = "sms.failed"
 
 # type -> (when it is sent, an example of its `data`)
 EVENT_TYPES: dict[str, tuple[str, dict]] = {
@@ -47,6 +49,30 @@ EVENT_TYPES: dict[str, tuple[str, dict]] = {
     USER_DELETED: (
         "The account was deleted; users who activated its code keep their accounts.",
         {"user_id": 42, "phone": "+79991234567", "deleted_at": "2026-01-31T12:00:00Z"},
+    ),
+    SMS_DELIVERED: (
+        "The provider reports that an SMS (a login code, a phone-change code, a notice) "
+        "reached the phone. The number is masked; user_id is null for a notice.",
+        {
+            "user_id": 42,
+            "provider": "smsaero",
+            "message_id": "1001",
+            "state": "delivered",
+            "phone": "+7*******67",
+            "reported_at": "2026-01-31T12:00:05Z",
+        },
+    ),
+    SMS_FAILED: (
+        "An SMS the provider took did not reach the phone: state is `undelivered`, "
+        "`rejected` or `expired` (no final state before SMS_RECEIPT_GIVE_UP).",
+        {
+            "user_id": 42,
+            "provider": "twilio",
+            "message_id": "SM0123456789abcdef0123456789abcdef",
+            "state": "undelivered",
+            "phone": "+7*******67",
+            "reported_at": "2026-01-31T12:05:00Z",
+        },
     ),
 }
 ALL = "*"

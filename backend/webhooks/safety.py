@@ -3,12 +3,19 @@ otherwise non-public address, unless WEBHOOK_ALLOW_PRIVATE is on (which also all
 `http://`). The address is checked when the URL is saved, after resolving the name before
 every delivery, and once more on the connected socket itself, so a name that resolves to
 a public address for the check and a private one for the connection (DNS rebinding) is
-refused too. Redirects are never followed and no proxy from the environment is used."""
+refused too. Redirects are never followed and no proxy from the environment is used.
+
+WEBHOOK_TIMEOUT is a hard deadline for the whole attempt: connecting, sending and reading
+the whole answer. A socket timeout alone bounds each read, so a receiver sending a byte
+every few seconds would hold a worker thread for as long as it likes; when the deadline
+passes, the connection's socket is shut down under the reading thread."""
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
+import threading
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -68,13 +75,64 @@ else:
     _ConnectionBase = object
 
 
+# An answer longer than this is not read further (receivers answer with a status).
+MAX_ANSWER_BYTES = 64 * 1024
+
+
+class _Deadline:
+    """Shuts down the sockets of one attempt when its time is up."""
+
+    def __init__(self, seconds: float) -> None:
+        self._lock = threading.Lock()
+        self._sockets: list[socket.socket] = []
+        self.expired = False
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.append(sock)
+            expired = self.expired
+        if expired:
+            _shut(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _shut(sock)
+
+    def __enter__(self) -> _Deadline:
+        _current.deadline = self
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._timer.cancel()
+        _current.deadline = None
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # closed already
+        sock.shutdown(socket.SHUT_RDWR)  # a blocked recv() or send() returns at once
+
+
+# The attempt this thread is making (the connection classes below register their socket).
+_current = threading.local()
+
+
 class _CheckedPeer(_ConnectionBase):
     def _new_conn(self):
         sock = super()._new_conn()
-        address = sock.getpeername()[0]
-        if not address_allowed(address):
-            sock.close()
-            raise UrlRefused(f"Connected to {address}, a non-public address: refused.")
+        if not settings.WEBHOOK_ALLOW_PRIVATE:
+            address = sock.getpeername()[0]
+            if not address_allowed(address):
+                sock.close()
+                raise UrlRefused(f"Connected to {address}, a non-public address: refused.")
+        deadline = getattr(_current, "deadline", None)
+        if deadline is not None:
+            deadline.watch(sock)
         return sock
 
 
@@ -104,21 +162,30 @@ class _CheckedAdapter(HTTPAdapter):
 
 
 def post(url: str, *, body: bytes, headers: dict[str, str]) -> requests.Response:
-    """POST `body` to `url` if it is allowed; no redirects, no proxies, a short timeout.
-    Raises UrlRefused or requests.RequestException. The response body is not read."""
+    """POST `body` to `url` if it is allowed; no redirects, no proxies, and the whole
+    exchange (the answer read up to MAX_ANSWER_BYTES) within WEBHOOK_TIMEOUT seconds.
+    Raises UrlRefused, requests.Timeout (the deadline passed) or requests.RequestException."""
     check_url(url)
-    with requests.Session() as session:
+    seconds = settings.WEBHOOK_TIMEOUT
+    with requests.Session() as session, _Deadline(seconds) as deadline:
         session.trust_env = False
-        if not settings.WEBHOOK_ALLOW_PRIVATE:
-            session.mount("https://", _CheckedAdapter())
-            session.mount("http://", _CheckedAdapter())
-        response = session.post(
-            url,
-            data=body,
-            headers=headers,
-            timeout=settings.WEBHOOK_TIMEOUT,
-            allow_redirects=False,
-            stream=True,
-        )
-        response.close()
+        session.mount("https://", _CheckedAdapter())
+        session.mount("http://", _CheckedAdapter())
+        try:
+            response = session.post(
+                url, data=body, headers=headers, timeout=seconds, allow_redirects=False,
+                stream=True,
+            )  # fmt: skip
+            with response:
+                read = 0
+                for chunk in response.iter_content(8192):
+                    read += len(chunk)
+                    if read >= MAX_ANSWER_BYTES:
+                        break
+        except (requests.RequestException, OSError) as exc:
+            if deadline.expired:
+                raise requests.Timeout(f"No complete answer within {seconds} s.") from exc
+            raise
+        if deadline.expired:  # an answer cut short may end without an error
+            raise requests.Timeout(f"No complete answer within {seconds} s.")
         return response

@@ -16,8 +16,10 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from tasks.models import SmsDelivery
+
 from . import safety, signing
-from .events import ALL, EVENT_TYPES
+from .events import ALL, EVENT_TYPES, SMS_DELIVERED, SMS_FAILED
 from .models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 logger = logging.getLogger(__name__)
@@ -93,6 +95,32 @@ def emit_event(event_type: str, data: dict) -> WebhookEvent | None:
     ids = [d.pk for d in deliveries]
     transaction.on_commit(lambda: _publish(ids))
     return event
+
+
+def mask_phone(phone: str) -> str:
+    """`+79111234567` -> `+7********67`: the country and the last two digits."""
+    return phone[:2] + "*" * max(0, len(phone) - 4) + phone[-2:]
+
+
+def emit_sms_receipt(delivery: SmsDelivery, state: str) -> WebhookEvent | None:
+    """`sms.delivered` or `sms.failed` for the final state of a sent SMS."""
+    user_id = (
+        SmsDelivery.objects.filter(pk=delivery.pk)
+        .values_list("login_code__user_id", flat=True)
+        .first()
+    )
+    at = delivery.receipt_at or timezone.now()
+    return emit_event(
+        SMS_DELIVERED if state == SmsDelivery.Receipt.DELIVERED else SMS_FAILED,
+        {
+            "user_id": user_id,
+            "provider": delivery.provider,
+            "message_id": delivery.provider_message_id,
+            "state": state,
+            "phone": mask_phone(delivery.phone),
+            "reported_at": at.isoformat().replace("+00:00", "Z"),
+        },
+    )
 
 
 def _publish(delivery_ids: list[int]) -> None:

@@ -14,6 +14,11 @@ def success(message_id: int = 1001) -> tuple[int, dict]:
     return 200, {"success": True, "data": {"id": message_id, "status": 8}, "message": None}
 
 
+def status_answer(code, message_id: int = 1001) -> tuple[int, dict]:
+    """An answer of sms/status with SMS Aero's numeric status `code`."""
+    return 200, {"success": True, "data": {"id": message_id, "status": code}, "message": None}
+
+
 class SmsAeroStub:
     def __init__(self, script: list[tuple] | None = None, delay: float = 0) -> None:
         self.requests: list[dict] = []
@@ -21,6 +26,8 @@ class SmsAeroStub:
         # seconds) to stall past a timeout.
         self.script: list[tuple] = list(script or [success()])
         self.delay = delay  # seconds before every answer
+        # Answers of GET sms/status, as (status, body); the last one repeats.
+        self.status_script: list[tuple] = [status_answer(1)]
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -43,6 +50,17 @@ class SmsAeroStub:
                 if isinstance(body, str):
                     body = body.encode()
                 payload = body if isinstance(body, bytes) else json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def do_GET(self):  # noqa: N802 - sms/status
+                stub.requests.append({"path": self.path, "auth": None, "json": None})
+                script = stub.status_script
+                status, body = script.pop(0) if len(script) > 1 else script[0]
+                payload = body.encode() if isinstance(body, str) else json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))

@@ -125,7 +125,7 @@ def test_an_sms_lost_with_the_broker_is_sent_by_the_sweep(no_worker_yet, setting
     response = client.post("/auth/sms/", {"phone": PHONE}, format="json")
     assert response.status_code == 201
     broker = redis.Redis.from_url(django_settings.CELERY_BROKER_URL)
-    assert broker.llen("celery") == 1
+    assert broker.llen("sms") == 1
     broker.flushdb()  # a restart without persistence: the queued message is gone
     delivery = SmsDelivery.objects.get()
     assert delivery.status == SmsDelivery.Status.QUEUED

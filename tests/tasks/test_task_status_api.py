@@ -17,7 +17,9 @@ from tests.phones import phone_number
 
 PHONE = phone_number()
 PUBLIC_KEYS = {"task_id", "status", "date_done"}
-STAFF_KEYS = PUBLIC_KEYS | {"task_name", "result", "error", "traceback"}
+STAFF_KEYS = PUBLIC_KEYS | {
+    "task_name", "result", "error", "traceback", "provider", "receipt", "receipt_at",
+}  # fmt: skip
 
 
 @pytest.fixture

@@ -7,14 +7,13 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from core.ops import metrics
 from tasks import sms
 from tasks.models import SmsDelivery
-from tasks.services import queue_delivery, send_and_record, set_status, start_attempt
+from tasks.services import claim, queue_delivery, send_and_record, status_of
 
 from .. import codes
 from ..models import LoginCode
@@ -48,32 +47,30 @@ def queue_login_code_sms(
 
 def deliver_login_code(*, delivery_id: int, final_attempt: bool = True) -> str:
     """Generate the code, store its hash, send the SMS; return the outcome (never the code).
+    A message for a delivery another worker holds, or one that is done, sends nothing.
     Raises SmsTransientError when another attempt should follow."""
-    with transaction.atomic():
-        # One statement reads the delivery (locked) and its login code (not locked: the
-        # hash is written by a conditional UPDATE, and a code replaced meanwhile would
-        # first have to unlink this delivery, which waits for the lock).
-        deliveries = (
-            SmsDelivery.objects.select_for_update(of=("self",))
-            .select_related("login_code")
-            .filter(pk=delivery_id)
-            .order_by()  # (the pk: not the model's ordering, nor .first()'s LIMIT)
-        )
-        delivery = next(iter(deliveries), None)
-        if delivery is None:
-            return "missing"
-        if delivery.status in SmsDelivery.DONE:
-            return delivery.status  # a re-delivered task: handled already, or failed for good
-        login_code = delivery.login_code
-        code = codes.issue_code(login_code=login_code)
-        if code is None or login_code is None:  # (no code without a login code)
-            set_status(delivery_id, SmsDelivery.Status.STALE)
+    # One statement reads the delivery and its login code; nothing is locked: the claim
+    # below is a conditional UPDATE, and so is the write of the code's hash.
+    found = (
+        SmsDelivery.objects.select_related("login_code")
+        .filter(pk=delivery_id)
+        .order_by()  # (the pk: not the model's ordering, nor .first()'s LIMIT)
+    )
+    delivery = next(iter(found), None)
+    if delivery is None:
+        return "missing"
+    if delivery.status in SmsDelivery.DONE:
+        return delivery.status  # a re-delivered task: handled already, or failed for good
+    login_code = delivery.login_code
+    code = codes.issue_code(login_code=login_code)
+    if code is None or login_code is None:  # (no code without a login code)
+        stale = SmsDelivery.objects.filter(pk=delivery_id, status__in=SmsDelivery.WAITING)
+        if stale.update(status=SmsDelivery.Status.STALE, updated_at=timezone.now()):
             metrics.SMS.labels(settings.SMS_BACKEND, "stale").inc()
             logger.info("delivery %s is stale: its code was replaced, used or expired", delivery_id)
-            return SmsDelivery.Status.STALE
-        start_attempt(delivery_id)
-
-    # The SMS goes out after the commit: no row stays locked while the provider answers.
+        return status_of(delivery_id)
+    if not claim(delivery_id):
+        return status_of(delivery_id)  # another message for it won, or it is done
     # Rows of earlier releases recorded no language: the number's country decides.
     language = delivery.language or sms.sms_language(phone=delivery.phone)
     text = render_text(code, login_code.purpose, language)

@@ -47,6 +47,18 @@ SMS = Counter(
     "skipped: a test number's).",
     ["backend", "outcome"],
 )
+SMS_PROVIDER_ERRORS = Counter(
+    "sms_provider_errors_total",
+    "SMS provider trouble by provider and kind (transient, garbage, no_id, unknown_status, "
+    "circuit_opened).",
+    ["provider", "kind"],
+)
+SMS_RECEIPTS = Counter(
+    "sms_receipts_total",
+    "Final states of sent SMS (delivered, undelivered, rejected, expired), by provider and "
+    "the number's country.",
+    ["provider", "country", "state"],
+)
 LOGINS = Counter(
     "logins_total", "Code logins: outcome is `success` or the reason of the failure.", ["outcome"]
 )

@@ -75,6 +75,8 @@ SPECTACULAR_SETTINGS = {
             "INVITE_ACTIVATED",
             "PHONE_CHANGED",
             "USER_DELETED",
+            "SMS_DELIVERED",
+            "SMS_FAILED",
         )
     ],
     # The order of ReDoc's sidebar: the endpoints as a client meets them, webhooks last

@@ -99,3 +99,18 @@ def _test_numbers(entries: list[str], length: int) -> dict[str, str]:
 # Numbers that log in with a fixed code and get no SMS (app-store review, demos): a code
 # request answers as usual, sends nothing and spends no SMS budget. Empty by default.
 SMS_TEST_NUMBERS = _test_numbers(env.list("SMS_TEST_NUMBERS", default=[]), LOGIN_CODE_LENGTH)
+# A second provider (SMS_BACKEND=smsaero,twilio): Twilio Programmable Messaging.
+TWILIO_API_URL = env.str("TWILIO_API_URL", default="https://api.twilio.com")
+TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+TWILIO_FROM = env.str("TWILIO_FROM", default="")
+TWILIO_TIMEOUT = env.float("TWILIO_TIMEOUT", default=10.0)
+# A provider that failed this many times in a row is skipped for SMS_BREAKER_SECONDS while
+# another one is available.
+SMS_BREAKER_FAILURES = env.int("SMS_BREAKER_FAILURES", default=5)
+SMS_BREAKER_SECONDS = env.int("SMS_BREAKER_SECONDS", default=60)
+# Delivery receipts: the provider is first asked SMS_RECEIPT_FIRST_CHECK seconds after it
+# took the message, then at doubling intervals (at most 15 min), until a final state or
+# SMS_RECEIPT_GIVE_UP seconds after the send (then: expired).
+SMS_RECEIPT_FIRST_CHECK = env.int("SMS_RECEIPT_FIRST_CHECK", default=10)
+SMS_RECEIPT_GIVE_UP = env.int("SMS_RECEIPT_GIVE_UP", default=3600)

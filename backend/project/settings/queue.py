@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+from kombu import Queue
+
 from .base import env
 
 # --- Outbox: SMS deliveries and webhook events written with the change that causes them ---
@@ -27,6 +29,26 @@ CELERY_WORKER_SEND_TASK_EVENTS = _task_events
 CELERY_WORKER_POOL = env.str("CELERY_WORKER_POOL", default="threads")
 CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=32)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Named queues, so that a slow kind of work never waits in front of a login code: `sms`
+# (login codes, phone-change codes, notices), `webhooks` (deliveries to receivers), and
+# `maintenance` (outbox sweeps, retention, receipts; every task not routed by name). A
+# worker started without -Q consumes all of them; docker-compose.yml runs `sms` on its own
+# workers. `celery` is the one queue of the previous release: its messages still run.
+CELERY_TASK_QUEUES = [Queue(name) for name in ("sms", "webhooks", "maintenance", "celery")]
+CELERY_TASK_DEFAULT_QUEUE = "maintenance"
+CELERY_TASK_ROUTES = {
+    name: {"queue": queue}
+    for queue, names in {
+        "sms": [
+            "auth_phone.deliver_login_code",
+            "tasks.deliver_notice",
+            "tasks.tasks.deliver_login_code",  # the previous release's names
+            "tasks.tasks.deliver_notice",
+        ],
+        "webhooks": ["webhooks.deliver_webhook", "webhooks.tasks.deliver_webhook"],
+    }.items()
+    for name in names
+}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # Eager mode (tests, one-process runs) must follow retries the way a worker does;
 # with propagation on, Celery raises the Retry to the caller instead.
@@ -53,6 +75,10 @@ CELERY_RESULT_EXPIRES = env.int("CELERY_RESULT_EXPIRES", default=86400)
 CELERY_BEAT_SCHEDULE = {
     "outbox-sms": {
         "task": "tasks.redeliver_pending_sms",
+        "schedule": OUTBOX_SWEEP_INTERVAL,
+    },
+    "sms-receipts": {
+        "task": "tasks.poll_sms_receipts",
         "schedule": OUTBOX_SWEEP_INTERVAL,
     },
     "outbox-webhooks": {
