@@ -162,7 +162,7 @@ def _play_scenario(phone: str, text: str) -> str:
         key = "sms:scenario:" + hashlib.sha256(f"{phone}\n{text}".encode()).hexdigest()
         if cache.add(key, 1, timeout=settings.LOGIN_CODE_TTL):
             raise SmsTransientError("simulated: the first attempt fails (QA scenario)")
-    # The message ids tell a future delivery receipt what to report (undelivered, never).
+    # The message ids tell the delivery receipt what to report (undelivered, never).
     return MESSAGE_ID_PREFIXES.get(scenario, "sim-")
 
 
@@ -189,6 +189,15 @@ class SimulatedSender:
             )
         logger.info("simulated SMS delivered to %s after %.2fs", phone, delay)
         return message_id
+
+    def status(self, message_id: str) -> str:
+        """The receipt its scenario promises: undelivered, none ever (the poll ends in
+        expired at SMS_RECEIPT_GIVE_UP), delivered for every other message."""
+        if message_id.startswith(MESSAGE_ID_PREFIXES[Scenario.UNDELIVERED]):
+            return SmsDelivery.Receipt.UNDELIVERED
+        if message_id.startswith(MESSAGE_ID_PREFIXES[Scenario.NO_RECEIPT]):
+            return ""
+        return SmsDelivery.Receipt.DELIVERED
 
 
 class LocmemSender:

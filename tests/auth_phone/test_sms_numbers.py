@@ -9,9 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from prometheus_client import REGISTRY
 
 from auth_phone.models import LoginCode
+from tasks import services
 from tasks.models import SmsDelivery
 from tasks.sms import LocmemSender
 from tests.conftest import last_code
@@ -157,17 +159,17 @@ def simulated(settings):
 
 
 @pytest.mark.parametrize(
-    ("phone", "status", "attempts", "message_id"),
+    ("phone", "status", "attempts", "message_id", "receipt"),
     [
-        (SCENARIO_RETRIED, "sent", 2, "sim-"),
-        (SCENARIO_REFUSED, "failed", 1, ""),
-        (SCENARIO_UNDELIVERED, "sent", 1, "sim-undelivered-"),
-        (SCENARIO_NO_RECEIPT, "sent", 1, "sim-noreceipt-"),
-        (NOT_A_SCENARIO, "sent", 1, "sim-"),  # not a scenario number
+        (SCENARIO_RETRIED, "sent", 2, "sim-", "delivered"),
+        (SCENARIO_REFUSED, "failed", 1, "", ""),
+        (SCENARIO_UNDELIVERED, "sent", 1, "sim-undelivered-", "undelivered"),
+        (SCENARIO_NO_RECEIPT, "sent", 1, "sim-noreceipt-", "expired"),
+        (NOT_A_SCENARIO, "sent", 1, "sim-", "delivered"),  # not a scenario number
     ],
 )
 def test_each_scenario_number_ends_in_its_state(
-    api, simulated, phone, status, attempts, message_id
+    api, simulated, phone, status, attempts, message_id, receipt
 ):
     response = api.post("/auth/sms/", {"phone": phone}, format="json")
     assert response.status_code == 201
@@ -179,6 +181,14 @@ def test_each_scenario_number_ends_in_its_state(
         assert "QA scenario" in delivery.error
     task = api.get(f"/tasks/{response.json()['task_id']}/").json()
     assert task["status"] == "SUCCESS"
+
+    # The receipt poll (maintenance queue), asked until the give-up time.
+    simulated.SMS_RECEIPT_GIVE_UP = 0
+    SmsDelivery.objects.filter(receipt_due_at__isnull=False).update(receipt_due_at=timezone.now())
+    assert services.poll_receipts() == (0 if status == "failed" else 1)
+    delivery.refresh_from_db()
+    assert delivery.receipt == receipt
+    assert (delivery.receipt_at is not None) == bool(receipt)
 
 
 def test_scenario_numbers_are_ordinary_numbers_for_a_real_provider(api, settings):
