@@ -56,6 +56,7 @@ DIGITS = settings.LOGIN_CODE_LENGTH
 ATTEMPTS = settings.LOGIN_CODE_MAX_ATTEMPTS
 EXAMPLE_CODE = "123456789"[:DIGITS]
 CODE_FORMAT_TEXT = f"The code is {DIGITS} digits."
+INVALID_CODE_TEXT = "Invalid or expired code. Check it, or request a new code."
 
 # Shortened but well-formed tokens for the examples.
 EXAMPLE_ACCESS = (
@@ -189,8 +190,9 @@ login = extend_schema_view(
         "`code`) for JWT tokens; the code is consumed and the first login marks the phone "
         "verified. Digits of any script (fullwidth, Arabic-Indic ...) are read as ASCII "
         f"digits; anything else that is not {DIGITS} digits is a field error that costs "
-        "nothing. A wrong code answers 400 with the attempts left; after "
-        f"{ATTEMPTS} wrong tries the code is dead "
+        "nothing. A wrong, expired or used-up code, and a number without a live code, all "
+        "answer the same 400 `invalid_code`, so the answer never tells whether a number "
+        f"has a live code; after {ATTEMPTS} wrong tries the code is dead "
         "(even the right one fails) and a new one must be requested. Limits, each answering "
         "429 with `Retry-After`: more than 10 wrong guesses at a live code per phone per "
         "hour (a login for a number without a live code does not count here), and more than "
@@ -216,37 +218,8 @@ login = extend_schema_view(
                 200,
             ),
             example(
-                "Wrong code",
-                {"detail": f"Invalid code. {ATTEMPTS - 1} attempt(s) left.", "code": "wrong_code"},
-                400,
-            ),
-            example(
-                "Last attempt failed",
-                {
-                    "detail": "Invalid code. No attempts left: request a new code.",
-                    "code": "code_attempts_exhausted",
-                },
-                400,
-            ),
-            example(
-                "Code dead after 5 wrong tries",
-                {
-                    "detail": "Too many wrong attempts for this code. Request a new code.",
-                    "code": "code_attempts_exhausted",
-                },
-                400,
-            ),
-            example(
-                "Code expired",
-                {"detail": "The code has expired. Request a new code.", "code": "code_expired"},
-                400,
-            ),
-            example(
-                "No code requested or already used",
-                {
-                    "detail": "No active code for this number. Request a new code.",
-                    "code": "no_active_code",
-                },
+                "Wrong, expired or used-up code, or none live for this number",
+                {"detail": INVALID_CODE_TEXT, "code": "invalid_code"},
                 400,
             ),
             example(f"Code not {DIGITS} digits", {"password": [CODE_FORMAT_TEXT]}, 400),
@@ -490,7 +463,7 @@ CONFIRM_SCHEMA: dict[str, Any] = {
     "answer 401), and the answer adds new `access` and `refresh` tokens of this login: "
     "the refresh token held before no longer refreshes (a token of an earlier release, "
     "without a login of its own, gets a new login whose tokens carry no `auth_time`). "
-    "A wrong code answers 400 with the attempts left; after "
+    "A wrong, expired or used-up code answers 400 `invalid_code` on `sms_code`; after "
     "LOGIN_CODE_MAX_ATTEMPTS wrong tries the code is dead, and wrong codes count towards "
     "the new number's LOGIN_FAILURES_HOURLY_LIMIT, as at login (429 with `Retry-After`). "
     "Digits of any script are read as ASCII digits. A change code never logs in, and a "
@@ -523,35 +496,8 @@ CONFIRM_SCHEMA: dict[str, Any] = {
             ValidationErrorOutput,
             examples=[
                 example(
-                    "Wrong code",
-                    {
-                        "sms_code": [f"Invalid code. {ATTEMPTS - 1} attempt(s) left."],
-                        "code": "wrong_code",
-                    },
-                    400,
-                ),
-                example(
-                    "Last attempt failed",
-                    {
-                        "sms_code": ["Invalid code. No attempts left: request a new code."],
-                        "code": "code_attempts_exhausted",
-                    },
-                    400,
-                ),
-                example(
-                    "Code dead",
-                    {
-                        "sms_code": ["Too many wrong attempts for this code. Request a new code."],
-                        "code": "code_attempts_exhausted",
-                    },
-                    400,
-                ),
-                example(
-                    "Code expired",
-                    {
-                        "sms_code": ["The code has expired. Request a new code."],
-                        "code": "code_expired",
-                    },
+                    "Wrong, expired or used-up code",
+                    {"sms_code": [INVALID_CODE_TEXT], "code": "invalid_code"},
                     400,
                 ),
                 example(

@@ -73,7 +73,7 @@ def test_a_wrong_code_is_shown_under_the_field(client, user, post):
 
     page = post("/profile/phone/", {"code": wrong}).content.decode()
 
-    assert "Invalid code. 4 attempt(s) left." in page
+    assert "Invalid or expired code. Check it, or request a new code." in page
     assert snapshot(user) == before
 
 

@@ -46,7 +46,9 @@ def test_a_new_number_is_confirmed_with_its_code_and_then_logs_in(new_page, sett
     wrong = f"{(int(code) + 1) % 10000:04d}"
     page.get_by_label("Code from the SMS").fill(wrong)
     page.get_by_role("button", name="Change the number").click()
-    expect(page.locator(".field .error")).to_have_text("Invalid code. 4 attempt(s) left.")
+    expect(page.locator(".field .error")).to_have_text(
+        "Invalid or expired code. Check it, or request a new code."
+    )
     assert User.objects.get(pk=alice.pk).phone == ALICE
 
     page.get_by_label("Code from the SMS").fill(code)

@@ -21,14 +21,7 @@ from webhooks import events
 from webhooks.services import emit_event
 
 from .. import codes
-from ..errors import (
-    CodeAttemptsExhausted,
-    CodeExpired,
-    LastAttemptFailed,
-    NoActiveCode,
-    PhoneNotDeliverable,
-    WrongCode,
-)
+from ..errors import InvalidCode, PhoneNotDeliverable
 from ..models import LoginCode
 from .delivery import queue_login_code_sms
 
@@ -173,9 +166,10 @@ def verify_login_code(
     on_verified: Callable[[LoginCode, datetime], None] = _mark_logged_in,
 ) -> User:
     """Consume the right, live code of `phone` and return its user. Raises RateLimited,
-    NoActiveCode, CodeExpired, CodeAttemptsExhausted, WrongCode. With `user` given (a phone
-    change), only its code of `purpose` sent to `phone` counts, and `on_verified` runs in
-    the transaction that consumes it (an error it raises undoes the consumption).
+    InvalidCode (one answer, whether the code is wrong, expired or used up or none is
+    live). With `user` given (a phone change), only its code of `purpose` sent to `phone`
+    counts, and `on_verified` runs in the transaction that consumes it (an error it raises
+    undoes the consumption).
 
     Every failure counts against `client_ip` (when given); only a guess at a live code
     counts against `phone`, since a try for a number without one can guess nothing."""
@@ -191,7 +185,7 @@ def verify_login_code(
         reservations.release()
         raise
     if purpose == LoginCode.Purpose.LOGIN:  # phone-change confirmations are no logins
-        metrics.LOGINS.labels("success" if error is None else type(error).__name__).inc()
+        metrics.LOGINS.labels("success" if error is None else METRIC_OUTCOMES[error.reason]).inc()
     if phone in settings.SMS_TEST_NUMBERS:
         outcome = "login" if error is None else "wrong_code"
         metrics.TEST_NUMBER_USES.labels(outcome).inc()
@@ -205,6 +199,16 @@ def verify_login_code(
     raise error
 
 
+# The outcome label of logins_total for each reason of InvalidCode (labels kept from when
+# each reason had its own answer, so dashboards keep working).
+METRIC_OUTCOMES = {
+    InvalidCode.WRONG: "WrongCode",
+    InvalidCode.NO_CODE: "NoActiveCode",
+    InvalidCode.EXPIRED: "CodeExpired",
+    InvalidCode.EXHAUSTED: "CodeAttemptsExhausted",
+}
+
+
 def _check_code(
     *,
     phone: str,
@@ -212,7 +216,7 @@ def _check_code(
     purpose: str,
     user: User | None,
     on_verified: Callable[[LoginCode, datetime], None],
-) -> tuple[LoginCode | None, Exception | None, bool]:
+) -> tuple[LoginCode | None, InvalidCode | None, bool]:
     """(code, error, whether a live code was guessed at). The wrong-attempt counter must
     be committed even though the request fails, so the transaction decides and the
     caller raises the error after it."""
@@ -231,7 +235,7 @@ def _check_code(
         # At most one row (a unique column): read without .first()'s ORDER BY and LIMIT.
         locked = next(iter(users), None)
         if locked is None:
-            return None, NoActiveCode(), False
+            return None, InvalidCode(InvalidCode.NO_CODE), False
         unused = LoginCode.objects.select_for_update().filter(
             user=locked, purpose=purpose, used_at__isnull=True
         )
@@ -239,17 +243,15 @@ def _check_code(
             unused = unused.filter(phone=phone)
         login_code = next(iter(unused), None)  # one unused code per user and purpose
         if login_code is None:
-            return None, NoActiveCode(), False
+            return None, InvalidCode(InvalidCode.NO_CODE), False
         login_code.user = locked
         if login_code.expires_at <= now:
-            return None, CodeExpired(), False
+            return None, InvalidCode(InvalidCode.EXPIRED), False
         if login_code.attempts >= settings.LOGIN_CODE_MAX_ATTEMPTS:
-            return None, CodeAttemptsExhausted(), False
+            return None, InvalidCode(InvalidCode.EXHAUSTED), False
         if not codes.code_matches(login_code, code):
             LoginCode.objects.filter(pk=login_code.pk).update(attempts=F("attempts") + 1)
-            left = settings.LOGIN_CODE_MAX_ATTEMPTS - login_code.attempts - 1
-            error = WrongCode(n=left) if left > 0 else LastAttemptFailed()
-            return None, error, True
+            return None, InvalidCode(InvalidCode.WRONG), True
         LoginCode.objects.filter(pk=login_code.pk).update(used_at=now)
         on_verified(login_code, now)
     return login_code, None, True

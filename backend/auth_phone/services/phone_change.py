@@ -25,14 +25,11 @@ from webhooks import events
 from webhooks.services import emit_event
 
 from ..errors import (
-    CodeAttemptsExhausted,
-    CodeExpired,
-    NoActiveCode,
+    InvalidCode,
     NoPendingPhoneChange,
     NotPendingPhone,
     PhoneTaken,
     ReauthenticationRequired,
-    WrongCode,
 )
 from ..models import LoginCode
 from . import sessions
@@ -150,8 +147,7 @@ def confirm_phone_change(
     """Move `user` to `phone` with the right, live code sent there for this change; its
     unused login codes die, every session but `keep_session` (the caller's) ends and the
     old number gets a notice. Raises NoPendingPhoneChange,
-    NotPendingPhone, PhoneTaken; on `sms_code`: WrongCode, CodeExpired,
-    CodeAttemptsExhausted; RateLimited."""
+    NotPendingPhone, PhoneTaken; on `sms_code`: InvalidCode; RateLimited."""
     pending = get_pending_phone(user=user)
     # Checked first: a number nobody asked a code for costs that number no failed attempt.
     if pending is None:
@@ -166,9 +162,9 @@ def confirm_phone_change(
             user=user,
             on_verified=_move_to(phone, keep_session),
         )
-    except NoActiveCode:  # replaced or confirmed by a concurrent request
-        raise NoPendingPhoneChange() from None
-    except (WrongCode, CodeExpired, CodeAttemptsExhausted) as exc:
+    except InvalidCode as exc:
+        if exc.reason == InvalidCode.NO_CODE:  # replaced or confirmed by a concurrent request
+            raise NoPendingPhoneChange() from None
         exc.field = CODE_FIELD
         raise
     user.refresh_from_db()
