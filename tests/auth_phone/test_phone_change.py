@@ -100,21 +100,6 @@ def test_the_own_number_in_any_spelling_changes_nothing(user, start, spelling):
     assert not change_codes(user).exists() and LocmemSender.outbox == []
 
 
-def test_a_number_of_another_account_is_refused_and_nothing_is_saved(user, make_user, start):
-    other = make_user()
-    before = snapshot(user)
-
-    response = start(user, other.phone, first_name="Anna")
-
-    assert response.status_code == 400
-    assert response.json() == {
-        "phone": ["This number already belongs to another account."],
-        "code": "phone_taken",
-    }
-    assert snapshot(user) == before
-    assert not change_codes(user).exists() and LocmemSender.outbox == []
-
-
 def test_an_invalid_number_is_refused(user, start):
     response = start(user, "12")
     assert response.status_code == 400 and list(response.json()) == ["phone"]

@@ -45,6 +45,7 @@ def request_login_code(
     user: User | None = None,
     in_transaction: Callable[[], object] | None = None,
     language: str | None = None,
+    send: bool = True,
 ) -> CodeRequest:
     """Create the user if new, replace any unused code with a new one and queue its SMS
     (in `language` when the service has it, else in the number's country's).
@@ -52,7 +53,9 @@ def request_login_code(
     request sends nothing and counts nothing. With `user` given (a phone change), `phone` is
     the number to prove and no user is made; `in_transaction` runs first in the code's
     transaction (its errors undo both). A test number (SMS_TEST_NUMBERS) gets its fixed
-    code, no SMS, and takes nothing from any limit or budget."""
+    code, no SMS, and takes nothing from any limit or budget. With `send=False` everything
+    happens as for any request (limits, code row, delivery row) except that the code can
+    never match and no SMS goes out: the answer must not show that nothing was sent."""
     try:
         phones.ensure_sms_deliverable(phone)
     except phones.UndeliverablePhone as exc:
@@ -98,11 +101,14 @@ def request_login_code(
                     phone=phone,
                     expires_at=timezone.now() + timedelta(seconds=settings.LOGIN_CODE_TTL),
                     # A test number's hash now: no worker issues its code.
+                    # An empty hash matches no code: without an SMS it must never match.
                     code_hash=""
-                    if fixed_code is None
+                    if fixed_code is None or not send
                     else codes.hash_code(user_id=user.pk, code=fixed_code),
                 )
-            delivery = queue_login_code_sms(login_code=login_code, phone=phone, language=language)
+            delivery = queue_login_code_sms(
+                login_code=login_code, phone=phone, language=language, send=send
+            )
     except BaseException:
         reservations.release()  # the budget's unit too
         raise

@@ -59,14 +59,15 @@ def update_profile(
     """users.update_profile, except that a `phone` (E.164) other than the account's
     starts a change: the other fields are saved and a code goes to the new number (its SMS
     in `language`), in one transaction. A change needs a login with a code
-    (`authenticated_at`) within PHONE_CHANGE_REAUTH_SECONDS. Raises
-    ReauthenticationRequired, PhoneTaken, RateLimited and the errors of update_profile."""
+    (`authenticated_at`) within PHONE_CHANGE_REAUTH_SECONDS. A number of another account
+    answers exactly as a free one (the same limits, a code row and a task id) but gets no
+    SMS and its code never matches: the answer must not tell who is registered. Raises
+    ReauthenticationRequired, RateLimited and the errors of update_profile."""
     phone = fields.pop("phone", None)
     if phone is None or phone == user.phone:
         return users.update_profile(user=user, **fields), None
     ensure_recent_login(authenticated_at)
-    if User.objects.filter(phone=phone).exists():
-        raise PhoneTaken()
+    taken = User.objects.filter(phone=phone).exclude(pk=user.pk).exists()
     try:
         # The profile is written in the code's transaction, before the code: a refused
         # invite code or image then sends nothing and costs the new number nothing.
@@ -77,6 +78,7 @@ def update_profile(
             user=user,
             in_transaction=lambda: users.update_profile(user=user, **fields),
             language=language,
+            send=not taken,
         )
     except BaseException:
         # The rollback left the in-memory user with the refused values.
