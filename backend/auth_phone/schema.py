@@ -95,7 +95,8 @@ code_request = extend_schema_view(
         "`expires_in` seconds; a worker sends the SMS 1-2 s later, the answer does not wait "
         "for it; `GET /tasks/{task_id}/` tells the state of its `task_id`. Limits: one code "
         "per phone per `resend_in` seconds (60), 5 per phone and 30 per client address per "
-        "hour (IPv6: per /64) — over a limit 429 with `Retry-After`. "
+        "hour (IPv6: per /64, and 60 per /56 and 120 per /48 as well) — over a limit 429 "
+        "with `Retry-After`. "
         "A code goes only to a number in an allowed country (`SMS_ALLOWED_REGIONS`, "
         "default RU) that can receive an SMS: toll-free, premium-rate, shared-cost, UAN, "
         "voicemail and +882/+883 numbers answer 400 on `phone`, and with a real SMS "
@@ -196,8 +197,10 @@ login = extend_schema_view(
         "(even the right one fails) and a new one must be requested. Limits, each answering "
         "429 with `Retry-After`: more than 10 wrong guesses at a live code per phone per "
         "hour (a login for a number without a live code does not count here), and more than "
-        "30 failed logins per client address per hour (IPv6: per /64), after which every "
-        "login from that address is refused, whatever the phone. Access tokens live 15 min, "
+        "30 failed logins per client address per hour (IPv6: per /64, and 60 per /56 and "
+        "120 per /48 as well), after which every login from that network is refused, "
+        "whatever the phone; and a service-wide breaker: past 1000 failed logins in a "
+        "minute, every login waits for the minute to end. Access tokens live 15 min, "
         "refresh tokens 7 days.",
         request=LoginInput,
         responses={

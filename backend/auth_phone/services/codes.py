@@ -69,6 +69,8 @@ def request_login_code(
             "code.phone",
             "code.phone.all",
             "code.address",
+            "code.address.56",
+            "code.address.48",
             "sms.budget",
             phone=phone,
             net=client_ip,
@@ -181,7 +183,8 @@ def verify_login_code(
     counts against `phone`, since a try for a number without one can guess nothing."""
     # The address first: beyond its limit every login from it is refused, whatever the
     # phone, and a refusal there must not move the phone's count.
-    limits = ("login.address", "login.phone") if client_ip is not None else ("login.phone",)
+    # The service-wide breaker last: a login another limit refuses does not count there.
+    limits = LOGIN_LIMITS if client_ip is not None else ("login.phone",)
     reservations = ratelimit.reserve(*limits, phone=phone, net=client_ip)
     try:
         login_code, error, guessed = _check_code(
@@ -204,6 +207,15 @@ def verify_login_code(
         reservations.release("login.phone")
     raise error
 
+
+# A login's limits, in order: its network's (/64, /56, /48), the number's, the service's.
+LOGIN_LIMITS = (
+    "login.address",
+    "login.address.56",
+    "login.address.48",
+    "login.phone",
+    "login.service",
+)
 
 # The outcome label of logins_total for each reason of InvalidCode (labels kept from when
 # each reason had its own answer, so dashboards keep working).
