@@ -1,37 +1,26 @@
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
 
 from core.errors import DomainError, NotFound
 
 
-class NoActiveCode(DomainError):
-    code = "no_active_code"
-    message = _("No active code for this number. Request a new code.")
+class InvalidCode(DomainError):
+    """A login (or a change of number) with a code failed: the code is wrong, expired or
+    used up, or no code is live for the number. One answer for all (decision 54), so the
+    answer cannot tell whether a number has a live code; `reason` (one of REASONS) is for
+    the service's own metrics and logs, never for the client."""
 
+    code = "invalid_code"
+    message = _("Invalid or expired code. Check it, or request a new code.")
 
-class CodeExpired(DomainError):
-    code = "code_expired"
-    message = _("The code has expired. Request a new code.")
+    WRONG = "wrong"
+    NO_CODE = "no_code"
+    EXPIRED = "expired"
+    EXHAUSTED = "exhausted"
+    REASONS = (WRONG, NO_CODE, EXPIRED, EXHAUSTED)
 
-
-class CodeAttemptsExhausted(DomainError):
-    code = "code_attempts_exhausted"
-    message = _("Too many wrong attempts for this code. Request a new code.")
-
-
-class LastAttemptFailed(CodeAttemptsExhausted):
-    """The wrong code that used up the last attempt: the code is dead from now on."""
-
-    message = _("Invalid code. No attempts left: request a new code.")
-
-
-class WrongCode(DomainError):
-    """Raised with `n`, the attempts left."""
-
-    code = "wrong_code"
-    message = ngettext_lazy(
-        "Invalid code. %(n)d attempt(s) left.", "Invalid code. %(n)d attempt(s) left.", "n"
-    )
+    def __init__(self, reason: str, *, field: str | None = None) -> None:
+        super().__init__(field=field)
+        self.reason = reason
 
 
 class InvalidRefreshToken(DomainError):

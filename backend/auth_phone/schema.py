@@ -56,6 +56,7 @@ DIGITS = settings.LOGIN_CODE_LENGTH
 ATTEMPTS = settings.LOGIN_CODE_MAX_ATTEMPTS
 EXAMPLE_CODE = "123456789"[:DIGITS]
 CODE_FORMAT_TEXT = f"The code is {DIGITS} digits."
+INVALID_CODE_TEXT = "Invalid or expired code. Check it, or request a new code."
 
 # Shortened but well-formed tokens for the examples.
 EXAMPLE_ACCESS = (
@@ -94,7 +95,8 @@ code_request = extend_schema_view(
         "`expires_in` seconds; a worker sends the SMS 1-2 s later, the answer does not wait "
         "for it; `GET /tasks/{task_id}/` tells the state of its `task_id`. Limits: one code "
         "per phone per `resend_in` seconds (60), 5 per phone and 30 per client address per "
-        "hour (IPv6: per /64) — over a limit 429 with `Retry-After`. "
+        "hour (IPv6: per /64, and 60 per /56 and 120 per /48 as well) — over a limit 429 "
+        "with `Retry-After`. "
         "A code goes only to a number in an allowed country (`SMS_ALLOWED_REGIONS`, "
         "default RU) that can receive an SMS: toll-free, premium-rate, shared-cost, UAN, "
         "voicemail and +882/+883 numbers answer 400 on `phone`, and with a real SMS "
@@ -189,13 +191,16 @@ login = extend_schema_view(
         "`code`) for JWT tokens; the code is consumed and the first login marks the phone "
         "verified. Digits of any script (fullwidth, Arabic-Indic ...) are read as ASCII "
         f"digits; anything else that is not {DIGITS} digits is a field error that costs "
-        "nothing. A wrong code answers 400 with the attempts left; after "
-        f"{ATTEMPTS} wrong tries the code is dead "
+        "nothing. A wrong, expired or used-up code, and a number without a live code, all "
+        "answer the same 400 `invalid_code`, so the answer never tells whether a number "
+        f"has a live code; after {ATTEMPTS} wrong tries the code is dead "
         "(even the right one fails) and a new one must be requested. Limits, each answering "
         "429 with `Retry-After`: more than 10 wrong guesses at a live code per phone per "
         "hour (a login for a number without a live code does not count here), and more than "
-        "30 failed logins per client address per hour (IPv6: per /64), after which every "
-        "login from that address is refused, whatever the phone. Access tokens live 15 min, "
+        "30 failed logins per client address per hour (IPv6: per /64, and 60 per /56 and "
+        "120 per /48 as well), after which every login from that network is refused, "
+        "whatever the phone; and a service-wide breaker: past 1000 failed logins in a "
+        "minute, every login waits for the minute to end. Access tokens live 15 min, "
         "refresh tokens 7 days.",
         request=LoginInput,
         responses={
@@ -216,37 +221,8 @@ login = extend_schema_view(
                 200,
             ),
             example(
-                "Wrong code",
-                {"detail": f"Invalid code. {ATTEMPTS - 1} attempt(s) left.", "code": "wrong_code"},
-                400,
-            ),
-            example(
-                "Last attempt failed",
-                {
-                    "detail": "Invalid code. No attempts left: request a new code.",
-                    "code": "code_attempts_exhausted",
-                },
-                400,
-            ),
-            example(
-                "Code dead after 5 wrong tries",
-                {
-                    "detail": "Too many wrong attempts for this code. Request a new code.",
-                    "code": "code_attempts_exhausted",
-                },
-                400,
-            ),
-            example(
-                "Code expired",
-                {"detail": "The code has expired. Request a new code.", "code": "code_expired"},
-                400,
-            ),
-            example(
-                "No code requested or already used",
-                {
-                    "detail": "No active code for this number. Request a new code.",
-                    "code": "no_active_code",
-                },
+                "Wrong, expired or used-up code, or none live for this number",
+                {"detail": INVALID_CODE_TEXT, "code": "invalid_code"},
                 400,
             ),
             example(f"Code not {DIGITS} digits", {"password": [CODE_FORMAT_TEXT]}, 400),
@@ -383,9 +359,11 @@ UPDATE_SCHEMA: dict[str, Any] = {
     "`pending_phone`, `task_id`, `expires_in` and `resend_in`. Confirm with "
     "`PUT|PATCH /users/update/sms/<pk>/`. A new request replaces a pending change; your own "
     "number leaves a pending change alone (200). The SMS says that it confirms a number for "
-    "an account, not that it logs in. A number that already belongs to an account is "
-    "refused (400) and no SMS is sent. With a new `phone`, a 429 or a 503 for the database "
-    "or Redis saves nothing of the request; a message broker that is down answers 503 "
+    "an account, not that it logs in. A number that already belongs to another account "
+    "answers exactly as a free one (202, after the same limits, with a `task_id` that "
+    "answers like any other), so the answer tells nobody who is registered; it gets no "
+    "SMS and its change can never be confirmed. With a new `phone`, a 429 or a 503 for "
+    "the database or Redis saves nothing of the request; a message broker that is down answers 503 "
     "after the other fields were saved, with the limits given back, so the change can be "
     "asked again at once.\n\n"
     "A change of number needs a recent login: the access token's `auth_time` (the time "
@@ -490,7 +468,7 @@ CONFIRM_SCHEMA: dict[str, Any] = {
     "answer 401), and the answer adds new `access` and `refresh` tokens of this login: "
     "the refresh token held before no longer refreshes (a token of an earlier release, "
     "without a login of its own, gets a new login whose tokens carry no `auth_time`). "
-    "A wrong code answers 400 with the attempts left; after "
+    "A wrong, expired or used-up code answers 400 `invalid_code` on `sms_code`; after "
     "LOGIN_CODE_MAX_ATTEMPTS wrong tries the code is dead, and wrong codes count towards "
     "the new number's LOGIN_FAILURES_HOURLY_LIMIT, as at login (429 with `Retry-After`). "
     "Digits of any script are read as ASCII digits. A change code never logs in, and a "
@@ -523,35 +501,8 @@ CONFIRM_SCHEMA: dict[str, Any] = {
             ValidationErrorOutput,
             examples=[
                 example(
-                    "Wrong code",
-                    {
-                        "sms_code": [f"Invalid code. {ATTEMPTS - 1} attempt(s) left."],
-                        "code": "wrong_code",
-                    },
-                    400,
-                ),
-                example(
-                    "Last attempt failed",
-                    {
-                        "sms_code": ["Invalid code. No attempts left: request a new code."],
-                        "code": "code_attempts_exhausted",
-                    },
-                    400,
-                ),
-                example(
-                    "Code dead",
-                    {
-                        "sms_code": ["Too many wrong attempts for this code. Request a new code."],
-                        "code": "code_attempts_exhausted",
-                    },
-                    400,
-                ),
-                example(
-                    "Code expired",
-                    {
-                        "sms_code": ["The code has expired. Request a new code."],
-                        "code": "code_expired",
-                    },
+                    "Wrong, expired or used-up code",
+                    {"sms_code": [INVALID_CODE_TEXT], "code": "invalid_code"},
                     400,
                 ),
                 example(

@@ -37,9 +37,23 @@ def client_ip(request) -> str:
         return str(address)
     if address.ipv4_mapped is not None:
         return str(address.ipv4_mapped)
-    host_bits = 128 - IPV6_CLIENT_PREFIX
-    network = ipaddress.IPv6Network((int(address) >> host_bits << host_bits, IPV6_CLIENT_PREFIX))
-    return str(network)
+    return _network(address, IPV6_CLIENT_PREFIX)
+
+
+def wider_network(net: str, prefix: int) -> str:
+    """The /`prefix` (56 or 48) that holds `net`, an IPv6 /64 from client_ip: one site or
+    subscriber is commonly given a /56 or a /48, so limits count those too. An IPv4
+    address (or "unknown") is itself: nothing wider is assigned to one client."""
+    try:
+        network = ipaddress.IPv6Network(net)
+    except ValueError:
+        return net
+    return _network(network.network_address, prefix)
+
+
+def _network(address: ipaddress.IPv6Address, prefix: int) -> str:
+    host_bits = 128 - prefix
+    return str(ipaddress.IPv6Network((int(address) >> host_bits << host_bits, prefix)))
 
 
 def requested_language(request) -> str | None:

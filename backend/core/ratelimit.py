@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from redis.commands.core import Script
 
 from core.errors import Message, RateLimited, SmsBudgetExhausted
+from core.http import wider_network
 from core.ops import metrics
 
 logger = logging.getLogger(__name__)
@@ -47,7 +48,8 @@ HOURLY = "hourly"
 class Limit:
     kind: str
     # Filled in from reserve()'s arguments: {phone} (E.164), {net} (core.http.client_ip:
-    # an IPv4 address, or the /64 of an IPv6 one), {user} (a user's id); {hour} by HOURLY.
+    # an IPv4 address, or the /64 of an IPv6 one), {user} (a user's id); {hour} by HOURLY;
+    # {net56} and {net48}, the /56 and /48 that hold {net} (an IPv4 address: itself).
     key: str
     limit: str | int  # the most units per window: a setting's name, or a number
     window: str | int  # seconds: a setting's name, or a number
@@ -111,6 +113,24 @@ LIMITS: dict[str, Limit] = {
         alert="SMS hourly budget reached: %s codes issued this hour; code requests answer "
         "503 until the hour ends (SMS_HOURLY_BUDGET)",
     ),
+    # An IPv6 client is counted by its /64, /56 and /48 at once, each with its own
+    # ceiling: a /48 holds 65,536 /64s, and must not get as many budgets.
+    "code.address.56": Limit(
+        COUNT,
+        "rl:sms:ip56:{net56}",
+        limit="SMS_IP56_HOURLY_LIMIT",
+        window="RATE_LIMIT_WINDOW",
+        reason=_("Too many codes requested from your address."),
+        metric="sms_ip56",
+    ),
+    "code.address.48": Limit(
+        COUNT,
+        "rl:sms:ip48:{net48}",
+        limit="SMS_IP48_HOURLY_LIMIT",
+        window="RATE_LIMIT_WINDOW",
+        reason=_("Too many codes requested from your address."),
+        metric="sms_ip48",
+    ),
     "login.address": Limit(
         COUNT,
         "rl:login:ip:{net}",
@@ -119,6 +139,22 @@ LIMITS: dict[str, Limit] = {
         reason=_("Too many failed logins from your address."),
         metric="login_ip",
     ),
+    "login.address.56": Limit(
+        COUNT,
+        "rl:login:ip56:{net56}",
+        limit="LOGIN_FAILURES_IP56_HOURLY_LIMIT",
+        window="RATE_LIMIT_WINDOW",
+        reason=_("Too many failed logins from your address."),
+        metric="login_ip56",
+    ),
+    "login.address.48": Limit(
+        COUNT,
+        "rl:login:ip48:{net48}",
+        limit="LOGIN_FAILURES_IP48_HOURLY_LIMIT",
+        window="RATE_LIMIT_WINDOW",
+        reason=_("Too many failed logins from your address."),
+        metric="login_ip48",
+    ),
     "login.phone": Limit(
         COUNT,
         "rl:login:fail:{phone}",
@@ -126,6 +162,20 @@ LIMITS: dict[str, Limit] = {
         window="RATE_LIMIT_WINDOW",
         reason=_("Too many wrong codes for this number."),
         metric="login_fail",
+    ),
+    # The breaker: failed logins of the whole service, far above normal traffic. Guesses
+    # spread over a botnet's addresses and many numbers pass every other limit; past
+    # this one every login waits for the (short) window to end, which slows guessing
+    # to this many tries per window for the whole service.
+    "login.service": Limit(
+        COUNT,
+        "rl:login:fail:all",
+        limit="LOGIN_FAILURES_SERVICE_LIMIT",
+        window="LOGIN_FAILURES_SERVICE_WINDOW",
+        reason=_("Too many failed logins right now. Try again shortly."),
+        metric="login_service",
+        alert="Login breaker open: %s failed logins this window; every login answers 429 "
+        "until it ends (LOGIN_FAILURES_SERVICE_LIMIT)",
     ),
     "invite.fail": Limit(
         HOURLY,
@@ -264,6 +314,9 @@ def reserve(*names: str, **params: object) -> Reservations:
     RateLimited, or SmsBudgetExhausted."""
     now = time.time()
     hour = int(now // HOUR)
+    if "net" in params:
+        net = str(params["net"])
+        params = {**params, "net56": wider_network(net, 56), "net48": wider_network(net, 48)}
     taking = []
     for name in names:
         limit = LIMITS[name]

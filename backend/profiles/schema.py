@@ -101,11 +101,6 @@ ERROR_400 = error_response(
             400,
         ),
         example(
-            "New phone taken",
-            {"phone": ["This number already belongs to another account."], "code": "phone_taken"},
-            400,
-        ),
-        example(
             "Invalid phone", {"phone": ["Enter a valid phone number, e.g. +79111234567."]}, 400
         ),
         example(

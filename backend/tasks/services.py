@@ -51,13 +51,20 @@ def queue_delivery(
     language: str = "",
     segments: int = 0,
     scenario: str = "",
+    send: bool = True,
 ) -> SmsDelivery:
     """Record a delivery (in the caller's transaction: the outbox) and publish `task` with
     `args(delivery)` once that transaction commits; `redeliver_pending_sms` publishes it
     again if it gets lost. A broker that refuses it marks the delivery failed and raises
     (the caller answers 503), or with `raise_on_refusal=False` only logs. A test number's
-    delivery (scenario "test") is recorded as skipped and publishes nothing."""
+    delivery (scenario "test") is recorded as skipped and publishes nothing; with
+    `send=False` the delivery is recorded stale and publishes nothing (a task id that
+    answers like any other, for a request that must not show it sends nothing)."""
     test = scenario == SmsDelivery.Scenario.TEST
+    if not send and not test:
+        status = SmsDelivery.Status.STALE
+    else:
+        status = SmsDelivery.Status.SKIPPED if test else SmsDelivery.Status.QUEUED
     delivery = SmsDelivery.objects.create(
         login_code_id=login_code_id,
         phone=phone,
@@ -67,8 +74,11 @@ def queue_delivery(
         language=language,
         segments=segments,
         scenario=scenario,
-        status=SmsDelivery.Status.SKIPPED if test else SmsDelivery.Status.QUEUED,
+        status=status,
     )
+    if not send and not test:
+        logger.info("delivery %s recorded stale, nothing sent", delivery.pk)
+        return delivery
     if test:
         metrics.SMS.labels(settings.SMS_BACKEND, "skipped").inc()
         logger.info("test number %s: delivery %s recorded, nothing sent", phone, delivery.pk)

@@ -31,7 +31,10 @@ def test_a_wrong_code_in_other_digits_is_one_ordinary_wrong_try(api, request_cod
     code = request_code(PHONE)
     wrong = in_script(f"{(int(code) + 1) % 10000:04d}", ZEROS["Arabic-Indic"])
     response = api.post("/users/login/", {"phone": PHONE, "password": wrong}, format="json")
-    assert response.json() == {"detail": "Invalid code. 4 attempt(s) left.", "code": "wrong_code"}
+    assert response.json() == {
+        "detail": "Invalid or expired code. Check it, or request a new code.",
+        "code": "invalid_code",
+    }
     assert LoginCode.objects.get().attempts == 1
 
 

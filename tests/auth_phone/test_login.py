@@ -50,7 +50,7 @@ def test_a_code_works_once(api, request_code):
     assert login(api, code).status_code == 200
     again = login(api, code)
     assert again.status_code == 400
-    assert "Request a new code" in again.json()["detail"]
+    assert again.json()["code"] == "invalid_code"
     assert Session.objects.count() == 1
 
 
@@ -58,7 +58,10 @@ def test_wrong_code_is_counted_and_nothing_else_happens(api, request_code):
     code = request_code(PHONE)
     response = login(api, wrong(code))
     assert response.status_code == 400
-    assert response.json() == {"detail": "Invalid code. 4 attempt(s) left.", "code": "wrong_code"}
+    assert response.json() == {
+        "detail": "Invalid or expired code. Check it, or request a new code.",
+        "code": "invalid_code",
+    }
     login_code = LoginCode.objects.get()
     assert login_code.attempts == 1 and login_code.used_at is None
     assert not Session.objects.exists()
@@ -68,11 +71,11 @@ def test_wrong_code_is_counted_and_nothing_else_happens(api, request_code):
 def test_code_dies_after_five_wrong_tries(api, request_code):
     code = request_code(PHONE)
     details = [login(api, wrong(code)).json()["detail"] for _ in range(5)]
-    assert details[-1] == "Invalid code. No attempts left: request a new code."
+    assert details[-1] == "Invalid or expired code. Check it, or request a new code."
     response = login(api, code)  # the right code no longer works
     assert response.status_code == 400
     assert response.json()["detail"] == (
-        "Too many wrong attempts for this code. Request a new code."
+        "Invalid or expired code. Check it, or request a new code."
     )
     assert LoginCode.objects.get().attempts == 5
     assert LoginCode.objects.get().used_at is None
@@ -93,7 +96,7 @@ def test_expired_code_is_refused(api, request_code):
     LoginCode.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
     response = login(api, code)
     assert response.status_code == 400
-    assert response.json()["detail"] == "The code has expired. Request a new code."
+    assert response.json()["detail"] == "Invalid or expired code. Check it, or request a new code."
     assert LoginCode.objects.get().used_at is None
     assert not Session.objects.exists()
 
@@ -110,7 +113,7 @@ def test_replaced_code_no_longer_works(api, request_code, settings):
 def test_unknown_phone_gets_the_same_answer_as_no_code(api):
     response = login(api, "1234")
     assert response.status_code == 400
-    assert response.json()["detail"] == "No active code for this number. Request a new code."
+    assert response.json()["detail"] == "Invalid or expired code. Check it, or request a new code."
     assert not User.objects.exists()
 
 

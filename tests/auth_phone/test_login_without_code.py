@@ -28,8 +28,8 @@ def test_logins_without_a_code_do_not_lock_the_owner_out(api, request_code):
         response = login(api, ip=f"10.0.0.{i}")
         assert response.status_code == 400
         assert response.json() == {
-            "detail": "No active code for this number. Request a new code.",
-            "code": "no_active_code",
+            "detail": "Invalid or expired code. Check it, or request a new code.",
+            "code": "invalid_code",
         }
     assert cache.get(f"rl:login:fail:{PHONE}") == 0
     assert [cache.get(f"rl:login:ip:10.0.0.{i}") for i in range(12)] == [1] * 12
@@ -59,6 +59,9 @@ def test_no_live_code_costs_the_phone_nothing_but_the_address_one(api, request_c
 def test_a_wrong_guess_at_a_live_code_costs_both(api, request_code):
     code = request_code(PHONE)
     response = login(api, f"{(int(code) + 1) % 10000:04d}")
-    assert response.json() == {"detail": "Invalid code. 4 attempt(s) left.", "code": "wrong_code"}
+    assert response.json() == {
+        "detail": "Invalid or expired code. Check it, or request a new code.",
+        "code": "invalid_code",
+    }
     assert cache.get(f"rl:login:fail:{PHONE}") == 1
     assert cache.get("rl:login:ip:10.1.1.1") == 1

@@ -73,7 +73,7 @@ def test_a_wrong_code_is_shown_under_the_field(client, user, post):
 
     page = post("/profile/phone/", {"code": wrong}).content.decode()
 
-    assert "Invalid code. 4 attempt(s) left." in page
+    assert "Invalid or expired code. Check it, or request a new code." in page
     assert snapshot(user) == before
 
 
@@ -84,12 +84,13 @@ def test_a_malformed_code_costs_no_attempt(client, user, post):
     assert LoginCode.objects.get(user=user, purpose="phone_change").attempts == 0
 
 
-def test_a_taken_number_is_refused_on_the_phone_field(client, user, make_user, post):
+def test_a_taken_number_leads_to_the_code_page_as_a_free_one(client, user, make_user, post):
     other = make_user()
-    before = snapshot(user)
-    page = post("/profile/edit/", {"phone": other.phone, "first_name": "Anna"}).content.decode()
-    assert "This number already belongs to another account." in page
-    assert snapshot(user) == before and LocmemSender.outbox == []
+    response = post("/profile/edit/", {"phone": other.phone, "first_name": "Anna"})
+    assert response.status_code == 302 and response["Location"] == "/profile/phone/"
+    page = client.get("/profile/phone/").content.decode()
+    assert other.phone in page and 'name="code"' in page
+    assert LocmemSender.outbox == []
 
 
 def test_an_invalid_number_is_refused(client, user, post):

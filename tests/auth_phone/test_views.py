@@ -64,7 +64,7 @@ def test_a_wrong_code_leaves_the_visitor_logged_out(client):
     right = last_code(PHONE)
     response = client.post("/login/code/", {"code": "0000" if right != "0000" else "1111"})
     assert response.status_code == 200
-    assert "Invalid code. 4 attempt(s) left." in response.content.decode()
+    assert "Invalid or expired code. Check it, or request a new code." in response.content.decode()
     assert "_auth_user_id" not in client.session
     assert client.get("/profile/")["Location"].startswith("/?next=")
 

@@ -28,7 +28,7 @@ client = Client(HTTP_HOST="localhost")
 wrong = "0000" if code != "0000" else "1111"
 answer = client.post("/users/login/", {"phone": user.phone, "password": wrong},
                      content_type="application/json")
-assert answer.status_code == 400 and answer.json()["code"] == "wrong_code", answer.content
+assert answer.status_code == 400 and answer.json()["code"] == "invalid_code", answer.content
 answer = client.post("/users/login/", {"phone": user.phone, "password": code},
                      content_type="application/json")
 assert answer.status_code == 200, answer.content

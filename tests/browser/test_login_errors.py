@@ -51,7 +51,9 @@ def test_wrong_code_counts_an_attempt_and_does_not_log_in(page):
     page.wait_for_url("**/login/code/")
     right = sms_code_on_page(page)
     enter_code(page, "0000" if right != "0000" else "1111")
-    expect(field_error(page)).to_have_text("Invalid code. 4 attempt(s) left.")
+    expect(field_error(page)).to_have_text(
+        "Invalid or expired code. Check it, or request a new code."
+    )
     screenshot(page, "3-wrong-code")
     assert LoginCode.objects.get().attempts == 1
     assert User.objects.get(phone=PHONE).last_login is None
@@ -101,9 +103,13 @@ def test_too_many_wrong_codes_locks_the_phone_out(page, settings):
     right = sms_code_on_page(page)
     wrong = "0000" if right != "0000" else "1111"
     enter_code(page, wrong)
-    expect(field_error(page)).to_have_text("Invalid code. 4 attempt(s) left.")
+    expect(field_error(page)).to_have_text(
+        "Invalid or expired code. Check it, or request a new code."
+    )
     enter_code(page, wrong)
-    expect(field_error(page)).to_have_text("Invalid code. 3 attempt(s) left.")
+    expect(field_error(page)).to_have_text(
+        "Invalid or expired code. Check it, or request a new code."
+    )
     # Locked out now: even the right code is refused, and it is not consumed.
     enter_code(page, right)
     expect(field_error(page)).to_have_text(

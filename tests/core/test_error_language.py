@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from auth_phone.errors import WrongCode
+from auth_phone.errors import InvalidCode
 from core import ratelimit
 from core.errors import DomainError, RateLimited, SmsBudgetExhausted
 from core.phones import InvalidPhone, normalize_phone
@@ -30,9 +30,9 @@ LOGIN = ("login.address", "login.phone")
 RU = {"HTTP_ACCEPT_LANGUAGE": "ru"}
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
-# Errors whose message carries a value, built with one.
+# Errors built with a value (most carry it in their message).
 WITH_VALUES = {
-    WrongCode: lambda: WrongCode(n=3),
+    InvalidCode: lambda: InvalidCode(InvalidCode.WRONG),
     InviteCodeNotFound: lambda: InviteCodeNotFound("ZZ9ZZ9"),
     AvatarTooLarge: lambda: AvatarTooLarge(limit="2 MiB"),
     AvatarTooManyPixels: lambda: AvatarTooManyPixels(limit="16,777,216", width=8000, height=6000),
@@ -96,8 +96,11 @@ def test_an_error_is_worded_when_shown_not_when_raised():
 @pytest.mark.parametrize(
     ("exc", "english", "russian"),
     [
-        (WrongCode(n=1), "Invalid code. 1 attempt(s) left.", "Неверный код. Осталась 1 попытка."),
-        (WrongCode(n=3), "Invalid code. 3 attempt(s) left.", "Неверный код. Осталось 3 попытки."),
+        (
+            InvalidCode(InvalidCode.WRONG),
+            "Invalid or expired code. Check it, or request a new code.",
+            "Неверный или просроченный код. Проверьте его или запросите новый.",
+        ),
         (
             AvatarTooLarge(limit="2 MiB"),
             "The image is too large: the limit is 2 MiB.",
@@ -206,9 +209,14 @@ def test_api_domain_errors_follow_accept_language(api, request_code):
     ru = api.post("/users/login/", {"phone": PHONE, "password": "0000"}, format="json", **RU)
     en = api.post("/users/login/", {"phone": PHONE, "password": "0000"}, format="json", **EN)
     assert ru.status_code == en.status_code == 400
-    # Each wrong try is counted, whatever the language: 4 attempts left, then 3.
-    assert ru.json() == {"detail": "Неверный код. Осталось 4 попытки.", "code": "wrong_code"}
-    assert en.json() == {"detail": "Invalid code. 3 attempt(s) left.", "code": "wrong_code"}
+    assert ru.json() == {
+        "detail": "Неверный или просроченный код. Проверьте его или запросите новый.",
+        "code": "invalid_code",
+    }
+    assert en.json() == {
+        "detail": "Invalid or expired code. Check it, or request a new code.",
+        "code": "invalid_code",
+    }
     assert ru["Content-Language"] == "ru" and en["Content-Language"] == "en"
 
 
@@ -276,8 +284,8 @@ def test_the_ui_words_errors_in_the_chosen_language(db, django_capture_on_commit
         assert client.post("/", {"phone": PHONE}).status_code == 302
     last_code(PHONE)
     page = client.post("/login/code/", {"code": "0000"}).content.decode()
-    assert "Неверный код. Осталось 4 попытки." in page
-    assert "Invalid code" not in page
+    assert "Неверный или просроченный код. Проверьте его или запросите новый." in page
+    assert "Invalid or expired code" not in page
 
 
 @pytest.fixture

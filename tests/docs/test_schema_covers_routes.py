@@ -82,7 +82,7 @@ def test_shared_error_components(schema):
     code = components["ErrorOutput"]["properties"]["code"]
     ref = (code.get("allOf") or [code])[0]["$ref"].rsplit("/", 1)[1]
     codes = components[ref]["enum"]
-    assert {"invite_not_found", "code_expired", "rate_limited", "not_found"} <= set(codes)
+    assert {"invite_not_found", "invalid_code", "rate_limited", "not_found"} <= set(codes)
     validation = components["ValidationErrorOutput"]
     assert validation["additionalProperties"] == {"type": "array", "items": {"type": "string"}}
     assert validation["properties"]["detail"] == {"type": "string"}

@@ -21,14 +21,7 @@ from webhooks import events
 from webhooks.services import emit_event
 
 from .. import codes
-from ..errors import (
-    CodeAttemptsExhausted,
-    CodeExpired,
-    LastAttemptFailed,
-    NoActiveCode,
-    PhoneNotDeliverable,
-    WrongCode,
-)
+from ..errors import InvalidCode, PhoneNotDeliverable
 from ..models import LoginCode
 from .delivery import queue_login_code_sms
 
@@ -52,6 +45,7 @@ def request_login_code(
     user: User | None = None,
     in_transaction: Callable[[], object] | None = None,
     language: str | None = None,
+    send: bool = True,
 ) -> CodeRequest:
     """Create the user if new, replace any unused code with a new one and queue its SMS
     (in `language` when the service has it, else in the number's country's).
@@ -59,7 +53,9 @@ def request_login_code(
     request sends nothing and counts nothing. With `user` given (a phone change), `phone` is
     the number to prove and no user is made; `in_transaction` runs first in the code's
     transaction (its errors undo both). A test number (SMS_TEST_NUMBERS) gets its fixed
-    code, no SMS, and takes nothing from any limit or budget."""
+    code, no SMS, and takes nothing from any limit or budget. With `send=False` everything
+    happens as for any request (limits, code row, delivery row) except that the code can
+    never match and no SMS goes out: the answer must not show that nothing was sent."""
     try:
         phones.ensure_sms_deliverable(phone)
     except phones.UndeliverablePhone as exc:
@@ -73,6 +69,8 @@ def request_login_code(
             "code.phone",
             "code.phone.all",
             "code.address",
+            "code.address.56",
+            "code.address.48",
             "sms.budget",
             phone=phone,
             net=client_ip,
@@ -105,11 +103,14 @@ def request_login_code(
                     phone=phone,
                     expires_at=timezone.now() + timedelta(seconds=settings.LOGIN_CODE_TTL),
                     # A test number's hash now: no worker issues its code.
+                    # An empty hash matches no code: without an SMS it must never match.
                     code_hash=""
-                    if fixed_code is None
+                    if fixed_code is None or not send
                     else codes.hash_code(user_id=user.pk, code=fixed_code),
                 )
-            delivery = queue_login_code_sms(login_code=login_code, phone=phone, language=language)
+            delivery = queue_login_code_sms(
+                login_code=login_code, phone=phone, language=language, send=send
+            )
     except BaseException:
         reservations.release()  # the budget's unit too
         raise
@@ -173,15 +174,17 @@ def verify_login_code(
     on_verified: Callable[[LoginCode, datetime], None] = _mark_logged_in,
 ) -> User:
     """Consume the right, live code of `phone` and return its user. Raises RateLimited,
-    NoActiveCode, CodeExpired, CodeAttemptsExhausted, WrongCode. With `user` given (a phone
-    change), only its code of `purpose` sent to `phone` counts, and `on_verified` runs in
-    the transaction that consumes it (an error it raises undoes the consumption).
+    InvalidCode (one answer, whether the code is wrong, expired or used up or none is
+    live). With `user` given (a phone change), only its code of `purpose` sent to `phone`
+    counts, and `on_verified` runs in the transaction that consumes it (an error it raises
+    undoes the consumption).
 
     Every failure counts against `client_ip` (when given); only a guess at a live code
     counts against `phone`, since a try for a number without one can guess nothing."""
     # The address first: beyond its limit every login from it is refused, whatever the
     # phone, and a refusal there must not move the phone's count.
-    limits = ("login.address", "login.phone") if client_ip is not None else ("login.phone",)
+    # The service-wide breaker last: a login another limit refuses does not count there.
+    limits = LOGIN_LIMITS if client_ip is not None else ("login.phone",)
     reservations = ratelimit.reserve(*limits, phone=phone, net=client_ip)
     try:
         login_code, error, guessed = _check_code(
@@ -191,7 +194,7 @@ def verify_login_code(
         reservations.release()
         raise
     if purpose == LoginCode.Purpose.LOGIN:  # phone-change confirmations are no logins
-        metrics.LOGINS.labels("success" if error is None else type(error).__name__).inc()
+        metrics.LOGINS.labels("success" if error is None else METRIC_OUTCOMES[error.reason]).inc()
     if phone in settings.SMS_TEST_NUMBERS:
         outcome = "login" if error is None else "wrong_code"
         metrics.TEST_NUMBER_USES.labels(outcome).inc()
@@ -205,6 +208,25 @@ def verify_login_code(
     raise error
 
 
+# A login's limits, in order: its network's (/64, /56, /48), the number's, the service's.
+LOGIN_LIMITS = (
+    "login.address",
+    "login.address.56",
+    "login.address.48",
+    "login.phone",
+    "login.service",
+)
+
+# The outcome label of logins_total for each reason of InvalidCode (labels kept from when
+# each reason had its own answer, so dashboards keep working).
+METRIC_OUTCOMES = {
+    InvalidCode.WRONG: "WrongCode",
+    InvalidCode.NO_CODE: "NoActiveCode",
+    InvalidCode.EXPIRED: "CodeExpired",
+    InvalidCode.EXHAUSTED: "CodeAttemptsExhausted",
+}
+
+
 def _check_code(
     *,
     phone: str,
@@ -212,7 +234,7 @@ def _check_code(
     purpose: str,
     user: User | None,
     on_verified: Callable[[LoginCode, datetime], None],
-) -> tuple[LoginCode | None, Exception | None, bool]:
+) -> tuple[LoginCode | None, InvalidCode | None, bool]:
     """(code, error, whether a live code was guessed at). The wrong-attempt counter must
     be committed even though the request fails, so the transaction decides and the
     caller raises the error after it."""
@@ -231,7 +253,7 @@ def _check_code(
         # At most one row (a unique column): read without .first()'s ORDER BY and LIMIT.
         locked = next(iter(users), None)
         if locked is None:
-            return None, NoActiveCode(), False
+            return None, InvalidCode(InvalidCode.NO_CODE), False
         unused = LoginCode.objects.select_for_update().filter(
             user=locked, purpose=purpose, used_at__isnull=True
         )
@@ -239,17 +261,15 @@ def _check_code(
             unused = unused.filter(phone=phone)
         login_code = next(iter(unused), None)  # one unused code per user and purpose
         if login_code is None:
-            return None, NoActiveCode(), False
+            return None, InvalidCode(InvalidCode.NO_CODE), False
         login_code.user = locked
         if login_code.expires_at <= now:
-            return None, CodeExpired(), False
+            return None, InvalidCode(InvalidCode.EXPIRED), False
         if login_code.attempts >= settings.LOGIN_CODE_MAX_ATTEMPTS:
-            return None, CodeAttemptsExhausted(), False
+            return None, InvalidCode(InvalidCode.EXHAUSTED), False
         if not codes.code_matches(login_code, code):
             LoginCode.objects.filter(pk=login_code.pk).update(attempts=F("attempts") + 1)
-            left = settings.LOGIN_CODE_MAX_ATTEMPTS - login_code.attempts - 1
-            error = WrongCode(n=left) if left > 0 else LastAttemptFailed()
-            return None, error, True
+            return None, InvalidCode(InvalidCode.WRONG), True
         LoginCode.objects.filter(pk=login_code.pk).update(used_at=now)
         on_verified(login_code, now)
     return login_code, None, True

@@ -22,13 +22,13 @@ logger = logging.getLogger(__name__)
 
 
 def queue_login_code_sms(
-    *, login_code: LoginCode, phone: str, language: str | None = None
+    *, login_code: LoginCode, phone: str, language: str | None = None, send: bool = True
 ) -> SmsDelivery:
     """Record a delivery (in the caller's transaction: the outbox) and publish its task once
     that transaction commits; a broker that refuses it raises (the caller answers 503).
     The text's language is decided now (`language` asked by the request, else the number's
     country) and recorded with the segments it will take; a test number's delivery is
-    recorded and publishes nothing."""
+    recorded and publishes nothing, and so is one with `send=False` (recorded stale)."""
     from ..tasks import deliver_login_code  # the task module imports this one
 
     language = sms.sms_language(phone=phone, requested=language)
@@ -42,6 +42,7 @@ def queue_login_code_sms(
         language=language,
         segments=sms.segments_of(text),
         scenario=sms.scenario_of(phone),
+        send=send,
     )
 
 

@@ -25,14 +25,11 @@ from webhooks import events
 from webhooks.services import emit_event
 
 from ..errors import (
-    CodeAttemptsExhausted,
-    CodeExpired,
-    NoActiveCode,
+    InvalidCode,
     NoPendingPhoneChange,
     NotPendingPhone,
     PhoneTaken,
     ReauthenticationRequired,
-    WrongCode,
 )
 from ..models import LoginCode
 from . import sessions
@@ -62,14 +59,15 @@ def update_profile(
     """users.update_profile, except that a `phone` (E.164) other than the account's
     starts a change: the other fields are saved and a code goes to the new number (its SMS
     in `language`), in one transaction. A change needs a login with a code
-    (`authenticated_at`) within PHONE_CHANGE_REAUTH_SECONDS. Raises
-    ReauthenticationRequired, PhoneTaken, RateLimited and the errors of update_profile."""
+    (`authenticated_at`) within PHONE_CHANGE_REAUTH_SECONDS. A number of another account
+    answers exactly as a free one (the same limits, a code row and a task id) but gets no
+    SMS and its code never matches: the answer must not tell who is registered. Raises
+    ReauthenticationRequired, RateLimited and the errors of update_profile."""
     phone = fields.pop("phone", None)
     if phone is None or phone == user.phone:
         return users.update_profile(user=user, **fields), None
     ensure_recent_login(authenticated_at)
-    if User.objects.filter(phone=phone).exists():
-        raise PhoneTaken()
+    taken = User.objects.filter(phone=phone).exclude(pk=user.pk).exists()
     try:
         # The profile is written in the code's transaction, before the code: a refused
         # invite code or image then sends nothing and costs the new number nothing.
@@ -80,6 +78,7 @@ def update_profile(
             user=user,
             in_transaction=lambda: users.update_profile(user=user, **fields),
             language=language,
+            send=not taken,
         )
     except BaseException:
         # The rollback left the in-memory user with the refused values.
@@ -150,8 +149,7 @@ def confirm_phone_change(
     """Move `user` to `phone` with the right, live code sent there for this change; its
     unused login codes die, every session but `keep_session` (the caller's) ends and the
     old number gets a notice. Raises NoPendingPhoneChange,
-    NotPendingPhone, PhoneTaken; on `sms_code`: WrongCode, CodeExpired,
-    CodeAttemptsExhausted; RateLimited."""
+    NotPendingPhone, PhoneTaken; on `sms_code`: InvalidCode; RateLimited."""
     pending = get_pending_phone(user=user)
     # Checked first: a number nobody asked a code for costs that number no failed attempt.
     if pending is None:
@@ -166,9 +164,9 @@ def confirm_phone_change(
             user=user,
             on_verified=_move_to(phone, keep_session),
         )
-    except NoActiveCode:  # replaced or confirmed by a concurrent request
-        raise NoPendingPhoneChange() from None
-    except (WrongCode, CodeExpired, CodeAttemptsExhausted) as exc:
+    except InvalidCode as exc:
+        if exc.reason == InvalidCode.NO_CODE:  # replaced or confirmed by a concurrent request
+            raise NoPendingPhoneChange() from None
         exc.field = CODE_FIELD
         raise
     user.refresh_from_db()

@@ -27,6 +27,14 @@ SMS_PHONE_HOURLY_LIMIT_ALL_NETWORKS = env.int("SMS_PHONE_HOURLY_LIMIT_ALL_NETWOR
 SMS_IP_HOURLY_LIMIT = env.int("SMS_IP_HOURLY_LIMIT", default=30)
 LOGIN_FAILURES_HOURLY_LIMIT = env.int("LOGIN_FAILURES_HOURLY_LIMIT", default=10)
 LOGIN_FAILURES_IP_HOURLY_LIMIT = env.int("LOGIN_FAILURES_IP_HOURLY_LIMIT", default=30)
+# An IPv6 client is counted by its /64 (the limits above), its /56 and its /48 at once.
+SMS_IP56_HOURLY_LIMIT = env.int("SMS_IP56_HOURLY_LIMIT", default=60)
+SMS_IP48_HOURLY_LIMIT = env.int("SMS_IP48_HOURLY_LIMIT", default=120)
+LOGIN_FAILURES_IP56_HOURLY_LIMIT = env.int("LOGIN_FAILURES_IP56_HOURLY_LIMIT", default=60)
+LOGIN_FAILURES_IP48_HOURLY_LIMIT = env.int("LOGIN_FAILURES_IP48_HOURLY_LIMIT", default=120)
+# The breaker: failed logins of the whole service per window (seconds), far above normal.
+LOGIN_FAILURES_SERVICE_LIMIT = env.int("LOGIN_FAILURES_SERVICE_LIMIT", default=1000)
+LOGIN_FAILURES_SERVICE_WINDOW = env.int("LOGIN_FAILURES_SERVICE_WINDOW", default=60)
 # Unknown invite codes one user may try per clock hour.
 INVITE_FAILURES_HOURLY_LIMIT = env.int("INVITE_FAILURES_HOURLY_LIMIT", default=20)
 RATE_LIMIT_WINDOW = env.int("RATE_LIMIT_WINDOW", default=3600)
