@@ -463,7 +463,9 @@ def send(*, phone: str, text: str) -> Sent:
     while another one is available. Raises SmsTransientError when every provider failed,
     SmsRejected."""
     names = backends()
-    closed = [name for name in names if not breaker.is_open(name)]
+    # With one provider there is nothing to skip it for: no circuit, no cache round trip.
+    circuits = len(names) > 1
+    closed = [name for name in names if not breaker.is_open(name)] if circuits else names
     errors = []
     for name in closed or names:
         try:
@@ -472,12 +474,14 @@ def send(*, phone: str, text: str) -> Sent:
             exc.provider = name  # type: ignore[attr-defined]  # for the delivery log
             raise
         except SmsTransientError as exc:
-            breaker.failed(name)
+            if circuits:
+                breaker.failed(name)
             metrics.SMS_PROVIDER_ERRORS.labels(name, "transient").inc()
             logger.warning("SMS via %s failed, trying the next provider: %s", name, exc)
             errors.append(f"{name}: {exc}" if len(names) > 1 else str(exc))
             continue
-        breaker.succeeded(name)
+        if circuits:
+            breaker.succeeded(name)
         return Sent(provider=name, message_id=message_id)
     raise SmsTransientError("; ".join(errors))
 

@@ -5,6 +5,7 @@ delivery's id, never the code."""
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 
 from django.conf import settings
 from django.utils import timezone, translation
@@ -32,18 +33,33 @@ def queue_login_code_sms(
     from ..tasks import deliver_login_code  # the task module imports this one
 
     language = sms.sms_language(phone=phone, requested=language)
-    # Any code of the configured length spells the same number of characters.
-    text = render_text("0" * settings.LOGIN_CODE_LENGTH, login_code.purpose, language)
     return queue_delivery(
         phone=phone,
         login_code_id=login_code.pk,
         task=deliver_login_code,
         args=lambda delivery: (delivery.pk,),
         language=language,
-        segments=sms.segments_of(text),
+        segments=_expected_segments(
+            login_code.purpose,
+            language,
+            settings.LOGIN_CODE_LENGTH,
+            settings.LOGIN_CODE_TTL,
+            settings.SMS_WEBOTP_DOMAIN,
+            settings.SMS_ANDROID_APP_HASH,
+        ),
         scenario=sms.scenario_of(phone),
         send=send,
     )
+
+
+@lru_cache(maxsize=64)
+def _expected_segments(
+    purpose: str, language: str, length: int, ttl: int, webotp: str, app_hash: str
+) -> int:
+    """The segments of the text of a code of `length` digits (any code spells the same
+    number of characters): rendered once per combination of what the text depends on,
+    not on every code request."""
+    return sms.segments_of(render_text("0" * length, purpose, language))
 
 
 def deliver_login_code(*, delivery_id: int, final_attempt: bool = True) -> str:
