@@ -9,6 +9,7 @@ urlpatterns = [
     path("users/logout/", apis.LogoutApi.as_view(), name="logout"),
     path("users/logout/all/", apis.LogoutAllApi.as_view(), name="logout-all"),
     path("users/sessions/", apis.SessionListApi.as_view(), name="sessions"),
-    path("users/sessions/<uuid:session_id>/", apis.SessionEndApi.as_view(), name="session-end"),
+    # `str`, not `uuid`: a malformed id reaches the view and answers the API's JSON 404.
+    path("users/sessions/<str:session_id>/", apis.SessionEndApi.as_view(), name="session-end"),
     path(".well-known/jwks.json", apis.JwksApi.as_view(), name="jwks"),
 ]

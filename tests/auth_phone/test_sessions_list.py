@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -12,7 +13,7 @@ from rest_framework.test import APIClient
 from auth_phone.models import Session
 from auth_phone.services.sessions import issue_tokens
 from auth_phone.tokens import AccessToken
-from tests.factories import browser_login
+from tests.factories import browser_login, client_for
 
 REFRESH = "/users/token/refresh/"
 
@@ -107,3 +108,10 @@ def test_the_profile_page_lists_app_logins_and_ends_them(user):
     again = issue_tokens(user=user)
     assert client.post("/profile/sessions/end-all/").status_code == 302
     assert refreshes(again) == 401
+
+
+@pytest.mark.parametrize("malformed", ["null,null", "42", "not-a-session"])
+def test_a_malformed_session_id_is_the_apis_json_404(user, malformed):
+    response = client_for(user).delete(f"/users/sessions/{malformed}/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found.", "code": "not_found"}

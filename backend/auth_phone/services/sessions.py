@@ -199,7 +199,11 @@ def end_other_sessions(*, user: User, keep: str | None) -> int:
 
 def end_session(*, user: User, session_id: str) -> None:
     """End one live session of `user`. Raises SessionNotFound for a session that is not
-    one of `user`'s live ones (another account's is not found either)."""
+    one of `user`'s live ones (another account's is not found either, nor a malformed id)."""
+    try:
+        session_id = str(uuid.UUID(str(session_id)))
+    except ValueError:
+        raise SessionNotFound() from None
     ended = live_sessions(user=user).filter(pk=session_id).update(revoked_at=timezone.now())
     if not ended:
         raise SessionNotFound()
