@@ -156,9 +156,12 @@ class Stack:
                 "SMS_BACKEND": "sms_sink.Sender",
                 "SMS_DELAY_MIN": str(args.sms_delay[0]),
                 "SMS_DELAY_MAX": str(args.sms_delay[1]),
-                # One client address sends everything: its limit and the hourly budget are
-                # raised, the other limits stay on (their Redis work is measured).
+                # One client address sends everything: its limits (per address and per
+                # wider network) and the hourly budget are raised, the other limits stay on
+                # (their Redis work is measured).
                 "SMS_IP_HOURLY_LIMIT": "1000000000",
+                "SMS_IP56_HOURLY_LIMIT": "1000000000",
+                "SMS_IP48_HOURLY_LIMIT": "1000000000",
                 "SMS_HOURLY_BUDGET": "1000000000",
                 "WEB_CONCURRENCY": str(args.web_workers),
                 "GUNICORN_THREADS": str(args.web_threads),
