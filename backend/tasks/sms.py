@@ -77,6 +77,21 @@ def _provider_answer(provider: str, kind: str, detail: str) -> None:
     logger.warning("%s: %s", provider, detail)
 
 
+def _provider_response(provider: str, method: str, url: str, **kwargs) -> requests.Response:
+    """`method` `url` on the shared session; what every provider call treats alike raises
+    SmsTransientError: no connection, no answer in time, a 5xx or a 429 (the same message
+    may go again, through this provider or the next)."""
+    try:
+        response = http().request(method, url, **kwargs)
+    except requests.Timeout as exc:
+        raise SmsTransientError(f"{provider} did not answer in time") from exc
+    except requests.RequestException as exc:
+        raise SmsTransientError(f"{provider} unreachable ({type(exc).__name__})") from exc
+    if response.status_code >= 500 or response.status_code == 429:
+        raise SmsTransientError(f"{provider} answered HTTP {response.status_code}")
+    return response
+
+
 class SmsSender(Protocol):
     name: str
 
@@ -222,20 +237,14 @@ class SmsAeroSender:
     name = "smsaero"
 
     def send(self, *, phone: str, text: str) -> str:
-        url = settings.SMSAERO_API_URL.rstrip("/") + "/sms/send"
-        try:
-            response = http().post(
-                url,
-                json={"number": phone.lstrip("+"), "sign": settings.SMSAERO_SIGN, "text": text},
-                auth=(settings.SMSAERO_EMAIL, settings.SMSAERO_API_KEY),
-                timeout=settings.SMSAERO_TIMEOUT,
-            )
-        except requests.Timeout as exc:
-            raise SmsTransientError("SMS Aero did not answer in time") from exc
-        except requests.RequestException as exc:
-            raise SmsTransientError(f"SMS Aero unreachable ({type(exc).__name__})") from exc
-        if response.status_code >= 500 or response.status_code == 429:
-            raise SmsTransientError(f"SMS Aero answered HTTP {response.status_code}")
+        response = _provider_response(
+            "SMS Aero",
+            "POST",
+            settings.SMSAERO_API_URL.rstrip("/") + "/sms/send",
+            json={"number": phone.lstrip("+"), "sign": settings.SMSAERO_SIGN, "text": text},
+            auth=(settings.SMSAERO_EMAIL, settings.SMSAERO_API_KEY),
+            timeout=settings.SMSAERO_TIMEOUT,
+        )
         try:
             body = response.json()
         except ValueError as exc:
@@ -259,18 +268,14 @@ class SmsAeroSender:
     def status(self, message_id: str) -> str:
         """The message's state at SMS Aero (sms/status): a RECEIPT_STATES value, or "" while
         it is not final. Raises SmsTransientError, SmsRejected."""
-        url = settings.SMSAERO_API_URL.rstrip("/") + "/sms/status"
-        try:
-            response = http().get(
-                url,
-                params={"id": message_id},
-                auth=(settings.SMSAERO_EMAIL, settings.SMSAERO_API_KEY),
-                timeout=settings.SMSAERO_TIMEOUT,
-            )
-        except requests.RequestException as exc:
-            raise SmsTransientError(f"SMS Aero unreachable ({type(exc).__name__})") from exc
-        if response.status_code >= 500 or response.status_code == 429:
-            raise SmsTransientError(f"SMS Aero answered HTTP {response.status_code}")
+        response = _provider_response(
+            "SMS Aero",
+            "GET",
+            settings.SMSAERO_API_URL.rstrip("/") + "/sms/status",
+            params={"id": message_id},
+            auth=(settings.SMSAERO_EMAIL, settings.SMSAERO_API_KEY),
+            timeout=settings.SMSAERO_TIMEOUT,
+        )
         try:
             body = response.json()
         except ValueError as exc:  # (requests' JSONDecodeError is one)
@@ -304,20 +309,14 @@ class TwilioSender:
         return f"{base}/2010-04-01/Accounts/{settings.TWILIO_ACCOUNT_SID}/{tail}"
 
     def _call(self, method: str, url: str, **kwargs) -> dict:
-        try:
-            response = http().request(
-                method,
-                url,
-                auth=(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN),
-                timeout=settings.TWILIO_TIMEOUT,
-                **kwargs,
-            )
-        except requests.Timeout as exc:
-            raise SmsTransientError("Twilio did not answer in time") from exc
-        except requests.RequestException as exc:
-            raise SmsTransientError(f"Twilio unreachable ({type(exc).__name__})") from exc
-        if response.status_code >= 500 or response.status_code == 429:
-            raise SmsTransientError(f"Twilio answered HTTP {response.status_code}")
+        response = _provider_response(
+            "Twilio",
+            method,
+            url,
+            auth=(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN),
+            timeout=settings.TWILIO_TIMEOUT,
+            **kwargs,
+        )
         try:
             body = response.json()
         except ValueError:
