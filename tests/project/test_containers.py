@@ -180,6 +180,14 @@ def test_nginx_config_caps_bodies_in_json_passes_the_client_and_hides_metrics():
     assert resolve("/metrics").url_name == "metrics"
 
 
+def test_metrics_are_open_to_the_compose_network_and_loopback_only():
+    network = COMPOSE["networks"]["default"]
+    assert network["name"] == "referral"
+    (subnet,) = [entry["subnet"] for entry in network["ipam"]["config"]]
+    allowed = SERVICES["web"]["environment"]["METRICS_ALLOWED_NETWORKS"]
+    assert allowed == f"${{METRICS_ALLOWED_NETWORKS:-127.0.0.0/8,::1/128,{subnet}}}"
+
+
 def test_one_beat_runs_the_housekeeping_schedule():
     beat = SERVICES["beat"]
     assert image_command(beat)[:4] == ["celery", "-A", "project", "beat"]
