@@ -28,7 +28,7 @@ class WebhookEndpointForm(forms.ModelForm):
 
     class Meta:
         model = WebhookEndpoint
-        fields = ("url", "events", "active")
+        fields: tuple[str, ...] = ("url", "events", "active")
 
     def clean_url(self):
         url = self.cleaned_data["url"]
@@ -78,10 +78,10 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     actions = ("enable",)
     secret_template = "admin/webhooks/webhookendpoint/secret_once.html"
 
-    def get_form(self, request, obj=None, **kwargs):
+    def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
             kwargs.setdefault("form", self.add_form)
-        return super().get_form(request, obj, **kwargs)
+        return super().get_form(request, obj, change, **kwargs)
 
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)
