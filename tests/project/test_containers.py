@@ -152,6 +152,10 @@ def test_nginx_is_the_only_published_http_port_and_serves_static_and_media():
     mounts = set(nginx["volumes"])
     assert {"static:/srv/static:ro", "media:/srv/media:ro"} <= mounts
     assert "./nginx/default.conf:/etc/nginx/conf.d/default.conf:ro" in mounts
+    # The image's entrypoint runs it (only if executable) before nginx reads default.conf.
+    assert "./nginx/trusted-proxies.sh:/docker-entrypoint.d/40-trusted-proxies.sh:ro" in mounts
+    assert (REPO / "nginx" / "trusted-proxies.sh").stat().st_mode & 0o111
+    assert nginx["environment"] == {"TRUSTED_PROXY_NETWORKS": "${TRUSTED_PROXY_NETWORKS:-}"}
     assert "media:/app/media" in SERVICES["web"]["volumes"]
     assert "static:/app/static" in SERVICES["web-migrate"]["volumes"]
 
@@ -166,10 +170,22 @@ def test_nginx_config_caps_bodies_in_json_passes_the_client_and_hides_metrics():
         assert re.search(rf"{directive} \d+s;", conf)
     assert "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;" in conf
     assert "proxy_set_header X-Request-ID $request_id;" in conf
+    # Behind a TLS terminator: its scheme only from TRUSTED_PROXY_NETWORKS (a process test
+    # runs this file: tests/project/test_nginx_forwarded_proto.py).
+    assert "proxy_set_header X-Forwarded-Proto $forwarded_proto;" in conf
+    assert "include /etc/nginx/trusted-proxies.conf;" in conf
     assert "location = /metrics" in conf
     # A POST that reached a replica is never sent to a second one.
     assert not re.search(r"^\s*proxy_next_upstream [^;]*non_idempotent", conf, flags=re.M)
     assert resolve("/metrics").url_name == "metrics"
+
+
+def test_metrics_are_open_to_the_compose_network_and_loopback_only():
+    network = COMPOSE["networks"]["default"]
+    assert network["name"] == "referral"
+    (subnet,) = [entry["subnet"] for entry in network["ipam"]["config"]]
+    allowed = SERVICES["web"]["environment"]["METRICS_ALLOWED_NETWORKS"]
+    assert allowed == f"${{METRICS_ALLOWED_NETWORKS:-127.0.0.0/8,::1/128,{subnet}}}"
 
 
 def test_one_beat_runs_the_housekeeping_schedule():

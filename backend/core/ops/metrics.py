@@ -16,7 +16,6 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import os
-from functools import cache
 from time import perf_counter
 
 from django.conf import settings
@@ -98,7 +97,6 @@ class RequestMetricsMiddleware:
         return response
 
 
-@cache
 def _allowed_networks() -> tuple:
     return tuple(
         ipaddress.ip_network(net, strict=False) for net in settings.METRICS_ALLOWED_NETWORKS

@@ -16,11 +16,10 @@ RETENTION_JOB_SECONDS = env.int("RETENTION_JOB_SECONDS", default=45)
 
 # --- Metrics (core/ops/metrics.py) -----------------------------------------------------------
 # GET /metrics answers callers from these networks, or with `Authorization: Bearer <token>`.
+# Loopback only by default: a private network is not necessarily this service's own (other
+# tenants, a VPN, the office); compose adds its own network's subnet (docker-compose.yml).
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
-METRICS_ALLOWED_NETWORKS = env.list(
-    "METRICS_ALLOWED_NETWORKS",
-    default=["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"],
-)
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.0/8", "::1/128"])
 # Port of the Celery worker's own metrics endpoint (0: none); see docs/operations.md.
 WORKER_METRICS_PORT = env.int("WORKER_METRICS_PORT", default=0)
 

@@ -3,7 +3,10 @@ move with the login -> profile -> invite flow."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from tasks import sms
@@ -12,6 +15,7 @@ from tests.conftest import last_code
 from tests.phones import phone_number
 
 PUBLIC = "203.0.113.7"
+REPO = Path(__file__).resolve().parents[3]
 
 
 class DownSender:
@@ -39,9 +43,25 @@ def delta(before: dict, after: dict, name: str, **labels) -> float:
     return after.get(key, 0.0) - before.get(key, 0.0)
 
 
-@pytest.mark.parametrize("address", ["127.0.0.1", "10.1.2.3", "172.18.0.5", "::1"])
-def test_internal_callers_read_the_metrics(api, address):
+@pytest.mark.parametrize("address", ["127.0.0.1", "127.8.9.10", "::1"])
+def test_loopback_callers_read_the_metrics(api, address):
     assert samples(api, REMOTE_ADDR=address)
+
+
+@pytest.mark.parametrize("address", ["10.1.2.3", "172.18.0.5", "192.168.1.20", "fd00::5"])
+def test_private_networks_are_refused_by_default(api, address):
+    """A private address is not proof of a caller on this service's own network (another
+    tenant, a VPN): only loopback unless METRICS_ALLOWED_NETWORKS names more."""
+    response = api.get("/metrics", REMOTE_ADDR=address)
+    assert response.status_code == 403
+    assert response.json() == {"detail": "Metrics are available on the internal network only."}
+
+
+def test_the_allowed_networks_are_read_at_each_request(api, settings):
+    settings.METRICS_ALLOWED_NETWORKS = ["10.1.0.0/16"]
+    assert samples(api, REMOTE_ADDR="10.1.2.3")
+    assert api.get("/metrics", REMOTE_ADDR="10.2.0.1").status_code == 403
+    assert api.get("/metrics", REMOTE_ADDR="127.0.0.1").status_code == 403
 
 
 def test_outsiders_are_refused_even_with_a_forged_forwarded_header(api, settings):
@@ -196,9 +216,12 @@ def test_a_peer_address_that_is_not_an_address_is_refused(api):
 
 
 def test_a_scraper_on_the_compose_network_is_answered_over_plain_http(api, settings):
+    compose = yaml.safe_load((REPO / "docker-compose.yml").read_text())
+    allowed = compose["x-app-environment"]["METRICS_ALLOWED_NETWORKS"]  # ${NAME:-default}
+    settings.METRICS_ALLOWED_NETWORKS = allowed.split(":-", 1)[1].rstrip("}").split(",")
     settings.SECURE_SSL_REDIRECT = True
     settings.ALLOWED_HOSTS = ["referral.example.com"]
-    response = api.get("/metrics", HTTP_HOST="web:8000", REMOTE_ADDR="172.18.0.9")
+    response = api.get("/metrics", HTTP_HOST="web:8000", REMOTE_ADDR="172.28.0.9")
     assert response.status_code == 200
     assert b"# TYPE invite_activations_total counter" in response.content
     # Everything else still goes through host validation and the redirect.
