@@ -47,8 +47,9 @@ EVENT_TYPES: dict[str, tuple[str, dict]] = {
         },
     ),
     USER_DELETED: (
-        "The account was deleted; users who activated its code keep their accounts.",
-        {"user_id": 42, "phone": "+79991234567", "deleted_at": "2026-01-31T12:00:00Z"},
+        "The account was deleted; users who activated its code keep their accounts. "
+        "No phone: the receiver knows the account by user_id.",
+        {"user_id": 42, "deleted_at": "2026-01-31T12:00:00Z"},
     ),
     SMS_DELIVERED: (
         "The provider reports that an SMS (a login code, a phone-change code, a notice) "

@@ -1,9 +1,11 @@
 """Where a webhook may go: `https://` only, and never to a private, loopback, link-local or
 otherwise non-public address, unless WEBHOOK_ALLOW_PRIVATE is on (which also allows
-`http://`). The address is checked when the URL is saved, after resolving the name before
-every delivery, and once more on the connected socket itself, so a name that resolves to
-a public address for the check and a private one for the connection (DNS rebinding) is
-refused too. Redirects are never followed and no proxy from the environment is used.
+`http://`). An IPv6 address that carries an IPv4 address (NAT64, 6to4, IPv4-mapped) is
+judged by that IPv4 address, or refused outright (see address_allowed). The address is
+checked when the URL is saved, after resolving the name before every delivery, and once
+more on the connected socket itself, so a name that resolves to a public address for the
+check and a private one for the connection (DNS rebinding) is refused too. Redirects are
+never followed and no proxy from the environment is used.
 
 WEBHOOK_TIMEOUT is a hard deadline for the whole attempt: connecting, sending and reading
 the whole answer. A socket timeout alone bounds each read, so a receiver sending a byte
@@ -31,10 +33,30 @@ class UrlRefused(Exception):
     urllib3 would take it for a network error and retry."""
 
 
+# IPv6 addresses that carry an IPv4 address, and where (docs/webhooks.md, decision 57).
+# Judged by the IPv4 address they carry: IPv4-mapped (::ffff:0:0/96), NAT64's well-known
+# prefix (RFC 6052: the IPv4 address in the low 32 bits) and 6to4 (2002::/16).
+NAT64_WELL_KNOWN = ipaddress.ip_network("64:ff9b::/96")
+# Refused whatever they carry: NAT64's local-use prefix (RFC 8215; where the IPv4 address
+# sits depends on the operator's prefix length, and it reaches the operator's own
+# networks), IPv4-compatible addresses (deprecated by RFC 4291) and Teredo (a client's
+# tunnel, never a server's address).
+TRANSLATION_REFUSED = tuple(
+    ipaddress.ip_network(net) for net in ("64:ff9b:1::/48", "::/96", "2001::/32")
+)
+
+
 def address_allowed(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if ip.version == 6 and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if any(ip in net for net in TRANSLATION_REFUSED):
+            return False
+        if ip.ipv4_mapped is not None:
+            return address_allowed(str(ip.ipv4_mapped))
+        if ip in NAT64_WELL_KNOWN:
+            return address_allowed(str(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)))
+        if ip.sixtofour is not None:
+            return address_allowed(str(ip.sixtofour))
     return ip.is_global and not ip.is_multicast
 
 
@@ -64,7 +86,7 @@ def check_url(url: str, *, resolve: bool = True) -> None:
         if not address_allowed(address):
             raise UrlRefused(
                 f"{parts.hostname} resolves to {address}, a private, loopback, link-local "
-                "or reserved address."
+                "or reserved address, or an IPv6 translation of one."
             )
 
 

@@ -1,6 +1,7 @@
+from core.ops.retention import run
 from core.tasks import task
 
-from . import services
+from . import retention, services
 
 
 @task("webhooks.deliver_webhook", formerly=["webhooks.tasks.deliver_webhook"],
@@ -16,3 +17,8 @@ def redeliver_pending_webhooks() -> int:
     """The outbox sweep for webhooks, run by Celery beat every OUTBOX_SWEEP_INTERVAL seconds:
     retries whose time has come and messages the broker lost."""
     return services.redeliver_pending()
+
+
+@task("webhooks.delete_old_webhook_log")
+def delete_old_webhook_log() -> int:
+    return run(retention.delete_old_webhook_log)

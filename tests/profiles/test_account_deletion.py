@@ -5,8 +5,11 @@ from auth_phone.services.sessions import issue_tokens
 from auth_phone.tokens import RefreshToken
 from profiles.models import User
 from profiles.services.users import delete_user
-from tests.factories import LoginCodeFactory, client_for, invite
+from tests.factories import LoginCodeFactory, WebhookEndpointFactory, client_for, invite
 from tests.phones import phone_number
+from webhooks.events import EVENT_TYPES, USER_DELETED
+from webhooks.models import WebhookEvent
+from webhooks.services import payload
 
 
 def bearer(token) -> APIClient:
@@ -94,3 +97,13 @@ def test_the_phone_can_sign_up_again_as_a_new_user(make_user):
     delete_user(user=user)
     again = make_user(phone_number(1111112, code=111))
     assert again.pk != user.pk
+
+
+def test_the_user_deleted_event_carries_no_phone(user):
+    WebhookEndpointFactory(events=[USER_DELETED])
+    delete_user(user=user)
+    event = WebhookEvent.objects.get(type=USER_DELETED)
+    assert set(event.data) == {"user_id", "deleted_at"} == set(EVENT_TYPES[USER_DELETED][1])
+    assert event.data["user_id"] == user.pk
+    assert user.phone not in payload(event).decode()
+    assert user.phone[1:] not in payload(event).decode()

@@ -1,6 +1,6 @@
 """Failures around a delivery: a broker that refuses the publish does not fail the change,
 a receiver that is slow or not there is a failed attempt, and signatures that are
-malformed, altered or old do not verify."""
+malformed (non-ASCII too), altered or old do not verify."""
 
 import socket
 import time
@@ -83,6 +83,35 @@ def test_a_receiver_slower_than_the_timeout_is_a_failed_attempt(monkeypatch, set
 )
 def test_a_malformed_signature_header_does_not_verify(header):
     assert not signing.verify(secret=SECRET, body=b"{}", header=header)
+
+
+def valid_signature(t: str) -> str:
+    return signing.sign(secret=SECRET, body=b"{}", timestamp=int(t)).split("v1=", 1)[1]
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        lambda t: f"t={t},v1=é…",
+        lambda t: f"t={t},v1={valid_signature(t)}é",
+        lambda t: f"t={t}é,v1={valid_signature(t)}",
+        lambda t: f"t=é,v1={valid_signature(t)}",
+        # The same number in Arabic-Indic digits: int() reads it, but it is not what was signed.
+        lambda t: f"t={t.translate(str.maketrans('0123456789', '٠١٢٣٤٥٦٧٨٩'))},"
+        f"v1={valid_signature(t)}",
+    ],
+    ids=[
+        "non-ascii-v1",
+        "valid-v1-then-non-ascii",
+        "non-ascii-after-t",
+        "non-ascii-t",
+        "other-digits-t",
+    ],
+)
+def test_a_signature_with_non_ascii_characters_does_not_verify(header):
+    t = str(int(time.time()))
+    assert not signing.verify(secret=SECRET, body=b"{}", header=header(t))
+    assert signing.verify(secret=SECRET, body=b"{}", header=f"t={t},v1={valid_signature(t)}")
 
 
 def test_an_old_signature_does_not_verify():

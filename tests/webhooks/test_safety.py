@@ -4,6 +4,7 @@ connected socket; private addresses only with WEBHOOK_ALLOW_PRIVATE; no redirect
 import socket
 
 import pytest
+import urllib3.util.connection
 from django.core.management import CommandError, call_command
 
 from tests.factories import WebhookEndpointFactory
@@ -40,6 +41,8 @@ def test_only_public_addresses_are_allowed(address, allowed):
 
 def fake_dns(monkeypatch, address):
     def getaddrinfo(host, port, *args, **kwargs):
+        if ":" in address:
+            return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", (address, port, 0, 0))]
         return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
 
     monkeypatch.setattr(safety.socket, "getaddrinfo", getaddrinfo)
@@ -166,3 +169,126 @@ def test_the_command_refuses_a_private_address_unless_allowed(db, settings):
     settings.WEBHOOK_ALLOW_PRIVATE = True
     call_command("webhook_endpoint", "add", "http://127.0.0.1/x", "--secret", "s", "--events", "*")
     assert WebhookEndpoint.objects.get().url == "http://127.0.0.1/x"
+
+
+# IPv6 addresses that carry a non-public IPv4 address, or that are refused whatever they
+# carry (decision 57).
+TRANSLATIONS_REFUSED = [
+    "64:ff9b::a00:1",  # NAT64, well-known prefix: 10.0.0.1
+    "64:ff9b::7f00:1",  # NAT64: 127.0.0.1
+    "64:ff9b::a9fe:a9fe",  # NAT64: 169.254.169.254, cloud metadata
+    "64:ff9b:1::a00:1",  # NAT64, local-use prefix: refused whatever it carries
+    "64:ff9b:1:5db8:d8:2200::",  # NAT64, local-use prefix, 93.184.216.34 at /48
+    "2002:a00:1::1",  # 6to4: 10.0.0.1
+    "2002:a9fe:a9fe::1",  # 6to4: 169.254.169.254
+    "::10.0.0.1",  # IPv4-compatible
+    "::93.184.216.34",  # IPv4-compatible (deprecated), even of a public address
+    "2001:0:4136:e378:8000:63bf:f5ff:fffe",  # Teredo, client 10.0.0.1
+    "2001:0:5db8:d822::a247:27dd",  # Teredo (a client's tunnel), even of public addresses
+]
+
+
+@pytest.mark.parametrize(
+    "address, allowed",
+    [(address, False) for address in TRANSLATIONS_REFUSED]
+    + [
+        ("64:ff9b::5db8:d822", True),  # NAT64 of 93.184.216.34
+        ("2002:5db8:d822::1", True),  # 6to4 of 93.184.216.34
+        ("::ffff:93.184.216.34", True),  # IPv4-mapped
+    ],
+)
+def test_an_ipv6_translation_is_judged_by_the_ipv4_address_it_carries(address, allowed):
+    assert safety.address_allowed(address) is allowed
+
+
+def url_to(monkeypatch, address: str, *, by_name: bool) -> str:
+    """A URL with `address` as a literal, or with a name that resolves to it."""
+    if by_name:
+        fake_dns(monkeypatch, address)
+        return "https://hooks.example.com/hook"
+    return f"https://[{address}]/hook"
+
+
+@pytest.fixture
+def no_connection(monkeypatch):
+    """Records every connection attempt (none may be made) instead of making it."""
+    made = []
+
+    def create_connection(address, *args, **kwargs):
+        made.append(address)
+        raise OSError("no connection in this test")
+
+    monkeypatch.setattr(urllib3.util.connection, "create_connection", create_connection)
+    return made
+
+
+@pytest.mark.parametrize("by_name", [False, True], ids=["literal", "name"])
+@pytest.mark.parametrize("address", TRANSLATIONS_REFUSED)
+def test_a_translated_private_address_is_refused_when_added(
+    db, settings, monkeypatch, admin_client, address, by_name
+):
+    settings.WEBHOOK_ALLOW_PRIVATE = False
+    url = url_to(monkeypatch, address, by_name=by_name)
+    with pytest.raises(CommandError, match=f"resolves to {address}, a private"):
+        call_command("webhook_endpoint", "add", url, "--secret", "s", "--events", "*")
+    response = admin_client.post(
+        "/admin/webhooks/webhookendpoint/add/",
+        {"url": url, "secret": "s", "events": ["*"], "active": "on"},
+    )
+    assert response.status_code == 200
+    assert f"resolves to {address}, a private" in response.content.decode()
+    assert not WebhookEndpoint.objects.exists()
+
+
+@pytest.mark.parametrize("by_name", [False, True], ids=["literal", "name"])
+@pytest.mark.parametrize("address", TRANSLATIONS_REFUSED)
+def test_a_translated_private_address_is_refused_when_connecting(
+    endpoint_for, settings, monkeypatch, no_connection, address, by_name
+):
+    endpoint = endpoint_for(url_to(monkeypatch, address, by_name=by_name))
+    settings.WEBHOOK_ALLOW_PRIVATE = False
+    delivery, status = deliver_one(endpoint)
+    assert status == "retrying"
+    assert no_connection == []
+    attempt = WebhookAttempt.objects.get(delivery=delivery)
+    assert attempt.status_code is None and not attempt.success
+    assert f"resolves to {address}, a private" in attempt.error
+
+
+class PeerSocket:
+    """A connected socket whose peer is `address`; records what happens to it."""
+
+    def __init__(self, address: str) -> None:
+        self.address, self.sent, self.closed = address, [], False
+
+    def getpeername(self):
+        return (self.address, 443, 0, 0)
+
+    def sendall(self, data) -> None:
+        self.sent.append(data)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@pytest.mark.parametrize("address", TRANSLATIONS_REFUSED)
+def test_a_connection_that_lands_on_a_translated_private_address_is_closed(
+    endpoint_for, settings, monkeypatch, address
+):
+    """DNS rebinding: the check sees a public address, the connection a translated one."""
+    endpoint = endpoint_for("https://rebind.example.com/hook")
+    settings.WEBHOOK_ALLOW_PRIVATE = False
+    fake_dns(monkeypatch, "93.184.216.34")
+    sockets = []
+
+    def create_connection(*args, **kwargs):
+        sockets.append(PeerSocket(address))
+        return sockets[-1]
+
+    monkeypatch.setattr(urllib3.util.connection, "create_connection", create_connection)
+    delivery, status = deliver_one(endpoint)
+    assert status == "retrying"
+    [sock] = sockets
+    assert sock.closed and sock.sent == []
+    error = WebhookAttempt.objects.get(delivery=delivery).error
+    assert error == f"Connected to {address}, a non-public address: refused."

@@ -3,8 +3,9 @@
 Each job works in batches of RETENTION_BATCH_SIZE rows, one short statement at a time (no
 long lock, no huge transaction), stops when RETENTION_JOB_SECONDS are spent (the next
 run goes on), and is idempotent: a second run finds nothing left to do. The jobs on an
-app's rows live in that app (`auth_phone/retention.py`, `tasks/retention.py`), use the
-helpers here and run as that app's tasks (`auth_phone.delete_dead_login_codes`).
+app's rows live in that app (`auth_phone/retention.py`, `tasks/retention.py`,
+`webhooks/retention.py`), use the helpers here and run as that app's tasks
+(`auth_phone.delete_dead_login_codes`).
 """
 
 from __future__ import annotations

@@ -131,10 +131,9 @@ def delete_user(*, user: User) -> None:
         # Access tokens of a missing user are refused by authentication; its login
         # sessions go with the row (on_delete CASCADE), so no refresh token refreshes.
         avatar = locked.avatar.name
-        emit_event(
-            events.USER_DELETED,
-            {"user_id": locked.pk, "phone": locked.phone, "deleted_at": timezone.now()},
-        )
+        # No phone: the receiver knows it by user_id, and a deleted account's number is
+        # not sent anywhere again.
+        emit_event(events.USER_DELETED, {"user_id": locked.pk, "deleted_at": timezone.now()})
         locked.delete()
         if avatar:
             _delete_file_on_commit(locked.avatar.storage, avatar)

@@ -9,6 +9,9 @@ from .base import DEBUG, env
 UNVERIFIED_USER_TTL = env.int("UNVERIFIED_USER_TTL", default=7)
 # SMS delivery-log rows keep the full phone number for this many days, then it is masked.
 SMS_LOG_RETENTION_DAYS = env.int("SMS_LOG_RETENTION_DAYS", default=30)
+# Finished webhook deliveries (with their attempts) and the events no pending delivery
+# needs (the payloads, phones included) are deleted after this many days; 0 keeps them.
+WEBHOOK_RETENTION_DAYS = env.int("WEBHOOK_RETENTION_DAYS", default=30)
 # Rows handled per statement, and the time a job may spend before it stops for this run.
 RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=1000)
 RETENTION_JOB_SECONDS = env.int("RETENTION_JOB_SECONDS", default=45)

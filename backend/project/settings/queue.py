@@ -109,4 +109,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tasks.anonymise_sms_log",
         "schedule": timedelta(hours=1),
     },
+    "delete-old-webhook-log": {
+        "task": "webhooks.delete_old_webhook_log",
+        "schedule": timedelta(hours=1),
+    },
 }
