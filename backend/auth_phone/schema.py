@@ -372,7 +372,14 @@ UPDATE_SCHEMA: dict[str, Any] = {
     "nothing of the request is saved: log in again with a code sent to the current "
     "number, then ask for the change with the new tokens.\n\n"
     "Unknown invite codes are limited per user: beyond INVITE_FAILURES_HOURLY_LIMIT (20) in "
-    "a clock hour every activation answers 429 with `Retry-After` until the hour ends.",
+    "a clock hour every activation answers 429 with `Retry-After` until the hour ends.\n\n"
+    "Avatars are limited per user: each upload counts (also when the request fails after "
+    "the image was decoded), and beyond AVATAR_UPLOADS_HOURLY_LIMIT (10) per "
+    "RATE_LIMIT_WINDOW (an hour) an upload answers 429 with `Retry-After` and nothing of "
+    "the request is saved. An avatar is stored decoded and encoded again: no EXIF, XMP, "
+    "comments, text chunks or colour profile, first frame only. A picture of more than "
+    "AVATAR_MAX_PIXELS pixels (read from its header, before decoding) answers 400 "
+    "`avatar_too_large`.",
     "request": {
         "application/json": ProfileUpdateInput,
         "multipart/form-data": ProfileUpdateInput,
@@ -418,8 +425,8 @@ UPDATE_SCHEMA: dict[str, Any] = {
             examples=[REAUTH_EXAMPLE],
         ),
         429: error_response(
-            RATE_LIMITED.description + " Only a new `phone` and unknown invite "
-            "codes are rate-limited; nothing of the request was saved.",
+            RATE_LIMITED.description + " Only a new `phone`, unknown invite "
+            "codes and avatar uploads are rate-limited; nothing of the request was saved.",
             examples=[
                 CODE_COOLDOWN_EXAMPLE,
                 CODE_ADDRESS_LIMIT_EXAMPLE,
@@ -427,6 +434,14 @@ UPDATE_SCHEMA: dict[str, Any] = {
                     "Too many unknown invite codes",
                     {
                         "detail": "Too many unknown invite codes. Try again in 1820 seconds.",
+                        "code": "rate_limited",
+                    },
+                    429,
+                ),
+                example(
+                    "Too many avatar uploads",
+                    {
+                        "detail": "Too many avatar uploads. Try again in 2140 seconds.",
                         "code": "rate_limited",
                     },
                     429,

@@ -184,6 +184,17 @@ LIMITS: dict[str, Limit] = {
         window=HOUR,
         reason=_("Too many unknown invite codes."),
     ),
+    # Avatar uploads an account may make per window: each is decoded and encoded again
+    # (CPU and up to AVATAR_MAX_PIXELS of memory), so each one counts, even when the edit
+    # it came with fails afterwards.
+    "avatar.upload": Limit(
+        COUNT,
+        "rl:avatar:{user}",
+        limit="AVATAR_UPLOADS_HOURLY_LIMIT",
+        window="RATE_LIMIT_WINDOW",
+        reason=_("Too many avatar uploads."),
+        metric="avatar_upload",
+    ),
 }
 
 # The switch of every limit but the caps.

@@ -37,6 +37,8 @@ LOGIN_FAILURES_SERVICE_LIMIT = env.int("LOGIN_FAILURES_SERVICE_LIMIT", default=1
 LOGIN_FAILURES_SERVICE_WINDOW = env.int("LOGIN_FAILURES_SERVICE_WINDOW", default=60)
 # Unknown invite codes one user may try per clock hour.
 INVITE_FAILURES_HOURLY_LIMIT = env.int("INVITE_FAILURES_HOURLY_LIMIT", default=20)
+# Avatar uploads one account may make per window (each is decoded and encoded again).
+AVATAR_UPLOADS_HOURLY_LIMIT = env.int("AVATAR_UPLOADS_HOURLY_LIMIT", default=10)
 RATE_LIMIT_WINDOW = env.int("RATE_LIMIT_WINDOW", default=3600)
 
 SMS_BACKEND = env.str("SMS_BACKEND", default="simulated")
