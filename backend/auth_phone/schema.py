@@ -484,8 +484,12 @@ CONFIRM_SCHEMA: dict[str, Any] = {
     "the refresh token held before no longer refreshes (a token of an earlier release, "
     "without a login of its own, gets a new login whose tokens carry no `auth_time`). "
     "A wrong, expired or used-up code answers 400 `invalid_code` on `sms_code`; after "
-    "LOGIN_CODE_MAX_ATTEMPTS wrong tries the code is dead, and wrong codes count towards "
-    "the new number's LOGIN_FAILURES_HOURLY_LIMIT, as at login (429 with `Retry-After`). "
+    "LOGIN_CODE_MAX_ATTEMPTS wrong tries the code is dead, and wrong codes count as failed "
+    "logins, towards the new number's LOGIN_FAILURES_HOURLY_LIMIT and the client "
+    "address's LOGIN_FAILURES_IP_HOURLY_LIMIT (429 with `Retry-After`; the address's count "
+    "spans every account it confirms for and its logins). The notice to the old number "
+    "takes a unit of the SMS budget and of that number's hourly code limits; when one is "
+    "spent the notice is skipped and the change still succeeds. "
     "Digits of any script are read as ASCII digits. A change code never logs in, and a "
     "login code never confirms a change. After the change, login codes sent to the old "
     "number and not used yet are dead, and a code request for the old number creates a "
@@ -565,7 +569,16 @@ CONFIRM_SCHEMA: dict[str, Any] = {
                         "code": "rate_limited",
                     },
                     429,
-                )
+                ),
+                example(
+                    "Too many wrong codes from this address",
+                    {
+                        "detail": "Too many failed logins from your address. "
+                        "Try again in 1930 seconds.",
+                        "code": "rate_limited",
+                    },
+                    429,
+                ),
             ],
         ),
         503: error_response(

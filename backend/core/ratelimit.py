@@ -64,8 +64,9 @@ class Limit:
 # Every budget, once. A code request takes code.* and then sms.budget (last, so that a
 # request another limit refuses costs no budget); a login takes login.address and then
 # login.phone. A change of number takes the very same ones: its code request those of a
-# code request for the new number, its confirmation login.phone of the new number (a
-# logged-in account, so no login.address).
+# code request for the new number, its confirmation those of a login for the new number
+# (from the confirming address), and the notice to the old number code.phone,
+# code.phone.all and sms.budget of the old number (skipped, not refused, when spent).
 LIMITS: dict[str, Limit] = {
     "code.cooldown": Limit(
         COOLDOWN,
@@ -109,6 +110,7 @@ LIMITS: dict[str, Limit] = {
         window=HOUR,
         error=SmsBudgetExhausted,
         cap=True,
+        metric="sms_budget",
         # For the operator's alerting; no phone or code in it.
         alert="SMS hourly budget reached: %s codes issued this hour; code requests answer "
         "503 until the hour ends (SMS_HOURLY_BUDGET)",
