@@ -197,6 +197,16 @@ LIMITS: dict[str, Limit] = {
         reason=_("Too many avatar uploads."),
         metric="avatar_upload",
     ),
+    # Password tries on the admin's login page (/admin/login/) per client address; a
+    # successful login gives its try back.
+    "admin.login": Limit(
+        COUNT,
+        "rl:admin:fail:{net}",
+        limit="ADMIN_LOGIN_FAILURES_HOURLY_LIMIT",
+        window="RATE_LIMIT_WINDOW",
+        reason=_("Too many failed admin logins from your address."),
+        metric="admin_login",
+    ),
 }
 
 # The switch of every limit but the caps.
