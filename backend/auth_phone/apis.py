@@ -172,7 +172,10 @@ class PhoneChangeConfirmApi(ReleaseResponseMixin, APIView):
         serializer.is_valid(raise_exception=True)
         current = sessions.session_of(request.auth)
         user = phone_change.confirm_phone_change(
-            user=user, keep_session=current, **serializer.validated_data
+            user=user,
+            keep_session=current,
+            client_ip=client_ip(request),
+            **serializer.validated_data,
         )
         tokens = sessions.renew_session_tokens(
             user=user,

@@ -96,7 +96,9 @@ code_request = extend_schema_view(
         "for it; `GET /tasks/{task_id}/` tells the state of its `task_id`. Limits: one code "
         "per phone per `resend_in` seconds (60), 5 per phone and 30 per client address per "
         "hour (IPv6: per /64, and 60 per /56 and 120 per /48 as well) — over a limit 429 "
-        "with `Retry-After`. "
+        "with `Retry-After`. A deactivated account answers exactly as any known phone (200, "
+        "after the same limits, with a `task_id` that answers like any other) but gets no "
+        "SMS and no code that could log in. "
         "A code goes only to a number in an allowed country (`SMS_ALLOWED_REGIONS`, "
         "default RU) that can receive an SMS: toll-free, premium-rate, shared-cost, UAN, "
         "voicemail and +882/+883 numbers answer 400 on `phone`, and with a real SMS "
@@ -191,8 +193,9 @@ login = extend_schema_view(
         "`code`) for JWT tokens; the code is consumed and the first login marks the phone "
         "verified. Digits of any script (fullwidth, Arabic-Indic ...) are read as ASCII "
         f"digits; anything else that is not {DIGITS} digits is a field error that costs "
-        "nothing. A wrong, expired or used-up code, and a number without a live code, all "
-        "answer the same 400 `invalid_code`, so the answer never tells whether a number "
+        "nothing. A wrong, expired or used-up code, a number without a live code, and any "
+        "code for a deactivated account all answer the same 400 `invalid_code`, so the "
+        "answer never tells whether a number "
         f"has a live code; after {ATTEMPTS} wrong tries the code is dead "
         "(even the right one fails) and a new one must be requested. Limits, each answering "
         "429 with `Retry-After`: more than 10 wrong guesses at a live code per phone per "
@@ -372,7 +375,14 @@ UPDATE_SCHEMA: dict[str, Any] = {
     "nothing of the request is saved: log in again with a code sent to the current "
     "number, then ask for the change with the new tokens.\n\n"
     "Unknown invite codes are limited per user: beyond INVITE_FAILURES_HOURLY_LIMIT (20) in "
-    "a clock hour every activation answers 429 with `Retry-After` until the hour ends.",
+    "a clock hour every activation answers 429 with `Retry-After` until the hour ends.\n\n"
+    "Avatars are limited per user: each upload counts (also when the request fails after "
+    "the image was decoded), and beyond AVATAR_UPLOADS_HOURLY_LIMIT (10) per "
+    "RATE_LIMIT_WINDOW (an hour) an upload answers 429 with `Retry-After` and nothing of "
+    "the request is saved. An avatar is stored decoded and encoded again: no EXIF, XMP, "
+    "comments, text chunks or colour profile, first frame only. A picture of more than "
+    "AVATAR_MAX_PIXELS pixels (read from its header, before decoding) answers 400 "
+    "`avatar_too_large`.",
     "request": {
         "application/json": ProfileUpdateInput,
         "multipart/form-data": ProfileUpdateInput,
@@ -418,8 +428,8 @@ UPDATE_SCHEMA: dict[str, Any] = {
             examples=[REAUTH_EXAMPLE],
         ),
         429: error_response(
-            RATE_LIMITED.description + " Only a new `phone` and unknown invite "
-            "codes are rate-limited; nothing of the request was saved.",
+            RATE_LIMITED.description + " Only a new `phone`, unknown invite "
+            "codes and avatar uploads are rate-limited; nothing of the request was saved.",
             examples=[
                 CODE_COOLDOWN_EXAMPLE,
                 CODE_ADDRESS_LIMIT_EXAMPLE,
@@ -427,6 +437,14 @@ UPDATE_SCHEMA: dict[str, Any] = {
                     "Too many unknown invite codes",
                     {
                         "detail": "Too many unknown invite codes. Try again in 1820 seconds.",
+                        "code": "rate_limited",
+                    },
+                    429,
+                ),
+                example(
+                    "Too many avatar uploads",
+                    {
+                        "detail": "Too many avatar uploads. Try again in 2140 seconds.",
                         "code": "rate_limited",
                     },
                     429,
@@ -469,8 +487,12 @@ CONFIRM_SCHEMA: dict[str, Any] = {
     "the refresh token held before no longer refreshes (a token of an earlier release, "
     "without a login of its own, gets a new login whose tokens carry no `auth_time`). "
     "A wrong, expired or used-up code answers 400 `invalid_code` on `sms_code`; after "
-    "LOGIN_CODE_MAX_ATTEMPTS wrong tries the code is dead, and wrong codes count towards "
-    "the new number's LOGIN_FAILURES_HOURLY_LIMIT, as at login (429 with `Retry-After`). "
+    "LOGIN_CODE_MAX_ATTEMPTS wrong tries the code is dead, and wrong codes count as failed "
+    "logins, towards the new number's LOGIN_FAILURES_HOURLY_LIMIT and the client "
+    "address's LOGIN_FAILURES_IP_HOURLY_LIMIT (429 with `Retry-After`; the address's count "
+    "spans every account it confirms for and its logins). The notice to the old number "
+    "takes a unit of the SMS budget and of that number's hourly code limits; when one is "
+    "spent the notice is skipped and the change still succeeds. "
     "Digits of any script are read as ASCII digits. A change code never logs in, and a "
     "login code never confirms a change. After the change, login codes sent to the old "
     "number and not used yet are dead, and a code request for the old number creates a "
@@ -550,7 +572,16 @@ CONFIRM_SCHEMA: dict[str, Any] = {
                         "code": "rate_limited",
                     },
                     429,
-                )
+                ),
+                example(
+                    "Too many wrong codes from this address",
+                    {
+                        "detail": "Too many failed logins from your address. "
+                        "Try again in 1930 seconds.",
+                        "code": "rate_limited",
+                    },
+                    429,
+                ),
             ],
         ),
         503: error_response(

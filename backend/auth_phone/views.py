@@ -289,7 +289,10 @@ def change_phone_view(request: UserRequest) -> HttpResponse:
         try:
             # A browser login has no API session of its own: every API login ends.
             phone_change.confirm_phone_change(
-                user=request.user, phone=pending, code=form.cleaned_data["code"]
+                user=request.user,
+                phone=pending,
+                code=form.cleaned_data["code"],
+                client_ip=client_ip(request),
             )
         except DomainError as exc:
             form.add_error("code", exc.text)

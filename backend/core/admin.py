@@ -1,4 +1,11 @@
 from django.contrib import admin
+from django.http import HttpResponse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+from core import ratelimit
+from core.errors import RateLimited
+from core.http import client_ip
 
 
 class ReadOnlyModelAdmin(admin.ModelAdmin):
@@ -34,13 +41,32 @@ class PasswordAdminSite(admin.AdminSite):
         )
 
     def login(self, request, extra_context=None):
+        """Django's admin login, with every password try counted against the client
+        address (ADMIN_LOGIN_FAILURES_HOURLY_LIMIT): beyond the limit the page answers 429,
+        even to the right password, and a successful login gives its try back."""
+        if request.method != "POST":
+            return super().login(request, extra_context)
+        try:
+            attempt = ratelimit.reserve("admin.login", net=client_ip(request))
+        except RateLimited as exc:
+            return _refusal_page(exc)
         response = super().login(request, extra_context)
         # The admin's login view redirects only after auth_login() accepted the password.
-        if (
-            request.method == "POST"
-            and response.status_code == 302
-            and request.user.is_authenticated
-            and request.user.is_staff
-        ):
+        if response.status_code == 302 and request.user.is_authenticated and request.user.is_staff:
+            attempt.release()
             request.session[ADMIN_PASSWORD_LOGIN] = True
         return response
+
+
+def _refusal_page(refusal: RateLimited) -> HttpResponse:
+    """The admin login's answer beyond its limit: a plain page, 429 with Retry-After."""
+    page = format_html(
+        '<!doctype html><html><head><meta charset="utf-8"><title>{}</title></head>'
+        "<body><h1>{}</h1><p>{}</p></body></html>",
+        _("Too many requests."),
+        _("Too many requests."),
+        refusal.text,
+    )
+    response = HttpResponse(page, status=refusal.status)
+    response["Retry-After"] = str(refusal.retry_after)
+    return response

@@ -64,8 +64,9 @@ class Limit:
 # Every budget, once. A code request takes code.* and then sms.budget (last, so that a
 # request another limit refuses costs no budget); a login takes login.address and then
 # login.phone. A change of number takes the very same ones: its code request those of a
-# code request for the new number, its confirmation login.phone of the new number (a
-# logged-in account, so no login.address).
+# code request for the new number, its confirmation those of a login for the new number
+# (from the confirming address), and the notice to the old number code.phone,
+# code.phone.all and sms.budget of the old number (skipped, not refused, when spent).
 LIMITS: dict[str, Limit] = {
     "code.cooldown": Limit(
         COOLDOWN,
@@ -109,6 +110,7 @@ LIMITS: dict[str, Limit] = {
         window=HOUR,
         error=SmsBudgetExhausted,
         cap=True,
+        metric="sms_budget",
         # For the operator's alerting; no phone or code in it.
         alert="SMS hourly budget reached: %s codes issued this hour; code requests answer "
         "503 until the hour ends (SMS_HOURLY_BUDGET)",
@@ -183,6 +185,27 @@ LIMITS: dict[str, Limit] = {
         limit="INVITE_FAILURES_HOURLY_LIMIT",
         window=HOUR,
         reason=_("Too many unknown invite codes."),
+    ),
+    # Avatar uploads an account may make per window: each is decoded and encoded again
+    # (CPU and up to AVATAR_MAX_PIXELS of memory), so each one counts, even when the edit
+    # it came with fails afterwards.
+    "avatar.upload": Limit(
+        COUNT,
+        "rl:avatar:{user}",
+        limit="AVATAR_UPLOADS_HOURLY_LIMIT",
+        window="RATE_LIMIT_WINDOW",
+        reason=_("Too many avatar uploads."),
+        metric="avatar_upload",
+    ),
+    # Password tries on the admin's login page (/admin/login/) per client address; a
+    # successful login gives its try back.
+    "admin.login": Limit(
+        COUNT,
+        "rl:admin:fail:{net}",
+        limit="ADMIN_LOGIN_FAILURES_HOURLY_LIMIT",
+        window="RATE_LIMIT_WINDOW",
+        reason=_("Too many failed admin logins from your address."),
+        metric="admin_login",
     ),
 }
 

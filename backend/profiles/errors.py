@@ -6,6 +6,7 @@ from core.errors import DomainError, NotFound
 
 __all__ = [
     "AvatarInvalid",
+    "AvatarPixelsOverGuard",
     "AvatarTooLarge",
     "InviteAlreadyActivated",
     "InviteCodeInvalid",
@@ -81,3 +82,11 @@ class AvatarTooManyPixels(AvatarTooLarge):
     message = _(
         "The image is too large: at most %(limit)s pixels (this one is %(width)s x %(height)s)."
     )
+
+
+class AvatarPixelsOverGuard(AvatarTooLarge):
+    """Raised with `limit` (the pixel limit, written with digit groups) for a picture so
+    large that Pillow refuses to read even its header (a decompression bomb): its size in
+    pixels is not known."""
+
+    message = _("The image is too large: at most %(limit)s pixels.")

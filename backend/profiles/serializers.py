@@ -70,8 +70,9 @@ class ProfileUpdateInput(serializers.Serializer):
         required=False,
         allow_null=True,
         help_text="JPEG (multi-picture JPEGs too), PNG, WebP or GIF image (multipart "
-        "upload) of at most 2 MiB and 16,777,216 pixels; stored encoded again, without EXIF "
-        "or GPS data, first frame only. null clears it.",
+        "upload) of at most 2 MiB and 16,777,216 pixels, 10 uploads an hour; stored encoded "
+        "again without EXIF, GPS, XMP, comments or colour profile, first frame only. null "
+        "clears it.",
     )
     user_referral = StrictCharField(
         required=False,

@@ -16,7 +16,12 @@ from auth_phone.errors import InvalidCode
 from core import ratelimit
 from core.errors import DomainError, RateLimited, SmsBudgetExhausted
 from core.phones import InvalidPhone, normalize_phone
-from profiles.errors import AvatarTooLarge, AvatarTooManyPixels, InviteCodeNotFound
+from profiles.errors import (
+    AvatarPixelsOverGuard,
+    AvatarTooLarge,
+    AvatarTooManyPixels,
+    InviteCodeNotFound,
+)
 from tests.conftest import last_code
 from tests.phones import AS_JSON_NUMBER, EXAMPLE_IN_ERRORS, phone_number
 
@@ -36,6 +41,7 @@ WITH_VALUES = {
     InviteCodeNotFound: lambda: InviteCodeNotFound("ZZ9ZZ9"),
     AvatarTooLarge: lambda: AvatarTooLarge(limit="2 MiB"),
     AvatarTooManyPixels: lambda: AvatarTooManyPixels(limit="16,777,216", width=8000, height=6000),
+    AvatarPixelsOverGuard: lambda: AvatarPixelsOverGuard(limit="16,777,216"),
     SmsBudgetExhausted: lambda: SmsBudgetExhausted(1260),
     RateLimited: lambda: RateLimited(5, _("Too many codes requested for this number.")),
 }

@@ -187,3 +187,147 @@ def test_the_pixel_limit_is_worded_in_russian():
         assert refusal.text == (
             "Изображение слишком большое: не больше 100 пикселей (в этом 11 × 10)."
         )
+
+
+def srgb_profile() -> bytes:
+    from PIL import ImageCms
+
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+
+def jpeg_with_everything() -> bytes:
+    """A JPEG with EXIF (GPS), a colour profile, a comment and XMP, as cameras and
+    editors write them."""
+    exif = Image.Exif()
+    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    gps[ExifTags.GPS.GPSLatitudeRef] = "N"
+    gps[ExifTags.GPS.GPSLatitude] = (55.0, 45.0, 21.0)
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), (10, 120, 200)).save(
+        buffer,
+        format="JPEG",
+        exif=exif,
+        icc_profile=srgb_profile(),
+        comment=b"home: Tverskaya 1",
+        xmp=b"<x:xmpmeta><rdf:Description City='Moscow'/></x:xmpmeta>",
+    )
+    content = buffer.getvalue()
+    with Image.open(io.BytesIO(content)) as image:  # the upload does carry all of it
+        assert {"exif", "icc_profile", "comment", "xmp"} <= set(image.info)
+    return content
+
+
+def test_a_jpegs_comment_colour_profile_and_xmp_are_not_stored(user):
+    response = upload(client_for(user), jpeg_with_everything())
+
+    assert response.status_code == 200, response.content
+    content = stored(user)
+    assert b"Tverskaya" not in content and b"Moscow" not in content
+    with Image.open(io.BytesIO(content)) as image:
+        assert image.format == "JPEG"
+        assert not image.getexif()
+        assert not {"exif", "icc_profile", "comment", "xmp"} & set(image.info), image.info
+
+
+@pytest.mark.parametrize(("fmt", "name", "mode"), [("PNG", "a.png", "RGBA"), ("GIF", "a.gif", "P")])
+def test_a_colour_profile_and_comments_of_a_png_or_gif_are_not_stored(user, fmt, name, mode):
+    from PIL import PngImagePlugin
+
+    options: dict = {"icc_profile": srgb_profile()}
+    if fmt == "PNG":
+        options["pnginfo"] = PngImagePlugin.PngInfo()
+        options["pnginfo"].add_text("Comment", "home: Tverskaya 1")
+    else:
+        options["comment"] = b"home: Tverskaya 1"
+    buffer = io.BytesIO()
+    Image.new(mode, (8, 8)).save(buffer, format=fmt, **options)
+    with Image.open(io.BytesIO(buffer.getvalue())) as image:
+        assert "comment" in image.info or "Comment" in image.info
+
+    response = upload(
+        client_for(user), buffer.getvalue(), name=name, content_type=f"image/{name[2:]}"
+    )
+
+    assert response.status_code == 200, response.content
+    content = stored(user)
+    assert b"Tverskaya" not in content
+    with Image.open(io.BytesIO(content)) as image:
+        assert image.format == fmt
+        assert not {"icc_profile", "comment", "Comment", "exif", "xmp"} & set(image.info)
+
+
+def test_a_transparent_palette_picture_stays_transparent(user):
+    picture = Image.new("P", (8, 8), 1)
+    picture.putpixel((0, 0), 0)
+    buffer = io.BytesIO()
+    picture.save(buffer, format="GIF", transparency=0)
+
+    response = upload(client_for(user), buffer.getvalue(), name="a.gif", content_type="image/gif")
+
+    assert response.status_code == 200
+    with Image.open(io.BytesIO(stored(user))) as image:
+        assert image.info.get("transparency") == 0
+
+
+@pytest.mark.parametrize(("fmt", "name"), [("WEBP", "a.webp"), ("PNG", "a.png")])
+def test_an_animated_webp_or_png_keeps_its_first_frame(user, fmt, name):
+    buffer = io.BytesIO()
+    frames = [
+        Image.new("RGB", (8, 8), colour) for colour in ((200, 0, 0), (0, 200, 0), (0, 0, 200))
+    ]
+    frames[0].save(buffer, format=fmt, save_all=True, append_images=frames[1:], duration=50)
+    with Image.open(io.BytesIO(buffer.getvalue())) as image:
+        assert image.n_frames == 3
+
+    response = upload(client_for(user), buffer.getvalue(), name=name, content_type="image/png")
+
+    assert response.status_code == 200, response.content
+    with Image.open(io.BytesIO(stored(user))) as image:
+        assert getattr(image, "n_frames", 1) == 1
+        assert image.convert("RGB").getpixel((4, 4))[0] > 150  # the first (red) frame
+
+
+def png_declaring(width: int, height: int) -> bytes:
+    """A PNG of a few bytes whose header says width x height pixels."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    idat = zlib.compress(b"\0" * 64)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    )
+
+
+def gif_declaring(width: int, height: int) -> bytes:
+    """A GIF of a few bytes whose screen and first frame say width x height pixels."""
+    import struct
+
+    screen = b"GIF89a" + struct.pack("<HHBBB", width, height, 0x80, 0, 0) + b"\0\0\0\xff\xff\xff"
+    frame = b"\x2c" + struct.pack("<HHHHB", 0, 0, width, height, 0)
+    return screen + frame + b"\x02\x02\x44\x01\x00\x3b"
+
+
+@pytest.mark.parametrize(
+    ("content", "name"),
+    [(png_declaring(60000, 60000), "bomb.png"), (gif_declaring(65535, 65535), "bomb.gif")],
+    ids=["png", "gif"],
+)
+def test_a_file_declaring_a_huge_picture_answers_400_saying_so(user, settings, content, name):
+    # Past Pillow's own guard (2 x 89 Mpx): Pillow refuses to open it at all.
+    assert len(content) < 100
+    before = snapshot(user)
+
+    response = upload(client_for(user), content, name=name, content_type="image/png")
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "avatar": ["The image is too large: at most 16,777,216 pixels."],
+        "code": "avatar_too_large",
+    }
+    assert snapshot(user) == before
+    assert stored_files(settings) == []

@@ -55,7 +55,8 @@ def request_login_code(
     transaction (its errors undo both). A test number (SMS_TEST_NUMBERS) gets its fixed
     code, no SMS, and takes nothing from any limit or budget. With `send=False` everything
     happens as for any request (limits, code row, delivery row) except that the code can
-    never match and no SMS goes out: the answer must not show that nothing was sent."""
+    never match and no SMS goes out: the answer must not show that nothing was sent. A
+    deactivated account (`is_active` false) is answered so too."""
     try:
         phones.ensure_sms_deliverable(phone)
     except phones.UndeliverablePhone as exc:
@@ -87,7 +88,14 @@ def request_login_code(
             else:
                 created = False
                 User.objects.select_for_update().filter(pk=user.pk).first()
-            live = None if created else _live_code(user=user, purpose=purpose, phone=phone)
+            # A deactivated account is answered as any other, but gets no code that could
+            # match and no SMS; a code it still had dies.
+            deliver = send and user.is_active
+            live = (
+                None
+                if created or not deliver
+                else _live_code(user=user, purpose=purpose, phone=phone)
+            )
             if live is not None:
                 # A request while a code is live sends that code again: a stranger asking
                 # for the owner's number leaves no dead code in the owner's hand.
@@ -105,11 +113,11 @@ def request_login_code(
                     # A test number's hash now: no worker issues its code.
                     # An empty hash matches no code: without an SMS it must never match.
                     code_hash=""
-                    if fixed_code is None or not send
+                    if fixed_code is None or not deliver
                     else codes.hash_code(user_id=user.pk, code=fixed_code),
                 )
             delivery = queue_login_code_sms(
-                login_code=login_code, phone=phone, language=language, send=send
+                login_code=login_code, phone=phone, language=language, send=deliver
             )
     except BaseException:
         reservations.release()  # the budget's unit too
@@ -252,7 +260,8 @@ def _check_code(
             users = User.objects.select_for_update().filter(pk=user.pk)
         # At most one row (a unique column): read without .first()'s ORDER BY and LIMIT.
         locked = next(iter(users), None)
-        if locked is None:
+        # A deactivated account logs in with no code: answered as a number without one.
+        if locked is None or not locked.is_active:
             return None, InvalidCode(InvalidCode.NO_CODE), False
         unused = LoginCode.objects.select_for_update().filter(
             user=locked, purpose=purpose, used_at__isnull=True

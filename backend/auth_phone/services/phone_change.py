@@ -10,6 +10,7 @@ the unique phone column decides between two accounts confirming one number.
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,6 +19,8 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
+from core import ratelimit
+from core.errors import RateLimited
 from profiles.models import User
 from profiles.services import users
 from tasks.services import queue_notice_sms
@@ -34,6 +37,8 @@ from ..errors import (
 from ..models import LoginCode
 from . import sessions
 from .codes import request_login_code, verify_login_code
+
+logger = logging.getLogger(__name__)
 
 CHANGE = LoginCode.Purpose.PHONE_CHANGE
 CODE_FIELD = "sms_code"
@@ -111,7 +116,28 @@ def get_pending_phone(*, user: User) -> str | None:
     )
 
 
-def _move_to(phone: str, keep_session: str | None) -> Callable[[LoginCode, datetime], None]:
+# What the notice to the old number takes: an SMS like a code's, so the number's hourly
+# limits (from the confirming network, and from all) and the service's hourly budget.
+NOTICE_LIMITS = ("code.phone", "code.phone.all", "sms.budget")
+
+
+def _queue_phone_changed_notice(*, user_id: int, old_phone: str, client_ip: str) -> None:
+    """Queue the notice to the old number unless a limit of that number or the SMS budget
+    is spent: then the notice is skipped (logged; counted in rate_limit_refusals_total),
+    and the change goes on. The move of the account never fails for its notice."""
+    try:
+        ratelimit.reserve(*NOTICE_LIMITS, phone=old_phone, net=client_ip)
+    except RateLimited as exc:
+        logger.warning(
+            "phone_changed notice for user %s not sent: %s (%s)", user_id, exc.text, exc.code
+        )
+        return
+    queue_notice_sms(phone=old_phone, notice=PHONE_CHANGED_NOTICE)
+
+
+def _move_to(
+    phone: str, keep_session: str | None, client_ip: str
+) -> Callable[[LoginCode, datetime], None]:
     def move(change_code: LoginCode, now: datetime) -> None:
         old_phone = change_code.user.phone  # locked with the code by verify_login_code
         try:
@@ -138,18 +164,22 @@ def _move_to(phone: str, keep_session: str | None) -> Callable[[LoginCode, datet
         ).delete()
         # Whoever else held a login (a thief's refresh token among them) holds nothing now.
         sessions.end_other_sessions(user=change_code.user, keep=keep_session)
-        queue_notice_sms(phone=old_phone, notice=PHONE_CHANGED_NOTICE)
+        _queue_phone_changed_notice(
+            user_id=change_code.user_id, old_phone=old_phone, client_ip=client_ip
+        )
 
     return move
 
 
 def confirm_phone_change(
-    *, user: User, phone: str, code: str, keep_session: str | None = None
+    *, user: User, phone: str, code: str, client_ip: str, keep_session: str | None = None
 ) -> User:
     """Move `user` to `phone` with the right, live code sent there for this change; its
     unused login codes die, every session but `keep_session` (the caller's) ends and the
-    old number gets a notice. Raises NoPendingPhoneChange,
-    NotPendingPhone, PhoneTaken; on `sms_code`: InvalidCode; RateLimited."""
+    old number gets a notice (unless its limits or the SMS budget are spent). A wrong code
+    counts like a failed login: against `client_ip` (the login limits of an address) and
+    against the new number. Raises NoPendingPhoneChange, NotPendingPhone, PhoneTaken; on
+    `sms_code`: InvalidCode; RateLimited."""
     pending = get_pending_phone(user=user)
     # Checked first: a number nobody asked a code for costs that number no failed attempt.
     if pending is None:
@@ -160,9 +190,10 @@ def confirm_phone_change(
         verify_login_code(
             phone=phone,
             code=code,
+            client_ip=client_ip,
             purpose=CHANGE,
             user=user,
-            on_verified=_move_to(phone, keep_session),
+            on_verified=_move_to(phone, keep_session, client_ip),
         )
     except InvalidCode as exc:
         if exc.reason == InvalidCode.NO_CODE:  # replaced or confirmed by a concurrent request

@@ -10,7 +10,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from PIL import Image, ImageOps
 
-from ..errors import AvatarInvalid, AvatarTooLarge, AvatarTooManyPixels
+from ..errors import AvatarInvalid, AvatarPixelsOverGuard, AvatarTooLarge, AvatarTooManyPixels
 
 # Pillow format name -> format the avatar is stored in. A multi-picture JPEG (MPO, what
 # many phone cameras write) reaches Pillow through its JPEG parser and is stored as a
@@ -18,6 +18,11 @@ from ..errors import AvatarInvalid, AvatarTooLarge, AvatarTooManyPixels
 AVATAR_FORMATS = {"JPEG": "JPEG", "MPO": "JPEG", "PNG": "PNG", "WEBP": "WEBP", "GIF": "GIF"}
 AVATAR_PARSERS = ["JPEG", "PNG", "WEBP", "GIF"]  # the only parsers that see the bytes
 AVATAR_EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
+# What of a decoded picture's `info` its encoder may write again: only what the pixels
+# need (the transparent colour of a palette picture). Pillow's encoders write the rest of
+# `info` back by default (a JPEG's comment and XMP, a PNG's or GIF's colour profile and
+# comment): none of it is stored.
+KEPT_INFO = frozenset({"transparency"})
 
 
 def _format_bytes(size: int) -> str:
@@ -51,6 +56,8 @@ def check_avatar(file: UploadedFile) -> str:
             image.verify()
     except AvatarInvalid:
         raise
+    except Image.DecompressionBombError as exc:  # past Pillow's own guard: far too large
+        raise AvatarPixelsOverGuard(limit=f"{settings.AVATAR_MAX_PIXELS:,}") from exc
     # Pillow's parsers raise many kinds of errors on a broken or hostile file (OSError,
     # SyntaxError, ValueError, struct.error, DecompressionBombError ...); all mean the same.
     except Exception as exc:
@@ -65,8 +72,9 @@ def check_avatar(file: UploadedFile) -> str:
 def encode_avatar(file: UploadedFile) -> ContentFile:
     """The avatar as it is stored: `file` checked (check_avatar), decoded and encoded
     again by Pillow, under a random name. Only the pixels survive: EXIF (GPS position,
-    camera, time), comments and colour profiles are dropped, after the EXIF orientation
-    has been applied; an animated image keeps its first frame. Raises AvatarInvalid."""
+    camera, time), XMP, comments, text chunks and colour profiles are dropped, after the
+    EXIF orientation has been applied; an animated image keeps its first frame (the others
+    are never decoded). Raises AvatarInvalid."""
     extension = check_avatar(file)
     try:
         with Image.open(file, formats=AVATAR_PARSERS) as image:
@@ -77,6 +85,7 @@ def encode_avatar(file: UploadedFile) -> ContentFile:
         raise AvatarInvalid() from exc
     finally:
         file.seek(0)
+    picture.info = {key: value for key, value in picture.info.items() if key in KEPT_INFO}
     if output_format == "JPEG" and picture.mode not in ("RGB", "L"):
         picture = picture.convert("RGB")
     elif output_format == "WEBP" and picture.mode not in ("RGB", "RGBA"):

@@ -7,6 +7,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core import ratelimit
 from core.phones import InvalidPhone, normalize_phone
 from webhooks import events
 from webhooks.services import emit_event
@@ -85,7 +86,8 @@ def _delete_file_on_commit(storage, name: str) -> None:
 def update_profile(*, user: User, **fields) -> User:
     """Set the given editable fields (email, first_name, last_name, avatar; None or "" clears
     one), accept `phone` only unchanged, activate the code in `user_referral` if given; all
-    or nothing. Raises PhoneReadOnly, AvatarInvalid and the errors of activate_invite_code."""
+    or nothing. Raises PhoneReadOnly, AvatarInvalid, RateLimited (beyond
+    AVATAR_UPLOADS_HOURLY_LIMIT avatars per account) and the errors of activate_invite_code."""
     unknown = set(fields) - EDITABLE_FIELDS - {"phone", "user_referral"}
     if unknown:
         raise TypeError(f"update_profile() got unexpected fields: {sorted(unknown)}")
@@ -100,6 +102,10 @@ def update_profile(*, user: User, **fields) -> User:
         for name, value in fields.items()
     }
     if changes.get("avatar") is not None:
+        # Counted after the header check (a file refused there is not decoded) and before
+        # the decoding it pays for, and kept whatever happens next; a refusal stores nothing.
+        avatars.check_avatar(changes["avatar"])
+        ratelimit.reserve("avatar.upload", user=user.pk)
         changes["avatar"] = avatars.encode_avatar(changes["avatar"])
 
     with transaction.atomic():

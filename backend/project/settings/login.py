@@ -37,6 +37,11 @@ LOGIN_FAILURES_SERVICE_LIMIT = env.int("LOGIN_FAILURES_SERVICE_LIMIT", default=1
 LOGIN_FAILURES_SERVICE_WINDOW = env.int("LOGIN_FAILURES_SERVICE_WINDOW", default=60)
 # Unknown invite codes one user may try per clock hour.
 INVITE_FAILURES_HOURLY_LIMIT = env.int("INVITE_FAILURES_HOURLY_LIMIT", default=20)
+# Avatar uploads one account may make per window (each is decoded and encoded again).
+AVATAR_UPLOADS_HOURLY_LIMIT = env.int("AVATAR_UPLOADS_HOURLY_LIMIT", default=10)
+# Failed password logins on the admin's login page per client address (IPv6: per /64)
+# per window; beyond it every admin login from that address answers 429.
+ADMIN_LOGIN_FAILURES_HOURLY_LIMIT = env.int("ADMIN_LOGIN_FAILURES_HOURLY_LIMIT", default=10)
 RATE_LIMIT_WINDOW = env.int("RATE_LIMIT_WINDOW", default=3600)
 
 SMS_BACKEND = env.str("SMS_BACKEND", default="simulated")
