@@ -133,8 +133,17 @@ def _load() -> tuple[KeyRing, bool]:
             SigningKey.objects.filter(retired_at__isnull=True).values_list("kid", flat=True)
         )
         current = signing_keys.ensure_signing_key()
+        try:
+            signing_key = signing_keys.decrypt_private_key(current)
+        except signing_keys.UndecryptableKey as exc:
+            # DJANGO_SECRET_KEY changed: the stored key cannot sign any more, but its public
+            # part still verifies the tokens it signed. A new key takes over (one replica
+            # makes it, the others read it) instead of every login failing until an
+            # operator rotates by hand.
+            logger.error("%s; a new signing key replaces it", exc)
+            current = signing_keys.rotate_signing_key(replacing=current.kid)
+            signing_key = signing_keys.decrypt_private_key(current)
         cacheable = current.kid in existed or not connection.in_atomic_block
-        signing_key = signing_keys.decrypt_private_key(current)
         signing_kid = current.kid
     for path in settings.JWT_PUBLIC_KEY_FILES:
         public = signing_keys.key_from_file(path)[1]

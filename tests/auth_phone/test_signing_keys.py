@@ -117,6 +117,28 @@ def test_the_private_part_is_stored_encrypted_under_the_secret_key(user, setting
         signing_keys.decrypt_private_key(row)
 
 
+def test_a_changed_secret_key_makes_a_new_signing_key_and_logs_nobody_out(
+    api, user, settings, caplog
+):
+    before = issue_tokens(user=user)
+    old = SigningKey.objects.get(retired_at=None)
+    settings.JWT_KEY_ENCRYPTION_KEY = "00" * 32  # as if DJANGO_SECRET_KEY had changed
+    tokens.forget_keys()
+    with caplog.at_level(logging.ERROR, logger="auth_phone.tokens"):
+        after = issue_tokens(user=user)  # signing still works: no 500 until a manual rotation
+    new = SigningKey.objects.get(retired_at=None)
+    assert new.kid != old.kid
+    assert SigningKey.objects.get(kid=old.kid).retired_at is not None
+    assert jwt.get_unverified_header(after["access"])["kid"] == new.kid
+    signing_keys.decrypt_private_key(new)  # readable under the new secret
+    # The old key's public part still verifies what it signed: nobody is logged out.
+    assert get_me(before["access"]).status_code == 200
+    assert get_me(after["access"]).status_code == 200
+    assert {key["kid"] for key in jwks(api)["keys"]} == {old.kid, new.kid}
+    [record] = [r for r in caplog.records if "a new signing key replaces it" in r.getMessage()]
+    assert old.kid in record.getMessage() and "PRIVATE" not in record.getMessage()
+
+
 def test_after_a_rotation_new_tokens_carry_the_new_kid_and_old_ones_still_work(api, user):
     before = issue_tokens(user=user)
     old_kid = jwt.get_unverified_header(before["access"])["kid"]
