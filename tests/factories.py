@@ -42,6 +42,14 @@ class UserFactory(factory.django.DjangoModelFactory):
         return create_user(**kwargs)
 
 
+def staff_with_password(phone: str, password: str) -> User:
+    """A superuser who can log in to the admin with `password` (the only way it opens)."""
+    user = create_user(phone=phone, is_staff=True, is_superuser=True)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    return user
+
+
 class LoginCodeFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = LoginCode

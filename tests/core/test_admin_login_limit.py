@@ -6,8 +6,8 @@ try back."""
 import pytest
 from django.test import Client
 
-from profiles.services.users import create_user
 from tests.conftest import ADMIN_PASSWORD
+from tests.factories import staff_with_password
 from tests.phones import phone_number
 
 PHONE = phone_number()
@@ -17,10 +17,7 @@ ADDRESS, OTHER_ADDRESS = "203.0.113.7", "198.51.100.9"
 
 @pytest.fixture
 def staff(db):
-    user = create_user(phone=PHONE, is_staff=True, is_superuser=True)
-    user.set_password(ADMIN_PASSWORD)
-    user.save()
-    return user
+    return staff_with_password(PHONE, ADMIN_PASSWORD)
 
 
 def log_in(password: str, address: str = ADDRESS) -> tuple[Client, object]:

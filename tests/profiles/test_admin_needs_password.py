@@ -6,6 +6,7 @@ from django.test import Client
 
 from profiles.services.users import create_user
 from tests.conftest import ADMIN_PASSWORD, admin_login, last_code
+from tests.factories import staff_with_password
 from tests.phones import phone_number
 
 PHONE = phone_number()
@@ -13,10 +14,7 @@ PHONE = phone_number()
 
 @pytest.fixture
 def staff(db):
-    user = create_user(phone=PHONE, is_staff=True, is_superuser=True)
-    user.set_password(ADMIN_PASSWORD)
-    user.save()
-    return user
+    return staff_with_password(PHONE, ADMIN_PASSWORD)
 
 
 def ui_code_login(client: Client, django_capture_on_commit_callbacks) -> None:
