@@ -163,6 +163,9 @@ class Stack:
                 "SMS_IP56_HOURLY_LIMIT": "1000000000",
                 "SMS_IP48_HOURLY_LIMIT": "1000000000",
                 "SMS_HOURLY_BUDGET": "1000000000",
+                # Most benchmark codes are never used: the conversion guard judges every
+                # request (its Redis work is measured) but a share of 0 never suspends.
+                "SMS_ROUTE_GUARD_MIN_CONVERSION": "0",
                 "WEB_CONCURRENCY": str(args.web_workers),
                 "GUNICORN_THREADS": str(args.web_threads),
                 "CELERY_WORKER_CONCURRENCY": str(args.worker_concurrency),

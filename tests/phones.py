@@ -4,6 +4,8 @@ keeps it so).
 - `phone_number(n)` is a valid Russian mobile number, +7 911 and `n` in seven digits: the number
   of a test that asks for codes, logs in, or reads it back. `phone_number()` is +7 911 123-45-67;
   `phone_number(1, code=921)` is +7 921 000-00-01.
+- `de_mobile(n)` is a valid German mobile number, +49 151 and `n` in eight digits: a number
+  of another country calling code.
 - `next_phone()` is a number nobody else in the run has, for users the test does not name
   (+7 111 ..., a range no operator has).
 - `spelled(number, "8 (###) ###-##-##")` is a number as a person types it, for the tests
@@ -21,6 +23,12 @@ import itertools
 def phone_number(n: int = 1234567, *, code: int = 911) -> str:
     """+7, the three-digit operator `code` and `n` in seven digits (E.164)."""
     return f"+7{code:03d}{n:07d}"
+
+
+def de_mobile(n: int = 12345678) -> str:
+    """A German mobile number, +49 151 and `n` in eight digits: another country calling code
+    than phone_number()'s (+7)."""
+    return f"+49151{n:08d}"
 
 
 _unnamed = itertools.count(1)

@@ -115,3 +115,36 @@ class SigningKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.algorithm} key {self.kid}"
+
+
+class RouteSuspension(models.Model):
+    """A country calling code whose login codes the conversion guard suspended (too few of
+    the codes sent there were used; core.ratelimit, "code.route"), with the figures it
+    judged on. The suspension itself is a key in Redis that every code request checks;
+    this row is the operator's record of it and the handle to lift it in the admin
+    (auth_phone.services.routes)."""
+
+    calling_code = models.PositiveSmallIntegerField()  # 7 for +7
+    suspended_at = models.DateTimeField(default=timezone.now)
+    until = models.DateTimeField()  # when it ends by itself (SMS_ROUTE_SUSPEND_SECONDS)
+    requested = models.PositiveIntegerField()  # codes sent to it in the last hour
+    used = models.PositiveIntegerField()  # of those, codes used
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-suspended_at"]
+        indexes = [models.Index(fields=["calling_code", "-suspended_at"])]
+
+    def __str__(self) -> str:
+        return f"+{self.calling_code} suspended at {self.suspended_at:%Y-%m-%d %H:%M}"
+
+    def holds(self, now=None) -> bool:
+        """Whether code requests to its calling code are still refused."""
+        return self.lifted_at is None and self.until > (now or timezone.now())

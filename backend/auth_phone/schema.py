@@ -23,6 +23,7 @@ from core.openapi import (
     RATE_LIMITED,
     REDIS_DOWN_EXAMPLE,
     RETRY_AFTER,
+    ROUTE_SUSPENDED_EXAMPLE,
     UNAUTHORIZED,
     UNAVAILABLE,
     UNAVAILABLE_EXAMPLES,
@@ -105,7 +106,12 @@ code_request = extend_schema_view(
         "provider only valid mobile numbers are accepted; such a refusal creates and counts "
         "nothing. Once the service has issued "
         "`SMS_HOURLY_BUDGET` codes (1000) in a clock hour, requests answer 503 with "
-        "`Retry-After` until the hour ends.",
+        "`Retry-After` until the hour ends. Once 100 codes (`SMS_ROUTE_GUARD_MIN_REQUESTS`) "
+        "went to one country calling code within the last hour and fewer than 20 % of them "
+        "were used to log in (`SMS_ROUTE_GUARD_MIN_CONVERSION`), that calling code is "
+        "suspended: its requests answer 429 `sms_route_suspended` with `Retry-After` for "
+        "up to an hour (`SMS_ROUTE_SUSPEND_SECONDS`) or until an operator lifts it; codes "
+        "already sent still log in.",
         request=SmsCodeRequestInput,
         responses={
             201: OpenApiResponse(SmsCodeRequestOutput, description="New user; SMS queued."),
@@ -170,6 +176,7 @@ code_request = extend_schema_view(
                 429,
             ),
             CODE_ADDRESS_LIMIT_EXAMPLE,
+            ROUTE_SUSPENDED_EXAMPLE,
             *UNAVAILABLE_EXAMPLES,
             BROKER_DOWN_EXAMPLE,
             example(
@@ -433,6 +440,7 @@ UPDATE_SCHEMA: dict[str, Any] = {
             examples=[
                 CODE_COOLDOWN_EXAMPLE,
                 CODE_ADDRESS_LIMIT_EXAMPLE,
+                ROUTE_SUSPENDED_EXAMPLE,
                 example(
                     "Too many unknown invite codes",
                     {

@@ -101,6 +101,29 @@ class SmsBudgetExhausted(RateLimited):
     message = _("The service has sent as many login codes this hour as it may.")
 
 
+class SmsRouteSuspended(RateLimited):
+    """Codes to the numbers of one country calling code wait: the conversion guard
+    (core.ratelimit, "code.route") found too few of the codes sent there used.
+
+    Worded like RateLimited and carries `retry_after`; `calling_code` names the route, and
+    `trip` holds (codes requested, codes used) on the one refusal that suspended it."""
+
+    code = "sms_route_suspended"
+    message = _("Sending login codes to numbers of this country is paused for now.")
+
+    def __init__(
+        self,
+        retry_after: float,
+        reason: Message | None = None,
+        *,
+        calling_code: int = 0,
+        trip: tuple[int, int] | None = None,
+    ) -> None:
+        super().__init__(retry_after, reason)
+        self.calling_code = calling_code
+        self.trip = trip
+
+
 class NotFound(DomainError):
     status = 404
     code = "not_found"

@@ -289,3 +289,12 @@ CODE_ADDRESS_LIMIT_EXAMPLE = example(
     },
     429,
 )
+ROUTE_SUSPENDED_EXAMPLE = example(
+    "Codes to the number's country paused",
+    {
+        "detail": "Sending login codes to numbers of this country is paused for now. "
+        "Try again in 2940 seconds.",
+        "code": "sms_route_suspended",
+    },
+    429,
+)

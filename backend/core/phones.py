@@ -73,6 +73,12 @@ UNDELIVERABLE_MESSAGE = _("A login code cannot be sent to this number.")
 REGION_MESSAGE = _("Login codes are not sent to numbers of this country.")
 
 
+def calling_code(phone: str) -> int:
+    """The country calling code of an E.164 number (+7 for Russia and Kazakhstan alike):
+    what SMS providers price a message by, and so the route the conversion guard judges."""
+    return phonenumbers.parse(phone, None).country_code or 0
+
+
 class UndeliverablePhone(InvalidPhone):
     pass
 

@@ -6,9 +6,10 @@ import time
 
 import pytest
 from django.core.cache import cache
+from django.test import override_settings
 
 from core import ratelimit
-from core.errors import RateLimited, SmsBudgetExhausted
+from core.errors import RateLimited, SmsBudgetExhausted, SmsRouteSuspended
 from core.http import wider_network
 from tests.conftest import run_in_threads
 from tests.phones import phone_number
@@ -25,7 +26,7 @@ def limit_to(settings, name: str, most: int) -> None:
 
 def counter(name: str) -> str:
     net = KEY_PARAMS["net"]
-    wider = {"net56": wider_network(net, 56), "net48": wider_network(net, 48)}
+    wider = {"net56": wider_network(net, 56), "net48": wider_network(net, 48), "route": 7}
     return ratelimit.LIMITS[name].key.format(hour=int(time.time() // 3600), **KEY_PARAMS, **wider)
 
 
@@ -33,7 +34,11 @@ def most_of(name: str) -> int:
     return 1 if ratelimit.LIMITS[name].kind == ratelimit.COOLDOWN else 3
 
 
-@pytest.mark.parametrize("name", list(ratelimit.LIMITS))
+# The limits that count units up to a limit (the route guard judges a share instead).
+COUNTED = [n for n, limit in ratelimit.LIMITS.items() if limit.kind != ratelimit.ROUTE]
+
+
+@pytest.mark.parametrize("name", COUNTED)
 def test_parallel_requests_take_exactly_the_limit_and_give_it_back(settings, name):
     most = most_of(name)
     limit_to(settings, name, most)
@@ -116,3 +121,50 @@ def test_giving_back_an_unknown_name_is_an_error():
     with pytest.raises(KeyError):
         taken.release("code.phnoe")
     assert cache.get(counter("code.phone")) == 1
+
+
+def route_counter(kind: str) -> str:
+    return f"{counter('code.route')}:{kind}:{int(time.time() // 3600)}"
+
+
+def test_parallel_requests_to_a_route_without_uses_take_its_least_count_then_suspend_it(
+    settings,
+):
+    settings.SMS_ROUTE_GUARD_MIN_REQUESTS = 3
+
+    results = run_in_threads(lambda i: ratelimit.reserve("code.route", **KEY_PARAMS), THREADS)
+
+    taken = [r for r in results if isinstance(r, ratelimit.Reservations)]
+    refused = [r for r in results if isinstance(r, RateLimited)]
+    assert (len(taken), len(refused)) == (3, THREADS - 3), results
+    assert all(type(r) is SmsRouteSuspended and r.calling_code == 7 for r in refused)
+    assert all(1 <= r.retry_after <= settings.SMS_ROUTE_SUSPEND_SECONDS for r in refused)
+    # Exactly one refusal suspended it, on the three codes sent and none used.
+    assert [r.trip for r in refused if r.trip is not None] == [(3, 0)]
+    assert cache.get(route_counter("sent")) == 3
+    assert 7000 < cache.ttl(route_counter("sent")) <= 7200
+    assert ratelimit.route_suspended(7)
+
+    for reservations in taken:
+        reservations.release()
+    assert cache.get(route_counter("sent")) == 0
+    with pytest.raises(SmsRouteSuspended):  # a suspension holds, whatever was given back
+        ratelimit.reserve("code.route", **KEY_PARAMS)
+    ratelimit.lift_route(7)
+    ratelimit.reserve("code.route", **KEY_PARAMS)
+
+
+def test_a_route_is_off_at_zero_and_stays_on_without_rate_limits(settings):
+    settings.RATE_LIMITS_ENABLED = False
+    settings.SMS_ROUTE_GUARD_MIN_REQUESTS = 1
+    ratelimit.reserve("code.route", **KEY_PARAMS)
+    with pytest.raises(SmsRouteSuspended):
+        ratelimit.reserve("code.route", **KEY_PARAMS)
+    ratelimit.lift_route(7)
+    for setting in ("SMS_ROUTE_GUARD_MIN_REQUESTS", "SMS_ROUTE_SUSPEND_SECONDS"):
+        with override_settings(**{setting: 0}):
+            for _ in range(3):
+                ratelimit.reserve("code.route", **KEY_PARAMS)
+            ratelimit.code_used(phone=KEY_PARAMS["phone"])
+            assert ratelimit.window("code.route") == 0
+    assert cache.keys("rl:sms:route:*") == []

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from auth_phone.errors import InvalidCode
 from core import ratelimit
-from core.errors import DomainError, RateLimited, SmsBudgetExhausted
+from core.errors import DomainError, RateLimited, SmsBudgetExhausted, SmsRouteSuspended
 from core.phones import InvalidPhone, normalize_phone
 from profiles.errors import (
     AvatarPixelsOverGuard,
@@ -43,6 +43,7 @@ WITH_VALUES = {
     AvatarTooManyPixels: lambda: AvatarTooManyPixels(limit="16,777,216", width=8000, height=6000),
     AvatarPixelsOverGuard: lambda: AvatarPixelsOverGuard(limit="16,777,216"),
     SmsBudgetExhausted: lambda: SmsBudgetExhausted(1260),
+    SmsRouteSuspended: lambda: SmsRouteSuspended(2940, calling_code=7),
     RateLimited: lambda: RateLimited(5, _("Too many codes requested for this number.")),
 }
 

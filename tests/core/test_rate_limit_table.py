@@ -16,7 +16,7 @@ LIMIT_SETTING = re.compile(r"^[A-Z_]+_(HOURLY_LIMIT|BUDGET|COOLDOWN)$")
 def named_settings() -> set[str]:
     named = {ratelimit.SWITCH}
     for limit in ratelimit.LIMITS.values():
-        named |= {v for v in (limit.limit, limit.window) if isinstance(v, str)}
+        named |= {v for v in (limit.limit, limit.window, limit.share) if isinstance(v, str)}
     return named
 
 
@@ -29,8 +29,11 @@ def reading(names: set[str]) -> re.Pattern:
 
 
 def test_every_setting_the_table_names_exists_and_is_a_number():
-    for name in named_settings() - {ratelimit.SWITCH}:
+    shares = {limit.share for limit in ratelimit.LIMITS.values() if limit.share}
+    for name in named_settings() - {ratelimit.SWITCH} - shares:
         assert isinstance(getattr(settings, name), int), name
+    for name in shares:
+        assert 0 <= getattr(settings, name) <= 1, name
     assert isinstance(getattr(settings, ratelimit.SWITCH), bool)
 
 

@@ -14,6 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from core import phones, ratelimit
+from core.errors import SmsRouteSuspended
 from core.ops import metrics
 from profiles.models import User
 from profiles.services.users import get_or_create_user
@@ -24,6 +25,7 @@ from .. import codes
 from ..errors import InvalidCode, PhoneNotDeliverable
 from ..models import LoginCode
 from .delivery import queue_login_code_sms
+from .routes import record_route_suspension
 
 logger = logging.getLogger(__name__)
 
@@ -49,8 +51,9 @@ def request_login_code(
 ) -> CodeRequest:
     """Create the user if new, replace any unused code with a new one and queue its SMS
     (in `language` when the service has it, else in the number's country's).
-    Raises PhoneNotDeliverable, RateLimited, SmsBudgetExhausted; a refused or failed
-    request sends nothing and counts nothing. With `user` given (a phone change), `phone` is
+    Raises PhoneNotDeliverable, RateLimited, SmsRouteSuspended (the request that suspends
+    the number's calling code records the suspension), SmsBudgetExhausted; a refused or
+    failed request sends nothing and counts nothing. With `user` given (a phone change), `phone` is
     the number to prove and no user is made; `in_transaction` runs first in the code's
     transaction (its errors undo both). A test number (SMS_TEST_NUMBERS) gets its fixed
     code, no SMS, and takes nothing from any limit or budget. With `send=False` everything
@@ -64,18 +67,8 @@ def request_login_code(
     fixed_code = settings.SMS_TEST_NUMBERS.get(phone)
     if fixed_code is not None:  # sends nothing, so it spends nothing
         reservations = ratelimit.Reservations()
-    else:  # the budget is taken last: a request another limit refuses costs none
-        reservations = ratelimit.reserve(
-            "code.cooldown",
-            "code.phone",
-            "code.phone.all",
-            "code.address",
-            "code.address.56",
-            "code.address.48",
-            "sms.budget",
-            phone=phone,
-            net=client_ip,
-        )
+    else:
+        reservations = _reserve_code(phone=phone, client_ip=client_ip)
     try:
         with transaction.atomic():
             if in_transaction is not None:
@@ -138,6 +131,35 @@ def request_login_code(
     )
 
 
+def _reserve_code(*, phone: str, client_ip: str) -> ratelimit.Reservations:
+    """Take a code request's limits; the budget last, so that a request another limit
+    refuses costs none. The refusal that suspends the number's route is recorded for the
+    admin."""
+    try:
+        return ratelimit.reserve(
+            "code.cooldown",
+            "code.phone",
+            "code.phone.all",
+            "code.address",
+            "code.address.56",
+            "code.address.48",
+            "code.route",
+            "sms.budget",
+            phone=phone,
+            net=client_ip,
+        )
+    except SmsRouteSuspended as exc:
+        if exc.trip is not None:
+            requested, used = exc.trip
+            record_route_suspension(
+                calling_code=exc.calling_code,
+                requested=requested,
+                used=used,
+                seconds=exc.retry_after,
+            )
+        raise
+
+
 def _live_code(*, user: User, purpose: str, phone: str) -> LoginCode | None:
     """The unused code of `user` for `purpose` sent to `phone` that can still log in (not
     expired, attempts left), or None. Its row is locked with the user's."""
@@ -188,7 +210,8 @@ def verify_login_code(
     undoes the consumption).
 
     Every failure counts against `client_ip` (when given); only a guess at a live code
-    counts against `phone`, since a try for a number without one can guess nothing."""
+    counts against `phone`, since a try for a number without one can guess nothing. A
+    success counts a used code of the number's calling code (the conversion guard)."""
     # The address first: beyond its limit every login from it is refused, whatever the
     # phone, and a refusal there must not move the phone's count.
     # The service-wide breaker last: a login another limit refuses does not count there.
@@ -209,7 +232,10 @@ def verify_login_code(
         logger.info("test number %s: %s", phone, outcome)
     if error is None:
         assert login_code is not None  # no error: the code was found and consumed
-        reservations.release()
+        if phone in settings.SMS_TEST_NUMBERS:  # no code was sent, so none was used
+            reservations.release()
+        else:  # one more code of its calling code used, in the round trip of the release
+            ratelimit.code_used(phone=phone, reservations=reservations)
         return login_code.user
     if not guessed:
         reservations.release("login.phone")

@@ -67,6 +67,12 @@ TEST_NUMBER_USES = Counter(
     ["use"],
 )
 RATE_LIMITED = Counter("rate_limit_refusals_total", "Requests refused by a rate limit.", ["limit"])
+SMS_ROUTE_SUSPENSIONS = Counter(
+    "sms_route_suspensions_total",
+    "Country calling codes suspended by the conversion guard (too few of their codes used), "
+    "by calling code.",
+    ["calling_code"],
+)
 INVITES_ACTIVATED = Counter("invite_activations_total", "Invite codes activated.")
 
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})

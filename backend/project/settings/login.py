@@ -49,6 +49,19 @@ SMS_BACKEND = env.str("SMS_BACKEND", default="simulated")
 SMS_ALLOWED_REGIONS = env.list("SMS_ALLOWED_REGIONS", default=["RU"])
 # Login codes the whole service may send per clock hour (a cap on the SMS bill).
 SMS_HOURLY_BUDGET = env.int("SMS_HOURLY_BUDGET", default=1000)
+# The conversion guard per country calling code (docs/security.md, "SMS pumping"): once
+# this many codes went to one calling code within the last hour (0: no guard) ...
+SMS_ROUTE_GUARD_MIN_REQUESTS = env.int("SMS_ROUTE_GUARD_MIN_REQUESTS", default=100)
+# ... at least this share of them must have been used (a login, a confirmed change of
+# number), or codes to that calling code wait ...
+SMS_ROUTE_GUARD_MIN_CONVERSION = env.float("SMS_ROUTE_GUARD_MIN_CONVERSION", default=0.2)
+if not 0 <= SMS_ROUTE_GUARD_MIN_CONVERSION <= 1:
+    raise ImproperlyConfigured(
+        "SMS_ROUTE_GUARD_MIN_CONVERSION is a share from 0 to 1 (0.2: 20 % of the codes "
+        f"used), not {SMS_ROUTE_GUARD_MIN_CONVERSION}."
+    )
+# ... this many seconds, or until an operator lifts the suspension in the admin (0: no guard).
+SMS_ROUTE_SUSPEND_SECONDS = env.int("SMS_ROUTE_SUSPEND_SECONDS", default=3600)
 SMS_DELAY_MIN = env.float("SMS_DELAY_MIN", default=1.0)
 SMS_DELAY_MAX = env.float("SMS_DELAY_MAX", default=2.0)
 SMS_DEV_INBOX = env.bool("SMS_DEV_INBOX", default=False)
