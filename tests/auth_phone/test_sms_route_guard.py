@@ -129,6 +129,18 @@ def test_another_calling_code_is_unaffected(api, suspended):
     assert [m["phone"] for m in LocmemSender.outbox][-1] == de_mobile(1)
 
 
+def test_an_exempt_calling_code_is_never_suspended_and_others_still_are(api, settings):
+    settings.SMS_ROUTE_GUARD_EXEMPT = frozenset({7})
+    for i in range(6):  # twice the threshold, none used
+        assert ask(api, phone_number(7100 + i)).status_code == 201
+    assert len(LocmemSender.outbox) == 6 and not RouteSuspension.objects.exists()
+    for i in range(3):
+        assert ask(api, de_mobile(10 + i)).status_code == 201
+    response = ask(api, de_mobile(13))
+    assert response.status_code == 429 and response.json()["code"] == "sms_route_suspended"
+    assert RouteSuspension.objects.get().calling_code == 49
+
+
 def test_codes_sent_before_the_suspension_still_log_in(api, suspended):
     response = log_in(api, phone_number(7001))
     assert response.status_code == 200, response.content

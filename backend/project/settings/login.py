@@ -62,6 +62,12 @@ if not 0 <= SMS_ROUTE_GUARD_MIN_CONVERSION <= 1:
     )
 # ... this many seconds, or until an operator lifts the suspension in the admin (0: no guard).
 SMS_ROUTE_SUSPEND_SECONDS = env.int("SMS_ROUTE_SUSPEND_SECONDS", default=3600)
+# Calling codes the guard never suspends (digits, comma-separated: "7,49"), e.g. the home
+# country's, where a stranger's flood of unused codes must not stop every login; the budget
+# and the per-address limits still bound what they cost.
+SMS_ROUTE_GUARD_EXEMPT = frozenset(
+    int(code.strip().lstrip("+")) for code in env.list("SMS_ROUTE_GUARD_EXEMPT", default=[])
+)
 SMS_DELAY_MIN = env.float("SMS_DELAY_MIN", default=1.0)
 SMS_DELAY_MAX = env.float("SMS_DELAY_MAX", default=2.0)
 SMS_DEV_INBOX = env.bool("SMS_DEV_INBOX", default=False)
