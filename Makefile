@@ -89,11 +89,14 @@ node_modules/.installed: package.json package-lock.json
 test-live: install-dev node_modules/.installed
 	$(BIN)/python scripts/live_stack.py all
 
-# The browser tests (tests/browser) drive the system Chromium; install it when missing.
-test: chromium
-.PHONY: chromium
+# The browser tests (tests/browser) drive the system Chromium, and the proxy test
+# (tests/project/test_nginx_forwarded_proto.py) runs nginx; install them when missing.
+test: chromium nginx
+.PHONY: chromium nginx
 chromium:
 	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+nginx:
+	@command -v nginx >/dev/null || (apt-get update && apt-get install -y nginx-light)
 
 clean:
 	rm -rf $(VENV) var backend/db.sqlite3 backend/staticfiles backend/control
