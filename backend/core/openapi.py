@@ -242,28 +242,17 @@ NO_TOKEN_EXAMPLE = example(
     {"detail": "Authentication credentials were not provided.", "code": "not_authenticated"},
     401,
 )
-BAD_TOKEN_EXAMPLE = example(
-    "Invalid or expired token",
-    {
-        "detail": "Given token not valid for any token type",
-        "code": "token_not_valid",
-        "messages": [
-            {"token_class": "AccessToken", "token_type": "access", "message": "Token is invalid"}
-        ],
-    },
-    401,
-)
-EXPIRED_TOKEN_EXAMPLE = example(
-    "Expired or revoked token",
-    {
-        "detail": "Given token not valid for any token type",
-        "code": "token_not_valid",
-        "messages": [
-            {"token_class": "AccessToken", "token_type": "access", "message": "Token is expired"}
-        ],
-    },
-    401,
-)
+
+
+def _access_token_refused(name: str, message: str) -> OpenApiExample:
+    """simplejwt's 401 for an access token it refused with `message`."""
+    detail = "Given token not valid for any token type"
+    refusal = {"token_class": "AccessToken", "token_type": "access", "message": message}
+    return example(name, {"detail": detail, "code": "token_not_valid", "messages": [refusal]}, 401)
+
+
+BAD_TOKEN_EXAMPLE = _access_token_refused("Invalid or expired token", "Token is invalid")
+EXPIRED_TOKEN_EXAMPLE = _access_token_refused("Expired or revoked token", "Token is expired")
 
 # The 401 of an endpoint that needs an access token.
 ACCESS_TOKEN_REFUSED = error_response(
