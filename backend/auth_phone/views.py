@@ -59,6 +59,18 @@ def _send_code(request: HttpRequest, phone: str) -> None:
         request.session[LOGIN_NEW_ACCOUNT] = phone
 
 
+def _dev_inbox(phone: str, since) -> dict | None:
+    """What the page's development inbox shows (includes/dev_inbox.html): the simulated SMS
+    to `phone` since `since`, and where to ask for it; None unless SMS_DEV_INBOX is on."""
+    if not sms.dev_inbox_enabled():
+        return None
+    return {
+        "message": sms.delivered_since(phone, since),
+        "url": reverse("dev-sms-inbox") + "?" + urlencode({"phone": phone}),
+        "since": since,
+    }
+
+
 @require_http_methods(["GET", "POST"])
 def phone_view(request: HttpRequest) -> HttpResponse:
     remember_invite(request)
@@ -103,13 +115,7 @@ def _code_page(
         "resend_error": resend_error,
         "sms_state": _sms_state(request.session.get(LOGIN_TASK_ID)),
     }
-    if sms.dev_inbox_enabled():
-        since = request.session.get(LOGIN_REQUESTED_AT)
-        context["dev_inbox"] = {
-            "message": sms.delivered_since(phone, since),
-            "url": reverse("dev-sms-inbox") + "?" + urlencode({"phone": phone}),
-            "since": since,
-        }
+    context["dev_inbox"] = _dev_inbox(phone, request.session.get(LOGIN_REQUESTED_AT))
     return render(request, "auth_phone/code.html", context)
 
 
@@ -205,12 +211,8 @@ def reauth_view(request: UserRequest) -> HttpResponse:
             return redirect("ui-profile-edit")
     since = request.session.get(REAUTH_CODE_SENT)
     context = {"form": form, "phone": phone, "code_sent": bool(since), "send_error": send_error}
-    if since and sms.dev_inbox_enabled():
-        context["dev_inbox"] = {
-            "message": sms.delivered_since(phone, since),
-            "url": reverse("dev-sms-inbox") + "?" + urlencode({"phone": phone}),
-            "since": since,
-        }
+    if since:
+        context["dev_inbox"] = _dev_inbox(phone, since)
     return render(request, "auth_phone/reauth.html", context)
 
 
@@ -301,11 +303,5 @@ def change_phone_view(request: UserRequest) -> HttpResponse:
             messages.success(request, _("Your phone number is now %(phone)s.") % {"phone": pending})
             return redirect("ui-profile")
     context = {"form": form, "phone": pending}
-    if sms.dev_inbox_enabled():
-        since = request.session.get(PHONE_CHANGE_REQUESTED_AT)
-        context["dev_inbox"] = {
-            "message": sms.delivered_since(pending, since),
-            "url": reverse("dev-sms-inbox") + "?" + urlencode({"phone": pending}),
-            "since": since,
-        }
+    context["dev_inbox"] = _dev_inbox(pending, request.session.get(PHONE_CHANGE_REQUESTED_AT))
     return render(request, "profiles/phone.html", context)
