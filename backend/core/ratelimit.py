@@ -452,7 +452,9 @@ def reserve(*names: str, **params: object) -> Reservations:
         if not _enforced(limit):
             continue
         if limit.kind == ROUTE:
-            taking.append(_route_taking(name, limit, str(params["phone"]), now))
+            route = phones.calling_code(str(params["phone"]))
+            if route not in settings.SMS_ROUTE_GUARD_EXEMPT:
+                taking.append(_route_taking(name, limit, route, now))
             continue
         most = _value(limit.limit)
         lifetime = _value(limit.window)
@@ -487,11 +489,11 @@ def reserve(*names: str, **params: object) -> Reservations:
     return reservations
 
 
-def _route_taking(name: str, limit: Limit, phone: str, now: float) -> _Taking:
-    """What a ROUTE takes for `phone`: its five keys, its settings and the weight of the
-    previous clock hour (the share of it that lies within the last 60 minutes)."""
+def _route_taking(name: str, limit: Limit, route: int, now: float) -> _Taking:
+    """What a ROUTE takes for the calling code `route`: its five keys, its settings and the
+    weight of the previous clock hour (the share of it that lies within the last 60
+    minutes)."""
     hour = int(now // HOUR)
-    route = phones.calling_code(phone)
     keys = _route_keys(limit, route, hour)
     most = _value(limit.limit)
     share = getattr(settings, limit.share) if isinstance(limit.share, str) else limit.share

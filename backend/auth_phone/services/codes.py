@@ -135,7 +135,6 @@ def _reserve_code(*, phone: str, client_ip: str) -> ratelimit.Reservations:
     """Take a code request's limits; the budget last, so that a request another limit
     refuses costs none. The refusal that suspends the number's route is recorded for the
     admin."""
-    guarded = phones.calling_code(phone) not in settings.SMS_ROUTE_GUARD_EXEMPT
     try:
         return ratelimit.reserve(
             "code.cooldown",
@@ -144,7 +143,7 @@ def _reserve_code(*, phone: str, client_ip: str) -> ratelimit.Reservations:
             "code.address",
             "code.address.56",
             "code.address.48",
-            *(("code.route",) if guarded else ()),
+            "code.route",
             "sms.budget",
             phone=phone,
             net=client_ip,
