@@ -69,13 +69,14 @@ def check_avatar(file: UploadedFile) -> str:
     return AVATAR_EXTENSIONS[AVATAR_FORMATS[image_format]]
 
 
-def encode_avatar(file: UploadedFile) -> ContentFile:
-    """The avatar as it is stored: `file` checked (check_avatar), decoded and encoded
+def encode_avatar(file: UploadedFile, *, extension: str | None = None) -> ContentFile:
+    """The avatar as it is stored: `file` checked (check_avatar, unless the caller did and
+    gives its `extension`), decoded and encoded
     again by Pillow, under a random name. Only the pixels survive: EXIF (GPS position,
     camera, time), XMP, comments, text chunks and colour profiles are dropped, after the
     EXIF orientation has been applied; an animated image keeps its first frame (the others
     are never decoded). Raises AvatarInvalid."""
-    extension = check_avatar(file)
+    extension = extension or check_avatar(file)
     try:
         with Image.open(file, formats=AVATAR_PARSERS) as image:
             output_format = AVATAR_FORMATS[image.format]

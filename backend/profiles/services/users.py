@@ -104,9 +104,9 @@ def update_profile(*, user: User, **fields) -> User:
     if changes.get("avatar") is not None:
         # Counted after the header check (a file refused there is not decoded) and before
         # the decoding it pays for, and kept whatever happens next; a refusal stores nothing.
-        avatars.check_avatar(changes["avatar"])
+        extension = avatars.check_avatar(changes["avatar"])
         ratelimit.reserve("avatar.upload", user=user.pk)
-        changes["avatar"] = avatars.encode_avatar(changes["avatar"])
+        changes["avatar"] = avatars.encode_avatar(changes["avatar"], extension=extension)
 
     with transaction.atomic():
         if code is not None:
