@@ -72,3 +72,19 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.phone
+
+
+class ReferralGraphLock(models.Model):
+    """The one row whose lock serialises invite activations (profiles.services.invites):
+    each activation takes it `FOR UPDATE` in its transaction, and COMMIT or ROLLBACK
+    releases it. A row lock because the ORM can say it (select_for_update); an advisory
+    lock would be a literal statement. The migration writes the row; the check keeps a
+    second one out."""
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="referral_graph_lock_one_row")
+        ]
+
+    def __str__(self) -> str:
+        return "referral graph lock"

@@ -33,11 +33,6 @@ INSERT_USER_UNLESS_TAKEN = """
     RETURNING id
 """
 
-# Serialises invite activations until the transaction ends (see invites.py for why row
-# locks are not enough). An advisory lock has no ORM form; the transaction-scoped one is
-# released by COMMIT or ROLLBACK, so it cannot leak. PostgreSQL only.
-LOCK_REFERRAL_GRAPH = "SELECT pg_advisory_xact_lock(%(key)s)"
-
 # Whether walking referred_by upwards from a user reaches another: a recursive CTE,
 # which the ORM cannot express; a loop in Python would cost one query per generation.
 # UNION (not UNION ALL) drops rows already seen, so the walk ends even on a loop.
@@ -70,13 +65,6 @@ def insert_user_unless_taken(user: User) -> int | None:
         cursor.execute(INSERT_USER_UNLESS_TAKEN, params)
         row = cursor.fetchone()
     return None if row is None else row[0]
-
-
-def lock_referral_graph(key: int) -> None:
-    """Take the transaction-scoped advisory lock `key` (PostgreSQL; elsewhere nothing)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(LOCK_REFERRAL_GRAPH, {"key": key})
 
 
 def is_referred_through(*, user_id: int, ancestor_id: int) -> bool:

@@ -10,7 +10,7 @@ from django.db import connection
 
 from profiles.errors import InviteCodeNotFound
 from profiles.models import User
-from profiles.services.invites import REFERRAL_GRAPH_LOCK, activate_invite_code
+from profiles.services.invites import activate_invite_code
 from tests.conftest import run_in_threads, snapshot, unused_code
 from tests.factories import UserFactory, client_for
 
@@ -102,17 +102,23 @@ def test_an_unknown_code_does_not_wait_for_the_activation_lock(user):
     """Another session holds the referral-graph lock (a long activation): an unknown code
     is answered at once, without queueing behind it."""
     params = connection.get_connection_params()
-    with psycopg.connect(
-        dbname=params["dbname"],
-        host=params.get("host"),
-        port=params.get("port"),
-        user=params.get("user"),
-        autocommit=True,
-    ) as other:
-        other.execute("SELECT pg_advisory_lock(%s)", [REFERRAL_GRAPH_LOCK])
+    # The lock row (written if a flush removed it), held until the rollback at the end.
+    with (
+        psycopg.connect(
+            dbname=params["dbname"],
+            host=params.get("host"),
+            port=params.get("port"),
+            user=params.get("user"),
+            autocommit=True,
+        ) as other,
+        other.transaction(force_rollback=True),
+    ):
+        other.execute(
+            "INSERT INTO profiles_referralgraphlock (id) VALUES (1) ON CONFLICT DO NOTHING"
+        )
+        other.execute("SELECT id FROM profiles_referralgraphlock WHERE id = 1 FOR UPDATE")
         with connection.cursor() as cursor:
             # Waiting for the lock would end in an error after this, not in InviteCodeNotFound.
             cursor.execute("SET lock_timeout = '3s'")
         with pytest.raises(InviteCodeNotFound):
             activate_invite_code(user=user, code=unused_code())
-        other.execute("SELECT pg_advisory_unlock(%s)", [REFERRAL_GRAPH_LOCK])

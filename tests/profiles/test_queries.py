@@ -3,7 +3,7 @@ PostgreSQL and on the zero-setup SQLite database."""
 
 import re
 
-from django.db import connection, transaction
+from django.db import transaction
 
 from profiles import queries
 from profiles.models import User
@@ -76,24 +76,6 @@ def test_the_walk_up_the_referrals_finds_an_ancestor_and_ends_on_a_loop(db):
     assert not queries.is_referred_through(user_id=a.pk, ancestor_id=a.pk + 100)
 
 
-def advisory_locks(key: int) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = %s"
-            " AND pid = pg_backend_pid()",
-            [key],
-        )
-        return cursor.fetchone()[0]
-
-
-def test_the_referral_graph_lock_is_held_until_the_transaction_ends(transactional_db):
-    key = 12345
-    with transaction.atomic():
-        queries.lock_referral_graph(key)
-        assert advisory_locks(key) == 1
-    assert advisory_locks(key) == 0
-
-
 ON_SQLITE = """
 import django
 django.setup()
@@ -113,7 +95,6 @@ def unsaved(phone, code):
     return user
 
 with transaction.atomic():
-    queries.lock_referral_graph(1)  # no such lock there: nothing
     a = queries.insert_user_unless_taken(unsaved(A_PHONE, "A1A1A1"))
     assert queries.insert_user_unless_taken(unsaved(A_PHONE, "B1B1B1")) is None
     assert queries.insert_user_unless_taken(unsaved(B_PHONE, "A1A1A1")) is None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import zlib
 
 from django.db import transaction
 from django.utils import timezone
@@ -23,11 +22,9 @@ from ..errors import (
     NotFound,
     OwnInviteCode,
 )
-from ..models import INVITE_CODE_ALPHABET, INVITE_CODE_LENGTH, User
+from ..models import INVITE_CODE_ALPHABET, INVITE_CODE_LENGTH, ReferralGraphLock, User
 
 INVITE_CODE_RE = re.compile(rf"[{INVITE_CODE_ALPHABET}]{{{INVITE_CODE_LENGTH}}}")
-# Key of the PostgreSQL advisory lock that serialises writes to the referral graph.
-REFERRAL_GRAPH_LOCK = zlib.crc32(b"profiles.referral_graph")
 
 
 def generate_invite_code() -> str:
@@ -50,12 +47,19 @@ def _lock_referral_graph() -> None:
 
     Row locks on the two users are not enough: a cycle can close through two concurrent
     activations that touch four different rows (A->B and C->D while B->C and D->A exist).
-    One transaction-scoped advisory lock makes the cycle check and the write a single step
-    for every activation; it is released by COMMIT or ROLLBACK, so nothing can leak it.
-    SQLite (the zero-setup local run) has no such lock and needs none: its transactions are
-    serialisable, so of two racing activations the one that read stale data fails to write.
+    Locking the one ReferralGraphLock row `FOR UPDATE` makes the cycle check and the write
+    a single step for every activation; COMMIT or ROLLBACK releases it, so nothing can
+    leak it. SQLite (the zero-setup local run) has no row locks (select_for_update does
+    nothing there) and needs none: its transactions are serialisable, so of two racing
+    activations the one that read stale data fails to write.
     """
-    queries.lock_referral_graph(REFERRAL_GRAPH_LOCK)
+    # get_or_create: a missing row (deleted by hand, or by `flush`) is written again
+    # rather than failing every activation. Two activations that both find it missing both
+    # INSERT pk 1; PostgreSQL makes the second wait for the first to end, as the lock would:
+    # if the first commits, the second's INSERT fails, get_or_create rolls back its
+    # savepoint and locks the committed row; if the first rolls back, the second's INSERT
+    # goes through. Either way one activation at a time.
+    ReferralGraphLock.objects.select_for_update().get_or_create(pk=1)
 
 
 @transaction.atomic
@@ -74,9 +78,9 @@ def activate_invite_code(*, user: User, code: str) -> User:
         raise InviteCodeNotFound(code)
     attempt.release()  # the code exists: not a failed guess
     # Lock order, the same in every writer, so none can deadlock another:
-    # 1. the referral-graph advisory lock (activations only) -> one activation at a time,
-    #    so the cycle check below sees every committed link and none can slip in before
-    #    our UPDATE;
+    # 1. the ReferralGraphLock row (activations only) -> one activation at a time, so the
+    #    cycle check below sees every committed link and none can slip in before our
+    #    UPDATE;
     # 2. the rows of both users, by ascending pk (delete_user locks its one row first), so
     #    that neither can be deleted between the checks and the UPDATE (a code found
     #    above whose owner is deleted meanwhile is missing from `locked`).
