@@ -6,10 +6,10 @@ import threading
 import time
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import OperationalError, connection, connections, transaction
 
 from profiles.errors import InviteAlreadyActivated, InviteCodeNotFound, InviteCycle
-from profiles.models import User
+from profiles.models import ReferralGraphLock, User
 from profiles.services.invites import activate_invite_code
 from profiles.services.users import delete_user
 from tests.conftest import run_in_threads
@@ -225,3 +225,68 @@ def test_deletion_waiting_for_an_activation_keeps_the_referrals_code():
     user.refresh_from_db()
     assert user.referred_by_id is None
     assert user.activated_code == inviter.invite_code
+
+
+# --- the lock row -------------------------------------------------------------------------
+
+
+def graph_lock_is_free() -> bool:
+    """Whether this session could lock the ReferralGraphLock row now (FOR UPDATE NOWAIT)."""
+    try:
+        with transaction.atomic():
+            ReferralGraphLock.objects.select_for_update(nowait=True).get(pk=1)
+    except OperationalError:  # "could not obtain lock on row"
+        return False
+    return True
+
+
+def test_an_activation_holds_the_lock_row_until_its_transaction_ends():
+    ReferralGraphLock.objects.get_or_create(pk=1)  # as migrate leaves it; a flush removes it
+    inviter, user = new_users(2)
+    activated, release, results = threading.Event(), threading.Event(), {}
+
+    def activate_and_hold():
+        with transaction.atomic():
+            activation(user.pk, inviter.invite_code)
+            activated.set()
+            release.wait()
+
+    assert graph_lock_is_free()  # nothing holds it before
+    activator = in_thread(activate_and_hold, results, "activate")
+    try:
+        activated.wait()
+        assert not graph_lock_is_free()
+    finally:
+        release.set()
+    activator.join()
+
+    assert results == {"activate": None}
+    assert graph_lock_is_free()
+
+
+def test_a_missing_lock_row_is_written_again_and_still_serialises():
+    """Two activations that share no user find the row missing: the second waits for the
+    first's INSERT of it to commit, then locks the row the first wrote."""
+    ReferralGraphLock.objects.all().delete()
+    a, b, c, d = new_users(4)
+    activated, release, results = threading.Event(), threading.Event(), {}
+
+    def activate_and_hold():
+        with transaction.atomic():
+            activation(a.pk, b.invite_code)
+            activated.set()
+            release.wait()
+
+    holder = in_thread(activate_and_hold, results, "first")
+    try:
+        activated.wait()
+        waiter = in_thread(lambda: activation(c.pk, d.invite_code), results, "second")
+        wait_for_lock_waiters(1)
+    finally:
+        release.set()
+    holder.join()
+    waiter.join()
+
+    assert results["first"] is None and isinstance(results["second"], User), results
+    assert list(ReferralGraphLock.objects.values_list("pk", flat=True)) == [1]
+    assert (referrer_of(a), referrer_of(c)) == (b.pk, d.pk)
