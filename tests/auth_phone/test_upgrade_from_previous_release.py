@@ -1,6 +1,7 @@
 """Upgrade in place: a database of the previous release (a41919b), its schema and rows,
-upgraded by `migrate` alone. Nothing is lost, and a refresh token issued before the
-upgrade refreshes after it, once, as any refresh token.
+upgraded by `migrate` alone. Nothing is lost, a refresh token issued before the upgrade
+refreshes after it, once, as any refresh token, and invite activations find the row they
+lock.
 
 The test database is put back to the previous release's migrations (the blacklist app,
 which has left INSTALLED_APPS, installed again for that step, as it was then), filled
@@ -27,7 +28,8 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from auth_phone.models import LoginCode, Session
-from profiles.models import User
+from profiles.models import ReferralGraphLock, User
+from profiles.services.invites import activate_invite_code
 from tasks.models import SmsDelivery
 from tests.phones import phone_number
 from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
@@ -210,3 +212,10 @@ def test_migrate_keeps_every_row_and_every_login_of_the_previous_release():
     for name in ("rotated_out", "logged_out", "legacy_logged_out"):
         response = refresh(before[name])
         assert response.status_code == 401 and response.json() == BLACKLISTED, name
+
+    # The row that serialises activations is there (profiles 0002), and an activation runs.
+    assert list(ReferralGraphLock.objects.values_list("pk", flat=True)) == [1]
+    newcomer = User.objects.create(phone=phone_number(1234569), invite_code="CCCCC3")
+    activate_invite_code(user=newcomer, code="AAAAA1")
+    newcomer.refresh_from_db()
+    assert newcomer.referred_by == inviter and newcomer.activated_code == "AAAAA1"
