@@ -38,22 +38,12 @@ def code_matches(login_code: LoginCode, code: str) -> bool:
     return hmac.compare_digest(login_code.code_hash, expected)
 
 
-def issue_code(*, login_code: LoginCode | None) -> str | None:
-    """Derive the code of `login_code` (read by the caller, with its delivery) and store its
-    hash (the same code on every call); None if the code was replaced, used or has expired
-    (a stale task then sends nothing). The hash is written by a conditional UPDATE, so a
-    code used or expired since it was read is not stored either."""
-    if login_code is None or login_code.used_at is not None:
-        return None
-    if login_code.expires_at <= timezone.now():
-        return None
-    code = derive_code(login_code_id=login_code.pk, nonce=login_code.nonce)
-    code_hash = hash_code(user_id=login_code.user_id, code=code)
-    if login_code.code_hash != code_hash:  # a retry finds it stored already: no second write
-        stored = LoginCode.objects.filter(
-            pk=login_code.pk, expires_at__gt=timezone.now(), used_at__isnull=True
-        ).update(code_hash=code_hash)
-        if not stored:
-            return None
-        login_code.code_hash = code_hash
-    return code
+def store_code(*, login_code_id: int, nonce: str, user_id: int) -> str | None:
+    """Derive the code of the login code `login_code_id` and store its hash; None and
+    nothing stored if the code was used, replaced or has expired meanwhile (the hash is
+    written by a conditional UPDATE)."""
+    code = derive_code(login_code_id=login_code_id, nonce=nonce)
+    stored = LoginCode.objects.filter(
+        pk=login_code_id, expires_at__gt=timezone.now(), used_at__isnull=True
+    ).update(code_hash=hash_code(user_id=user_id, code=code))
+    return code if stored else None

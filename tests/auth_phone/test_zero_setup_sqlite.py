@@ -23,7 +23,7 @@ call_command("migrate", verbosity=0)
 assert connection.vendor == "sqlite"
 user = create_user(phone=PHONE)
 row = LoginCode.objects.create(user=user, expires_at=timezone.now() + timedelta(minutes=5))
-code = codes.issue_code(login_code=row)
+code = codes.store_code(login_code_id=row.pk, nonce=row.nonce, user_id=user.pk)
 client = Client(HTTP_HOST="localhost")
 wrong = "0000" if code != "0000" else "1111"
 answer = client.post("/users/login/", {"phone": user.phone, "password": wrong},

@@ -1,6 +1,6 @@
-"""What one delivery costs in SQL, and that the cheaper path keeps its rules: the login
-code is read with the delivery in one statement, nothing is locked (the claim is a
-conditional UPDATE), the code's hash is written only while the code is live."""
+"""What one delivery costs in SQL, and that the cheaper path keeps its rules: the claim
+reads the login code in the same statement, nothing is locked (the claim is a conditional
+UPDATE), the code's hash is written only while the code is live."""
 
 from datetime import timedelta
 
@@ -30,59 +30,74 @@ def queued(api, monkeypatch):
     return SmsDelivery.objects.get()
 
 
-def test_a_delivery_reads_once_and_writes_three_times(queued):
+def test_a_delivery_claims_and_reads_in_one_statement_and_writes_twice(queued):
     with CaptureQueriesContext(connection) as queries:
         assert login_delivery.deliver_login_code(delivery_id=queued.pk) == "sent"
     sql = [q["sql"] for q in queries.captured_queries]
     # Each statement commits on its own: no transaction holds a lock while the SMS goes out.
-    assert not [s for s in sql if "SAVEPOINT" in s], sql
-    selects = [s for s in sql if s.startswith("SELECT")]
-    assert len(selects) == 1, sql
-    assert 'FROM "tasks_smsdelivery" LEFT OUTER JOIN "auth_phone_logincode"' in selects[0]
-    assert "FOR UPDATE" not in selects[0]
-    updates = [s for s in sql if s.startswith("UPDATE")]
-    assert [s.split(" SET ")[0] for s in updates] == [
+    assert not [s for s in sql if "SAVEPOINT" in s or "FOR UPDATE" in s], sql
+    assert not [s for s in sql if s.lstrip().startswith("SELECT")], sql
+    updates = [" ".join(s.split()).split(" SET ")[0] for s in sql]
+    assert updates == [
+        "UPDATE tasks_smsdelivery",  # the claim (auth_phone/queries.py), with the code read
         'UPDATE "auth_phone_logincode"',  # the hash
-        'UPDATE "tasks_smsdelivery"',  # the claim: sending, with a lease
         'UPDATE "tasks_smsdelivery"',  # sent
-    ]
-    assert '"lease_until" = ' in updates[1] and "\"status\" IN ('queued', 'retrying')" in updates[1]
+    ], sql
+    assert "RETURNING" in sql[0]
+    queued.refresh_from_db()
+    assert (queued.status, queued.attempts, queued.lease_until) == ("sent", 1, None)
     code = last_code(PHONE)
     assert LoginCode.objects.get().code_hash == codes.hash_code(
         user_id=LoginCode.objects.get().user_id, code=code
     )
 
 
-def test_a_retry_finds_the_hash_stored_and_does_not_write_it_again(queued):
+def test_a_retry_derives_the_same_code_and_stores_the_same_hash(queued):
     login_code = LoginCode.objects.get()
-    first = codes.issue_code(login_code=login_code)
-    again = LoginCode.objects.get()
-    with CaptureQueriesContext(connection) as queries:
-        assert codes.issue_code(login_code=again) == first
-    assert queries.captured_queries == []
+    first = codes.store_code(
+        login_code_id=login_code.pk, nonce=login_code.nonce, user_id=login_code.user_id
+    )
+    stored = LoginCode.objects.get().code_hash
+    again = codes.store_code(
+        login_code_id=login_code.pk, nonce=login_code.nonce, user_id=login_code.user_id
+    )
+    assert again == first and LoginCode.objects.get().code_hash == stored != ""
 
 
 @pytest.mark.parametrize("change", ["used", "expired", "replaced"])
-def test_a_code_that_stopped_being_live_after_it_was_read_is_neither_stored_nor_sent(
-    queued, change
+def test_a_code_that_stopped_being_live_after_the_claim_is_neither_stored_nor_sent(
+    queued, change, monkeypatch
 ):
-    read = LoginCode.objects.get()  # what the delivery's statement read
-    if change == "used":
-        LoginCode.objects.filter(pk=read.pk).update(used_at=timezone.now())
-    elif change == "expired":
-        LoginCode.objects.filter(pk=read.pk).update(
-            expires_at=timezone.now() - timedelta(seconds=1)
-        )
-    else:
-        LoginCode.objects.filter(pk=read.pk).delete()
-    assert codes.issue_code(login_code=read) is None
+    claim = login_delivery.queries.claim_code_delivery
+
+    def claim_then_change(**kwargs):
+        claimed = claim(**kwargs)  # what the claim read: the code was live
+        if change == "used":
+            LoginCode.objects.update(used_at=timezone.now())
+        elif change == "expired":
+            LoginCode.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+        else:
+            LoginCode.objects.all().delete()
+        return claimed
+
+    monkeypatch.setattr(login_delivery.queries, "claim_code_delivery", claim_then_change)
+    assert login_delivery.deliver_login_code(delivery_id=queued.pk) == "stale"
+    queued.refresh_from_db()
+    assert (queued.status, queued.lease_until) == ("stale", None)
     assert not LoginCode.objects.filter(code_hash__gt="").exists()
+    assert LocmemSender.outbox == []
 
 
-def test_a_code_read_as_used_or_expired_is_stale_and_nothing_is_sent(queued):
-    LoginCode.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+@pytest.mark.parametrize("change", ["used", "expired", "replaced"])
+def test_a_code_not_live_when_claimed_is_stale_unclaimed_and_nothing_is_sent(queued, change):
+    if change == "used":
+        LoginCode.objects.update(used_at=timezone.now())
+    elif change == "expired":
+        LoginCode.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    else:
+        LoginCode.objects.all().delete()
     assert login_delivery.deliver_login_code(delivery_id=queued.pk) == "stale"
     queued.refresh_from_db()
     assert queued.status == "stale" and queued.attempts == 0
-    assert LoginCode.objects.get().code_hash == ""
+    assert not LoginCode.objects.filter(code_hash__gt="").exists()
     assert LocmemSender.outbox == []

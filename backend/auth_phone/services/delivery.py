@@ -5,6 +5,7 @@ delivery's id, never the code."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from functools import lru_cache
 
 from django.conf import settings
@@ -14,9 +15,15 @@ from django.utils.translation import gettext_lazy as _
 from core.ops import metrics
 from tasks import sms
 from tasks.models import SmsDelivery
-from tasks.services import claim, queue_delivery, send_and_record, status_of
+from tasks.services import (
+    lease_seconds,
+    queue_delivery,
+    send_and_record,
+    set_status,
+    status_of,
+)
 
-from .. import codes
+from .. import codes, queries
 from ..models import LoginCode
 
 logger = logging.getLogger(__name__)
@@ -66,32 +73,51 @@ def deliver_login_code(*, delivery_id: int, final_attempt: bool = True) -> str:
     """Generate the code, store its hash, send the SMS; return the outcome (never the code).
     A message for a delivery another worker holds, or one that is done, sends nothing.
     Raises SmsTransientError when another attempt should follow."""
-    # One statement reads the delivery and its login code; nothing is locked: the claim
-    # below is a conditional UPDATE, and so is the write of the code's hash.
-    found = (
-        SmsDelivery.objects.select_related("login_code")
-        .filter(pk=delivery_id)
-        .order_by()  # (the pk: not the model's ordering, nor .first()'s LIMIT)
+    now = timezone.now()
+    lease = timedelta(seconds=lease_seconds())
+    # One statement claims the delivery and reads its code; nothing is locked: the claim
+    # is a conditional UPDATE, and so is the write of the code's hash.
+    claimed = queries.claim_code_delivery(
+        delivery_id=delivery_id, now=now, lease_until=now + lease, unleased_before=now - lease
     )
-    delivery = next(iter(found), None)
-    if delivery is None:
+    if claimed is None:
+        return _not_claimed(delivery_id)
+    code = codes.store_code(
+        login_code_id=claimed.login_code_id, nonce=claimed.nonce, user_id=claimed.user_id
+    )
+    if code is None:  # used or replaced in the moment since the claim
+        set_status(delivery_id, SmsDelivery.Status.STALE)
+        _count_stale(delivery_id)
+        return SmsDelivery.Status.STALE
+    # Rows of earlier releases recorded no language: the number's country decides.
+    language = claimed.language or sms.sms_language(phone=claimed.phone)
+    text = render_text(code, claimed.purpose, language)
+    return send_and_record(delivery_id, claimed.phone, text, final_attempt)
+
+
+def _not_claimed(delivery_id: int) -> str:
+    """Why a delivery was not claimed, as its status: missing, done, held by another
+    worker, or waiting with a code that stopped being live (then marked stale here)."""
+    found = (
+        SmsDelivery.objects.filter(pk=delivery_id)
+        .values_list("status", "login_code__used_at", "login_code__expires_at")
+        .first()
+    )
+    if found is None:
         return "missing"
-    if delivery.status in SmsDelivery.DONE:
-        return delivery.status  # a re-delivered task: handled already, or failed for good
-    login_code = delivery.login_code
-    code = codes.issue_code(login_code=login_code)
-    if code is None or login_code is None:  # (no code without a login code)
+    status, used_at, expires_at = found
+    live = expires_at is not None and used_at is None and expires_at > timezone.now()
+    if status in SmsDelivery.WAITING and not live:
         stale = SmsDelivery.objects.filter(pk=delivery_id, status__in=SmsDelivery.WAITING)
         if stale.update(status=SmsDelivery.Status.STALE, updated_at=timezone.now()):
-            metrics.SMS.labels(settings.SMS_BACKEND, "stale").inc()
-            logger.info("delivery %s is stale: its code was replaced, used or expired", delivery_id)
+            _count_stale(delivery_id)
         return status_of(delivery_id)
-    if not claim(delivery_id):
-        return status_of(delivery_id)  # another message for it won, or it is done
-    # Rows of earlier releases recorded no language: the number's country decides.
-    language = delivery.language or sms.sms_language(phone=delivery.phone)
-    text = render_text(code, login_code.purpose, language)
-    return send_and_record(delivery_id, delivery.phone, text, final_attempt)
+    return status  # done, or another message for it holds it
+
+
+def _count_stale(delivery_id: int) -> None:
+    metrics.SMS.labels(settings.SMS_BACKEND, "stale").inc()
+    logger.info("delivery %s is stale: its code was replaced, used or expired", delivery_id)
 
 
 # Each text, longest first: the first that fits one segment with the autofill lines is sent
