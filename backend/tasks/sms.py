@@ -17,6 +17,7 @@ connections): each is one POST and one GET, which their client libraries would o
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import random
@@ -39,6 +40,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 from django_redis.exceptions import ConnectionInterrupted  # type: ignore[import-untyped]
 
+from core import phones
 from core.ops import metrics
 
 from .models import SmsDelivery
@@ -403,6 +405,12 @@ def sms_language(*, phone: str, requested: str | None = None) -> str:
             return translation.get_supported_language_variant(requested)
         except LookupError:
             pass
+    code = phones.calling_code(phone)
+    known = _calling_code_languages()
+    if code not in known:  # no country of this calling code has a language of its own
+        return settings.LANGUAGE_CODE
+    if known[code] is not None:  # all its countries share one (+7: Russia, Kazakhstan)
+        return known[code]
     try:
         number = phonenumbers.parse(phone, None)
     except phonenumbers.NumberParseException:
@@ -412,7 +420,22 @@ def sms_language(*, phone: str, requested: str | None = None) -> str:
     region = phonenumbers.region_code_for_number(
         number
     ) or phonenumbers.region_code_for_country_code(number.country_code or 0)
-    return COUNTRY_LANGUAGES.get(region, settings.LANGUAGE_CODE)
+    return COUNTRY_LANGUAGES.get(region) or settings.LANGUAGE_CODE
+
+
+@functools.cache
+def _calling_code_languages() -> dict[int, str | None]:
+    """For each calling code of a country in COUNTRY_LANGUAGES: the language every country
+    of that code gets, or None where they differ (only a parse of the number tells). Every
+    code request asks for its SMS's language, and the digits answer it without a parse."""
+    languages: dict[int, str | None] = {}
+    for region, language in COUNTRY_LANGUAGES.items():
+        code = phonenumbers.country_code_for_region(region)
+        shared = {
+            COUNTRY_LANGUAGES.get(r) for r in phonenumbers.region_codes_for_country_code(code)
+        }
+        languages[code] = language if shared == {language} else None
+    return languages
 
 
 # --- Texts -----------------------------------------------------------------------------------

@@ -115,6 +115,32 @@ def test_the_language_is_the_asked_one_when_the_service_has_it_else_the_countrys
     assert sms_language(phone=phone, requested=requested) == language
 
 
+@pytest.mark.parametrize(
+    ("phone", "language"),
+    [
+        (KZ_MOBILE, "kk"),
+        (phone_number(), "ru"),
+        (RU_UNASSIGNED, "ru"),  # no region of its own: +7's main country
+        ("+71", "en"),  # too short to parse: LANGUAGE_CODE
+        (BY_MOBILE, "de"),
+        (GB_MOBILE, "en"),  # no country of +44 in the table: LANGUAGE_CODE
+    ],
+)
+def test_countries_of_one_calling_code_with_different_languages_are_told_apart(
+    monkeypatch, settings, phone, language
+):
+    """Read off the digits where every country of a calling code speaks one language; where
+    they differ (not so in today's table), the number's country decides."""
+    settings.LANGUAGE_CODE = "en"
+    monkeypatch.setattr(sms, "COUNTRY_LANGUAGES", {"RU": "ru", "KZ": "kk", "BY": "de"})
+    sms._calling_code_languages.cache_clear()
+    try:
+        assert sms._calling_code_languages() == {7: None, 375: "de"}
+        assert sms_language(phone=phone) == language
+    finally:
+        sms._calling_code_languages.cache_clear()
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_webotp_line_ends_the_message_with_the_right_code(api, settings, language):
     settings.SMS_WEBOTP_DOMAIN = DOMAIN
