@@ -11,6 +11,14 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # Fail fast (and answer 503) instead of hanging when the database is unreachable.
     DB_CONNECT_TIMEOUT = env.int("DB_CONNECT_TIMEOUT", default=3)
     _db_options["connect_timeout"] = DB_CONNECT_TIMEOUT
+    # Prepared statements: psycopg prepares a statement a connection has run 5 times, and
+    # PostgreSQL stops parsing and planning it again (every code request and SMS repeats
+    # the same few; pooled connections keep theirs). They need the parameters bound on the
+    # server, which also spares quoting them in Python. Off (Django's default) behind a
+    # pooler in transaction mode that cannot carry prepared statements (PgBouncer < 1.21).
+    if env.bool("DB_PREPARED_STATEMENTS", default=True):
+        _db_options["server_side_binding"] = True
+        _db_options["prepare_threshold"] = 5
     # A pool of connections per process (psycopg_pool, built into Django's backend): a
     # request or a task borrows one and gives it back, instead of opening a connection
     # each time (the Celery worker closes its connection after every task, so without a
