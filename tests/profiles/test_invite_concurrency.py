@@ -172,6 +172,22 @@ def in_thread(func, results: dict, key: str) -> threading.Thread:
     return thread
 
 
+def holding_activation(user_id: int, code: str, results: dict, key: str):
+    """Start an activation in a thread that keeps its transaction open once it activated;
+    return the thread and the event that lets it commit."""
+    activated, release = threading.Event(), threading.Event()
+
+    def activate_and_hold():
+        with transaction.atomic():
+            activation(user_id, code)
+            activated.set()
+            release.wait()
+
+    thread = in_thread(activate_and_hold, results, key)
+    assert activated.wait(10), results
+    return thread, release
+
+
 def test_activation_waiting_for_the_inviters_deletion_finds_no_code():
     inviter, user = new_users(2)
     deleted, release, results = threading.Event(), threading.Event(), {}
@@ -200,17 +216,9 @@ def test_activation_waiting_for_the_inviters_deletion_finds_no_code():
 
 def test_deletion_waiting_for_an_activation_keeps_the_referrals_code():
     inviter, user = new_users(2)
-    activated, release, results = threading.Event(), threading.Event(), {}
-
-    def activate_and_hold():
-        with transaction.atomic():
-            activation(user.pk, inviter.invite_code)
-            activated.set()
-            release.wait()
-
-    activator = in_thread(activate_and_hold, results, "activate")
+    results = {}
+    activator, release = holding_activation(user.pk, inviter.invite_code, results, "activate")
     try:
-        activated.wait()
         deleter = in_thread(
             lambda: delete_user(user=User.objects.get(pk=inviter.pk)), results, "delete"
         )
@@ -243,18 +251,10 @@ def graph_lock_is_free() -> bool:
 def test_an_activation_holds_the_lock_row_until_its_transaction_ends():
     ReferralGraphLock.objects.get_or_create(pk=1)  # as migrate leaves it; a flush removes it
     inviter, user = new_users(2)
-    activated, release, results = threading.Event(), threading.Event(), {}
-
-    def activate_and_hold():
-        with transaction.atomic():
-            activation(user.pk, inviter.invite_code)
-            activated.set()
-            release.wait()
-
+    results = {}
     assert graph_lock_is_free()  # nothing holds it before
-    activator = in_thread(activate_and_hold, results, "activate")
+    activator, release = holding_activation(user.pk, inviter.invite_code, results, "activate")
     try:
-        activated.wait()
         assert not graph_lock_is_free()
     finally:
         release.set()
@@ -269,17 +269,9 @@ def test_a_missing_lock_row_is_written_again_and_still_serialises():
     first's INSERT of it to commit, then locks the row the first wrote."""
     ReferralGraphLock.objects.all().delete()
     a, b, c, d = new_users(4)
-    activated, release, results = threading.Event(), threading.Event(), {}
-
-    def activate_and_hold():
-        with transaction.atomic():
-            activation(a.pk, b.invite_code)
-            activated.set()
-            release.wait()
-
-    holder = in_thread(activate_and_hold, results, "first")
+    results = {}
+    holder, release = holding_activation(a.pk, b.invite_code, results, "first")
     try:
-        activated.wait()
         waiter = in_thread(lambda: activation(c.pk, d.invite_code), results, "second")
         wait_for_lock_waiters(1)
     finally:

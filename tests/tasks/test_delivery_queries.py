@@ -64,6 +64,16 @@ def test_a_retry_derives_the_same_code_and_stores_the_same_hash(queued):
     assert again == first and LoginCode.objects.get().code_hash == stored != ""
 
 
+def end_the_code(change: str) -> None:
+    """The login code stops being live: used, expired, or replaced (its row deleted)."""
+    if change == "used":
+        LoginCode.objects.update(used_at=timezone.now())
+    elif change == "expired":
+        LoginCode.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    else:
+        LoginCode.objects.all().delete()
+
+
 @pytest.mark.parametrize("change", ["used", "expired", "replaced"])
 def test_a_code_that_stopped_being_live_after_the_claim_is_neither_stored_nor_sent(
     queued, change, monkeypatch
@@ -72,12 +82,7 @@ def test_a_code_that_stopped_being_live_after_the_claim_is_neither_stored_nor_se
 
     def claim_then_change(**kwargs):
         claimed = claim(**kwargs)  # what the claim read: the code was live
-        if change == "used":
-            LoginCode.objects.update(used_at=timezone.now())
-        elif change == "expired":
-            LoginCode.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
-        else:
-            LoginCode.objects.all().delete()
+        end_the_code(change)
         return claimed
 
     monkeypatch.setattr(login_delivery.queries, "claim_code_delivery", claim_then_change)
@@ -90,12 +95,7 @@ def test_a_code_that_stopped_being_live_after_the_claim_is_neither_stored_nor_se
 
 @pytest.mark.parametrize("change", ["used", "expired", "replaced"])
 def test_a_code_not_live_when_claimed_is_stale_unclaimed_and_nothing_is_sent(queued, change):
-    if change == "used":
-        LoginCode.objects.update(used_at=timezone.now())
-    elif change == "expired":
-        LoginCode.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
-    else:
-        LoginCode.objects.all().delete()
+    end_the_code(change)
     assert login_delivery.deliver_login_code(delivery_id=queued.pk) == "stale"
     queued.refresh_from_db()
     assert queued.status == "stale" and queued.attempts == 0
