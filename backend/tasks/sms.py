@@ -409,8 +409,9 @@ def sms_language(*, phone: str, requested: str | None = None) -> str:
     known = _calling_code_languages()
     if code not in known:  # no country of this calling code has a language of its own
         return settings.LANGUAGE_CODE
-    if known[code] is not None:  # all its countries share one (+7: Russia, Kazakhstan)
-        return known[code]
+    shared = known[code]
+    if shared is not None:  # all its countries share one (+7: Russia, Kazakhstan)
+        return shared
     try:
         number = phonenumbers.parse(phone, None)
     except phonenumbers.NumberParseException:
