@@ -79,6 +79,15 @@ def last_code(phone: str) -> str:
     return CODE_RE.search(messages[-1]["text"]).group(1)
 
 
+def shows_code(response, code: str, *known: str) -> bool:
+    """Whether the body of `response` holds `code` anywhere but inside the `known` values
+    (an id, a date, a phone number), where a 4-digit code occurs by chance."""
+    text = response.content.decode()
+    for value in known:
+        text = text.replace(value, "")
+    return code in text
+
+
 @pytest.fixture
 def request_code(api) -> Callable[[str], str]:
     """Ask for a code through the API and return the code the SMS carried."""
