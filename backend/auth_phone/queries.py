@@ -1,6 +1,7 @@
 """The statement of this app that the ORM cannot say in one: literal SQL with named
 parameters and the reason it is not a queryset. It runs on PostgreSQL and on the
-zero-setup SQLite database alike (tests/auth_phone/test_queries.py runs it on both)."""
+zero-setup SQLite database alike (tests/auth_phone/test_queries.py on PostgreSQL,
+tests/auth_phone/test_zero_setup_sqlite.py on SQLite)."""
 
 from __future__ import annotations
 

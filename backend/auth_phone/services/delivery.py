@@ -111,7 +111,8 @@ def _not_claimed(delivery_id: int) -> str:
         stale = SmsDelivery.objects.filter(pk=delivery_id, status__in=SmsDelivery.WAITING)
         if stale.update(status=SmsDelivery.Status.STALE, updated_at=timezone.now()):
             _count_stale(delivery_id)
-        return status_of(delivery_id)
+            return SmsDelivery.Status.STALE
+        return status_of(delivery_id)  # another message for it got there first
     return status  # done, or another message for it holds it
 
 
