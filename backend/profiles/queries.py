@@ -1,6 +1,6 @@
-"""The statements of this app that the ORM cannot say in one: literal SQL with named
-parameters, each with the reason it is not a queryset. They run on PostgreSQL and on the
-zero-setup SQLite database alike (tests/profiles/test_queries.py runs them on both)."""
+"""The statement of this app that the ORM cannot say in one: literal SQL with named
+parameters and the reason it is not a queryset. It runs on PostgreSQL and on the
+zero-setup SQLite database alike (tests/profiles/test_queries.py runs it on both)."""
 
 from __future__ import annotations
 
@@ -33,18 +33,6 @@ INSERT_USER_UNLESS_TAKEN = """
     RETURNING id
 """
 
-# Whether walking referred_by upwards from a user reaches another: a recursive CTE,
-# which the ORM cannot express; a loop in Python would cost one query per generation.
-# UNION (not UNION ALL) drops rows already seen, so the walk ends even on a loop.
-IS_REFERRED_THROUGH = """
-    WITH RECURSIVE chain(id, parent) AS (
-        SELECT id, referred_by_id FROM profiles_user WHERE id = %(user_id)s
-        UNION
-        SELECT u.id, u.referred_by_id FROM profiles_user u JOIN chain c ON u.id = c.parent
-    )
-    SELECT 1 FROM chain WHERE id = %(ancestor_id)s LIMIT 1
-"""
-
 
 @cache
 def _user_columns() -> tuple[Field, ...]:
@@ -65,10 +53,3 @@ def insert_user_unless_taken(user: User) -> int | None:
         cursor.execute(INSERT_USER_UNLESS_TAKEN, params)
         row = cursor.fetchone()
     return None if row is None else row[0]
-
-
-def is_referred_through(*, user_id: int, ancestor_id: int) -> bool:
-    """Whether walking `referred_by` upwards from `user_id` reaches `ancestor_id`."""
-    with connection.cursor() as cursor:
-        cursor.execute(IS_REFERRED_THROUGH, {"user_id": user_id, "ancestor_id": ancestor_id})
-        return cursor.fetchone() is not None

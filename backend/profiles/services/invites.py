@@ -13,7 +13,6 @@ from core.ops import metrics
 from webhooks import events
 from webhooks.services import emit_event
 
-from .. import queries
 from ..errors import (
     InviteAlreadyActivated,
     InviteCodeInvalid,
@@ -62,6 +61,35 @@ def _lock_referral_graph() -> None:
     ReferralGraphLock.objects.select_for_update().get_or_create(pk=1)
 
 
+# Generations read by one query of the walk up the referrals: a chain this deep or less
+# is one query (a join per generation), a deeper one a query more per this many.
+GENERATIONS_PER_QUERY = 8
+_ANCESTORS = tuple("__".join(["referred_by"] * n) for n in range(1, GENERATIONS_PER_QUERY + 1))
+
+
+def is_referred_through(*, user_id: int, ancestor_id: int) -> bool:
+    """Whether walking `referred_by` upwards from `user_id` (itself included) reaches
+    `ancestor_id`. Ends at a user referred by nobody, and on a loop (which activation
+    never makes). Each query reads GENERATIONS_PER_QUERY generations through joins on the
+    primary key: the ORM has no recursive query, and one query per generation would let
+    a long chain cost as many round trips."""
+    if user_id == ancestor_id:
+        return True
+    seen = {user_id}
+    current = user_id
+    while True:
+        row = User.objects.filter(pk=current).values_list(*_ANCESTORS).first()
+        if row is None:  # deleted meanwhile
+            return False
+        for pk in row:
+            if pk == ancestor_id:
+                return True
+            if pk is None or pk in seen:
+                return False
+            seen.add(pk)
+        current = row[-1]
+
+
 @transaction.atomic
 def activate_invite_code(*, user: User, code: str) -> User:
     """Link `user` once to the owner of `code` (any case, spaces ignored). Raises
@@ -100,7 +128,7 @@ def activate_invite_code(*, user: User, code: str) -> User:
         raise InviteCodeNotFound(code)
     if locked[user.pk].activated_code is not None:
         raise InviteAlreadyActivated()
-    if queries.is_referred_through(user_id=inviter_id, ancestor_id=user.pk):
+    if is_referred_through(user_id=inviter_id, ancestor_id=user.pk):
         raise InviteCycle()
 
     now = timezone.now()
