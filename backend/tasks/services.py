@@ -52,6 +52,7 @@ def queue_delivery(
     segments: int = 0,
     scenario: str = "",
     send: bool = True,
+    record: Callable[[SmsDelivery], None] | None = None,
 ) -> SmsDelivery:
     """Record a delivery (in the caller's transaction: the outbox) and publish `task` with
     `args(delivery)` once that transaction commits; `redeliver_pending_sms` publishes it
@@ -59,13 +60,15 @@ def queue_delivery(
     (the caller answers 503), or with `raise_on_refusal=False` only logs. A test number's
     delivery (scenario "test") is recorded as skipped and publishes nothing; with
     `send=False` the delivery is recorded stale and publishes nothing (a task id that
-    answers like any other, for a request that must not show it sends nothing)."""
+    answers like any other, for a request that must not show it sends nothing).
+    `record` writes the new row (unsaved, as save() would write it, setting its pk) where
+    the caller writes another with it in one statement; by default save() writes it."""
     test = scenario == SmsDelivery.Scenario.TEST
     if not send and not test:
         status = SmsDelivery.Status.STALE
     else:
         status = SmsDelivery.Status.SKIPPED if test else SmsDelivery.Status.QUEUED
-    delivery = SmsDelivery.objects.create(
+    delivery = SmsDelivery(
         login_code_id=login_code_id,
         phone=phone,
         notice=notice,
@@ -76,6 +79,10 @@ def queue_delivery(
         scenario=scenario,
         status=status,
     )
+    if record is None:
+        delivery.save(force_insert=True)
+    else:
+        record(delivery)
     if not send and not test:
         logger.info("delivery %s recorded stale, nothing sent", delivery.pk)
         return delivery

@@ -98,7 +98,7 @@ def request_login_code(
                     LoginCode.objects.filter(
                         user=user, purpose=purpose, used_at__isnull=True
                     ).delete()
-                login_code = LoginCode.objects.create(
+                login_code = LoginCode(  # written with its delivery, below
                     user=user,
                     purpose=purpose,
                     phone=phone,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from django.conf import settings
 from django.utils import timezone, translation
@@ -34,15 +34,18 @@ def queue_login_code_sms(
 ) -> SmsDelivery:
     """Record a delivery (in the caller's transaction: the outbox) and publish its task once
     that transaction commits; a broker that refuses it raises (the caller answers 503).
+    A new `login_code` (unsaved) is written with its delivery, in one statement.
     The text's language is decided now (`language` asked by the request, else the number's
     country) and recorded with the segments it will take; a test number's delivery is
     recorded and publishes nothing, and so is one with `send=False` (recorded stale)."""
     from ..tasks import deliver_login_code  # the task module imports this one
 
     language = sms.sms_language(phone=phone, requested=language)
+    new = login_code.pk is None
     return queue_delivery(
         phone=phone,
         login_code_id=login_code.pk,
+        record=partial(queries.insert_code_with_delivery, login_code) if new else None,
         task=deliver_login_code,
         args=lambda delivery: (delivery.pk,),
         language=language,
