@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import Field, Model
 
+from core.db import inserted_fields
 from tasks.models import SmsDelivery
 
 from .models import LoginCode
@@ -123,18 +123,11 @@ INSERT_CODE_WITH_DELIVERY = """
 """
 
 
-def _columns(model: type[Model], prefix: str) -> tuple[tuple[str, Field], ...]:
-    """(parameter, field) for the columns save() inserts: every concrete field but the id."""
-    return tuple(
-        (f"{prefix}_{f.column}", f)
-        for f in model._meta.concrete_fields
-        if isinstance(f, Field) and not f.primary_key
-    )
-
-
-_CODE_COLUMNS = _columns(LoginCode, "code")
+# (parameter, field) for each column the statement writes: the code's id aside, every
+# column save() writes.
+_CODE_COLUMNS = tuple((f"code_{f.column}", f) for f in inserted_fields(LoginCode))
 _DELIVERY_COLUMNS = tuple(
-    (name, f) for name, f in _columns(SmsDelivery, "delivery") if f.column != "login_code_id"
+    (f"delivery_{f.column}", f) for f in inserted_fields(SmsDelivery) if f.column != "login_code_id"
 )
 
 

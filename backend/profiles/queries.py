@@ -4,10 +4,9 @@ zero-setup SQLite database alike (tests/profiles/test_queries.py runs it on both
 
 from __future__ import annotations
 
-from functools import cache
-
 from django.db import connection
-from django.db.models import Field
+
+from core.db import inserted_fields
 
 from .models import User
 
@@ -34,20 +33,14 @@ INSERT_USER_UNLESS_TAKEN = """
 """
 
 
-@cache
-def _user_columns() -> tuple[Field, ...]:
-    """The fields User.save() inserts: every concrete field but the automatic id."""
-    return tuple(
-        f for f in User._meta.concrete_fields if isinstance(f, Field) and not f.primary_key
-    )
+_USER_FIELDS = inserted_fields(User)
 
 
 def insert_user_unless_taken(user: User) -> int | None:
     """Insert `user` (unsaved) as User.save() would; its new id, or None and nothing
     written if its phone or invite code is taken."""
     params = {
-        f.column: f.get_db_prep_save(f.pre_save(user, add=True), connection)
-        for f in _user_columns()
+        f.column: f.get_db_prep_save(f.pre_save(user, add=True), connection) for f in _USER_FIELDS
     }
     with connection.cursor() as cursor:
         cursor.execute(INSERT_USER_UNLESS_TAKEN, params)
