@@ -100,6 +100,15 @@ def invite(user: User, inviter: User, when: datetime | None = None) -> None:
     user.refresh_from_db()
 
 
+def referral_chain(length: int) -> list[User]:
+    """`length` new users, each referred by the one before it (invite())."""
+    users = [UserFactory()]
+    for _ in range(length - 1):
+        users.append(UserFactory())
+        invite(users[-1], users[-2])
+    return users
+
+
 class WebhookEndpointFactory(factory.django.DjangoModelFactory):
     """Written as the admin writes it (no URL check: tests point endpoints at loopback)."""
 

@@ -5,7 +5,7 @@ from profiles.models import User
 from profiles.services.invites import activate_invite_code
 from profiles.services.users import delete_user
 from tests.conftest import snapshot, unused_code
-from tests.factories import client_for, invite
+from tests.factories import client_for, invite, referral_chain
 
 UPDATE = "/users/update/me/"
 
@@ -136,12 +136,8 @@ def test_code_of_a_direct_referral_is_refused(make_user):
 
 @pytest.mark.parametrize("depth", [2, 3, 10])
 def test_code_of_a_referral_down_the_chain_is_refused(make_user, depth):
-    root = make_user()
-    chain = [root]
-    for _ in range(depth):
-        member = make_user()
-        invite(member, chain[-1])
-        chain.append(member)
+    chain = referral_chain(depth + 1)
+    root = chain[0]
     before = snapshot(root)
 
     response = activate(root, chain[-1].invite_code)

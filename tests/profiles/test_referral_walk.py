@@ -7,20 +7,11 @@ import pytest
 
 from profiles.models import User
 from profiles.services.invites import GENERATIONS_PER_QUERY, is_referred_through
-from tests.factories import invite as link
-
-
-def chain(make_user, length: int) -> list[User]:
-    """`length` users, each referred by the one before it."""
-    users = [make_user()]
-    for _ in range(length - 1):
-        users.append(make_user())
-        link(users[-1], users[-2])
-    return users
+from tests.factories import referral_chain
 
 
 def test_the_walk_finds_an_ancestor_and_ends_on_a_loop(make_user):
-    a, b, c = chain(make_user, 3)
+    a, b, c = referral_chain(3)
     assert is_referred_through(user_id=c.pk, ancestor_id=a.pk)
     assert is_referred_through(user_id=c.pk, ancestor_id=c.pk)  # itself
     assert not is_referred_through(user_id=a.pk, ancestor_id=c.pk)
@@ -32,7 +23,7 @@ def test_the_walk_finds_an_ancestor_and_ends_on_a_loop(make_user):
 
 @pytest.mark.parametrize("length", [2, GENERATIONS_PER_QUERY + 1, 3 * GENERATIONS_PER_QUERY + 2])
 def test_a_chain_costs_a_query_per_few_generations(make_user, length, django_assert_num_queries):
-    users = chain(make_user, length)
+    users = referral_chain(length)
     generations = length - 1
     with django_assert_num_queries(math.ceil(generations / GENERATIONS_PER_QUERY)):
         assert is_referred_through(user_id=users[-1].pk, ancestor_id=users[0].pk)
@@ -44,7 +35,7 @@ def test_a_chain_costs_a_query_per_few_generations(make_user, length, django_ass
 
 
 def test_a_loop_longer_than_one_query_reads_ends(make_user):
-    users = chain(make_user, 2 * GENERATIONS_PER_QUERY + 3)
+    users = referral_chain(2 * GENERATIONS_PER_QUERY + 3)
     User.objects.filter(pk=users[0].pk).update(referred_by=users[-1])
     stranger = make_user()
     assert not is_referred_through(user_id=users[5].pk, ancestor_id=stranger.pk)
